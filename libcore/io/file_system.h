@@ -1,0 +1,122 @@
+// FileSystem: the only way libcore touches files, so that tests can replace it (CONVENTIONS.md 4).
+//
+// Implementations: PosixFileSystem (production), MemFileSystem (in memory, with an exact model of
+// what is durable, for crash simulation), FaultFileSystem (wraps another and injects faults).
+// Paths are plain strings; relative paths are relative to the process working directory (POSIX) or
+// to "/" (memory). Every error names the operation and the path (ErrnoStatus).
+//
+// Durability model (what a simulated crash keeps): file bytes are durable up to the last Sync() of
+// that file; a directory entry change (create, rename, remove) is durable once SyncDir() of its
+// parent directory returns.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace shardtool {
+
+// A file open for positional reads. Thread-safe for concurrent Read calls.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to n bytes at offset into dst; *got is the number read (short only at end of file,
+  // or on a short read that the caller may retry). EINTR is retried internally.
+  virtual Status Read(uint64_t offset, size_t n, uint8_t* dst, size_t* got) = 0;
+  // Current size of the file (fstat).
+  virtual Result<uint64_t> Size() = 0;
+  virtual const std::string& path() const = 0;
+};
+
+// A file open for appending. Not thread-safe.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual Status Append(std::string_view data) = 0;
+  // Makes every byte appended so far durable (fsync). After a failed Sync the file's state is
+  // unknown: the caller must fail the job, never retry the Sync (CONVENTIONS.md 5).
+  virtual Status Sync() = 0;
+  virtual Status Close() = 0;
+  // Bytes in the file (initial size for append mode plus appended bytes).
+  virtual uint64_t Size() const = 0;
+  virtual const std::string& path() const = 0;
+};
+
+enum class WriteMode {
+  kCreateExclusive,  // fail with Busy/IOError if the file exists (O_EXCL)
+  kTruncate,         // create or truncate
+  kAppend,           // create or append at the end
+};
+
+enum class LockMode { kShared, kExclusive };
+
+// A held advisory lock (flock semantics: released when the object is destroyed or the process dies).
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+  virtual const std::string& path() const = 0;
+};
+
+struct DirEntry {
+  std::string name;
+  bool is_dir = false;
+  bool is_symlink = false;
+};
+
+struct FileStat {
+  uint64_t size = 0;
+  bool is_dir = false;
+  bool is_symlink = false;  // lstat: the path itself is a link
+  uint64_t inode = 0;
+  int64_t mtime_ns = 0;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  virtual Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& path,
+                                                             WriteMode mode) = 0;
+  // lstat: does not follow a final symlink.
+  virtual Result<FileStat> Stat(const std::string& path) = 0;
+  virtual bool Exists(const std::string& path) = 0;
+  // Entries of a directory except "." and "..", sorted by name.
+  virtual Result<std::vector<DirEntry>> ListDir(const std::string& path) = 0;
+  // Creates the directory and its missing parents (mkdir -p). Ok if it exists.
+  virtual Status CreateDirs(const std::string& path) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  virtual Status RemoveDir(const std::string& path) = 0;  // must be empty
+  // Atomic rename; replaces an existing file at `to`.
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  virtual Status Truncate(const std::string& path, uint64_t size) = 0;
+  // fsync of a directory: makes entry changes in it durable.
+  virtual Status SyncDir(const std::string& path) = 0;
+  // Takes an advisory lock on the file (created 0644 if missing). non_blocking: Busy when held.
+  virtual Result<std::unique_ptr<FileLock>> Lock(const std::string& path, LockMode mode,
+                                                 bool non_blocking) = 0;
+  // Wall clock, microseconds since the Unix epoch; and a sleep. Tests replace both.
+  virtual int64_t NowMicros() = 0;
+  virtual void SleepMicros(int64_t micros) = 0;
+};
+
+// The process-wide POSIX file system (never destroyed).
+FileSystem* PosixFS();
+
+// Helpers on top of the interface.
+Result<std::string> ReadFileToString(FileSystem* fs, const std::string& path,
+                                     uint64_t max_size = uint64_t{1} << 30);
+// Reads exactly n bytes at offset (looping over short reads); NotFound-free: a read past the end
+// gives Corruption("... truncated").
+Status ReadFully(RandomAccessFile* file, uint64_t offset, size_t n, uint8_t* dst);
+// Joins two path pieces with one '/'.
+std::string JoinPath(std::string_view a, std::string_view b);
+// Parent directory of a path ("." for a bare name) and the last component.
+std::string DirName(std::string_view path);
+std::string BaseName(std::string_view path);
+
+}  // namespace shardtool

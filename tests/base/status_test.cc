@@ -1,0 +1,112 @@
+#include "base/status.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "base/coding.h"
+#include "base/crc32c.h"
+#include "base/hex.h"
+
+namespace shardtool {
+namespace {
+
+TEST(Status, OkIsCheapAndNamed) {
+  Status s;
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ(s.name(), "Ok");
+  EXPECT_EQ(s.exit_status(), 0);
+}
+
+TEST(Status, ExitStatusesFollowDesign) {
+  EXPECT_EQ(UsageErrorStatus("x").exit_status(), 2);
+  EXPECT_EQ(InvalidNamespaceStatus("x").exit_status(), 2);
+  EXPECT_EQ(NamespaceNotFoundStatus("x").exit_status(), 3);
+  EXPECT_EQ(LockTimeoutStatus("x").exit_status(), 4);
+  EXPECT_EQ(StaleConfigStatus("x").exit_status(), 5);
+  EXPECT_EQ(QueryPlanKilledStatus("x").exit_status(), 6);
+  EXPECT_EQ(NoSpaceStatus("x").exit_status(), 7);
+  EXPECT_EQ(CorruptionStatus("x").exit_status(), 8);
+  EXPECT_EQ(InterruptedStatus("x").exit_status(), 9);
+  EXPECT_EQ(InternalErrorStatus("x").exit_status(), 70);
+}
+
+TEST(Status, TableNumbersAndNamesAreUnique) {
+  std::set<int> numbers;
+  std::set<std::string_view> names;
+  for (ErrorCode c : AllErrorCodes()) {
+    EXPECT_TRUE(numbers.insert(static_cast<int>(c)).second);
+    EXPECT_TRUE(names.insert(ErrorCodeName(c)).second);
+  }
+}
+
+TEST(Status, CopyInfoAndPrefix) {
+  Status s = LockTimeoutStatus("coll lock busy");
+  s.With("resource", "coll.x").With("waitedMs", int64_t{5});
+  s.Prefix("merge");
+  Status t = s;
+  EXPECT_EQ(t.message(), "merge: coll lock busy");
+  ASSERT_EQ(t.info().size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(t.info()[1].value), 5);
+  EXPECT_EQ(t.ToString(), "LockTimeout: merge: coll lock busy");
+}
+
+TEST(Status, ErrnoMapping) {
+  EXPECT_EQ(ErrnoStatus(ENOENT, "open", "a").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(ErrnoStatus(ENOSPC, "write", "a").code(), ErrorCode::kNoSpace);
+  EXPECT_EQ(ErrnoStatus(EIO, "read", "a").code(), ErrorCode::kIOError);
+  EXPECT_EQ(ErrnoStatus(EACCES, "open", "a").code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(ErrnoStatus(EIO, "read", "coll/x.dat").message().find("coll/x.dat"), std::string::npos);
+}
+
+Result<int> Half(int x) {
+  if (x % 2) return UsageErrorStatus("odd");
+  return x / 2;
+}
+
+Status UseHalf(int x, int* out) {
+  ASSIGN_OR_RETURN(*out, Half(x));
+  return Status::Ok();
+}
+
+TEST(Result, PropagatesWithMacros) {
+  int v = 0;
+  EXPECT_TRUE(UseHalf(8, &v).ok());
+  EXPECT_EQ(v, 4);
+  Status s = UseHalf(7, &v);
+  EXPECT_EQ(s.code(), ErrorCode::kUsageError);
+}
+
+TEST(Crc32c, CheckValueAndExtend) {
+  EXPECT_EQ(Crc32c("123456789"), 0xe3069283u);
+  EXPECT_EQ(Crc32cExtendPortable(0, "123456789", 9), 0xe3069283u);
+  std::string s(10000, 'x');
+  for (size_t i = 0; i < s.size(); i++) s[i] = static_cast<char>(i * 31 + (i >> 3));
+  uint32_t whole = Crc32c(s);
+  EXPECT_EQ(Crc32cExtend(Crc32c(s.substr(0, 1234)), s.data() + 1234, s.size() - 1234), whole);
+  EXPECT_EQ(Crc32cExtendPortable(0, s.data(), s.size()), whole);
+  EXPECT_EQ(Crc32c(""), 0u);
+}
+
+TEST(Hex, RoundTripAndReversed) {
+  const uint8_t b[] = {0x01, 0xab, 0xff};
+  EXPECT_EQ(HexBytes(b, 3), "01abff");
+  EXPECT_EQ(HexReversed(b, 3), "ffab01");
+  std::vector<uint8_t> out;
+  EXPECT_TRUE(ParseHex("0x01ABff", &out));
+  EXPECT_EQ(out, (std::vector<uint8_t>{0x01, 0xab, 0xff}));
+  EXPECT_FALSE(ParseHex("abc", &out));
+  EXPECT_FALSE(ParseHex("zz", &out));
+}
+
+TEST(Coding, LittleEndian) {
+  uint8_t b[8];
+  StoreLE32(b, 0x01020304);
+  EXPECT_EQ(b[0], 0x04);
+  EXPECT_EQ(LoadLE32(b), 0x01020304u);
+  StoreLE64(b, 0x1122334455667788ULL);
+  EXPECT_EQ(LoadLEn(b, 5), 0x4455667788ULL);
+}
+
+}  // namespace
+}  // namespace shardtool
