@@ -1,0 +1,84 @@
+#include "format/data_file_writer.h"
+
+#include <algorithm>
+
+#include "format/file_name.h"
+#include "io/atomic_file.h"
+
+namespace shardtool {
+
+DataFileWriter::DataFileWriter(FileSystem* fs, std::string dir, std::string data_name,
+                               std::string map_name, std::string crc_name, const RdbInfo& rdb,
+                               Options options)
+    : fs_(fs),
+      dir_(std::move(dir)),
+      data_name_(std::move(data_name)),
+      map_name_(std::move(map_name)),
+      crc_name_(std::move(crc_name)),
+      rdb_(rdb),
+      opt_(options),
+      encoder_(rdb),
+      map_(rdb.key_size, rdb.page_size),
+      crc_(rdb.page_size) {}
+
+DataFileWriter::~DataFileWriter() = default;
+
+Status DataFileWriter::Open() {
+  if (opt_.part_size == 0 || opt_.part_size % (2048ULL * rdb_.page_size) != 0) {
+    return InternalErrorStatus("part size " + std::to_string(opt_.part_size) +
+                               " is not a multiple of 2048 x " + std::to_string(rdb_.page_size));
+  }
+  ASSIGN_OR_RETURN(part_, fs_->OpenForWrite(JoinPath(dir_, data_name_), WriteMode::kCreateExclusive));
+  buf_.reserve(opt_.buffer_size);
+  return Status::Ok();
+}
+
+Status DataFileWriter::Add(const uint8_t* full_key, const uint8_t* data, uint32_t data_size) {
+  const size_t max = encoder_.MaxEncodedSize(data_size);
+  if (rec_.size() < max) rec_.resize(max);
+  const size_t n = encoder_.EncodeTo(full_key, data, data_size, rec_.data());
+  map_.AddRecord(offset_, static_cast<uint32_t>(n), full_key, KeyIsNegative(full_key));
+  return WriteBytes(rec_.data(), n);
+}
+
+Status DataFileWriter::WriteBytes(const uint8_t* p, size_t n) {
+  crc_.Add(p, n);
+  offset_ += n;
+  buf_.append(reinterpret_cast<const char*>(p), n);
+  if (buf_.size() >= opt_.buffer_size) return Flush();
+  return Status::Ok();
+}
+
+Status DataFileWriter::Flush() {
+  size_t pos = 0;
+  while (pos < buf_.size()) {
+    if (part_filled_ == opt_.part_size) {
+      // The part is full: make it durable and start the next one.
+      RETURN_IF_ERROR(part_->Sync());
+      RETURN_IF_ERROR(part_->Close());
+      part_index_++;
+      part_filled_ = 0;
+      ASSIGN_OR_RETURN(part_, fs_->OpenForWrite(JoinPath(dir_, PartName(data_name_, part_index_)),
+                                                WriteMode::kCreateExclusive));
+    }
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(buf_.size() - pos, opt_.part_size - part_filled_));
+    RETURN_IF_ERROR(part_->Append(std::string_view(buf_).substr(pos, n)));
+    part_filled_ += n;
+    pos += n;
+  }
+  buf_.clear();
+  return Status::Ok();
+}
+
+Status DataFileWriter::Finish() {
+  RETURN_IF_ERROR(Flush());
+  RETURN_IF_ERROR(part_->Sync());
+  RETURN_IF_ERROR(part_->Close());
+  RETURN_IF_ERROR(WriteFileAtomically(fs_, JoinPath(dir_, map_name_), map_.Serialize()));
+  if (opt_.write_sidecar) {
+    RETURN_IF_ERROR(WriteFileAtomically(fs_, JoinPath(dir_, crc_name_), crc_.Finish().Serialize()));
+  }
+  return fs_->SyncDir(dir_);
+}
+
+}  // namespace shardtool

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds shardtool, writes a sample 4-shard cluster (each shard on 2
+# hosts: num-mirrors 1) with shardtool-gen, and looks at it with `shardtool inspect`.
+#   DEMO_DIR=path   where the sample cluster goes (default: build/demo)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+scripts/setup.sh
+echo "== building (Release)"
+scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release -DSHARDTOOL_TESTS=OFF >/dev/null
+bin=build/release/tools
+demo=${DEMO_DIR:-build/demo}
+rm -rf "$demo"
+
+run() { echo; echo "\$ $*"; "$@"; }
+
+echo "== writing a sample cluster: 4 shards x 2 hosts, 3 files per Rdb, host 1 with planted misplaced records"
+run "$bin/shardtool-gen" --out "$demo" --shards 4 --mirrors 1 --docs 3000 --files 3 \
+    --misplace-host 1 --misplace-rate 0.002
+run cat "$demo/hosts.conf"
+host0="$demo/host0"
+run ls -l "$host0/coll.main.0"
+run "$bin/shardtool" --workdir "$host0" inspect file coll.main.0/posdb0001.dat
+run "$bin/shardtool" --workdir "$host0" inspect map coll.main.0/titledb0001.map --pages
+run "$bin/shardtool" --workdir "$host0" inspect records coll.main.0/posdb0003.dat --limit 8
+run "$bin/shardtool" --workdir "$host0" inspect records coll.main.0/titledb0005-000.dat --limit 5
+run "$bin/shardtool" --workdir "$host0" --json inspect records coll.main.0/clusterdb0001.dat --limit 2
+echo
+echo "== the sample cluster is in $demo (hosts.conf, host0..host7, gen-manifest.json)"

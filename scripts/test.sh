@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds Release and ASan+UBSan configurations, runs every test with
+# ctest in both, then runs each fuzz target briefly. This is what CI runs (.ci/run).
+#   FUZZ_SECONDS=N   seconds per fuzz target (default 30; 0 skips fuzzing)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+scripts/setup.sh
+
+jobs=$(nproc)
+start=$(date +%s)
+
+echo "== Release build"
+scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release
+echo "== Release tests"
+(cd build/release && ctest --output-on-failure -j"$jobs")
+
+echo "== ASan+UBSan build"
+scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DSHARDTOOL_SANITIZE=ON -DSHARDTOOL_BENCH=OFF
+echo "== ASan+UBSan tests"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest --output-on-failure -j"$jobs" -LE slow)
+
+fuzz_seconds=${FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzz targets (${fuzz_seconds}s each)"
+  scripts/build.sh build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSHARDTOOL_FUZZ=ON -DSHARDTOOL_BENCH=OFF -DSHARDTOOL_WERROR=ON
+  scripts/fuzz.sh build/fuzz "$fuzz_seconds"
+fi
+echo "== all passed in $(( $(date +%s) - start )) s"

@@ -1,0 +1,192 @@
+// The CLI driven in-process through shardtool::Main with argv arrays (CONVENTIONS.md 11).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "cli/command.h"
+#include "cli/shardtool_main.h"
+#include "testing/paths.h"
+
+namespace shardtool {
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run Shardtool(std::vector<std::string> args) {
+  std::vector<const char*> argv = {"shardtool"};
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  Context ctx;
+  ctx.fs = PosixFS();
+  ctx.out = &out;
+  ctx.err = &err;
+  int code = Main(static_cast<int>(argv.size()), argv.data(), ctx);
+  return {code, out.str(), err.str()};
+}
+
+std::string Golden(const std::string& name) { return testing::GoldenDir() + "/coll.main.0/" + name; }
+
+// (key hex, negative) of every record line of a Gigablast dump that has "k=0x".
+std::vector<std::pair<std::string, bool>> DumpKeys(const std::string& dump) {
+  std::ifstream in(testing::GoldenDir() + "/dumps/" + dump);
+  std::vector<std::pair<std::string, bool>> keys;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("k=0x", 0) != 0) continue;
+    const std::string hex = line.substr(4, line.find(' ') - 4);
+    const bool neg = line.find("(delete)") != std::string::npos;
+    keys.emplace_back(hex, neg);
+  }
+  return keys;
+}
+
+TEST(Cli, InspectRecordsAgreesWithGigablastDumpPosdb) {
+  Run r = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat")});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  auto want = DumpKeys("dump_p_posdb0003.txt");
+  ASSERT_EQ(want.size(), 1372u + 3711u);
+  ASSERT_EQ(j["records"].size(), want.size());
+  for (size_t i = 0; i < want.size(); i++) {
+    ASSERT_EQ(j["records"][i]["key"], want[i].first) << "record " << i;
+    ASSERT_EQ(j["records"][i]["negative"], want[i].second) << "record " << i;
+  }
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["rdb"], "posdb");
+}
+
+TEST(Cli, InspectRecordsAgreesWithGigablastDumpLinkdb) {
+  Run r = Shardtool({"--json", "inspect", "records", Golden("linkdb0007.dat")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  auto want = DumpKeys("dump_L_linkdb0007.txt");
+  ASSERT_EQ(want.size(), 24u);
+  ASSERT_EQ(j["records"].size(), want.size());
+  for (size_t i = 0; i < want.size(); i++) {
+    EXPECT_EQ(j["records"][i]["key"], want[i].first);
+    EXPECT_EQ(j["records"][i]["negative"], want[i].second);
+  }
+}
+
+TEST(Cli, InspectRecordsTitledbFieldsMatchDump) {
+  Run r = Shardtool({"--json", "inspect", "records", Golden("titledb0003-000.dat")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["records"].size(), 3u);
+  // From dump_t_titledb0003-000.txt: docIds in file order, the first positive.
+  const uint64_t docids[] = {41029786537ULL, 42521303991ULL, 53556731044ULL};
+  for (int i = 0; i < 3; i++) EXPECT_EQ(j["records"][i]["fields"]["docid"], docids[i]);
+  EXPECT_EQ(j["records"][0]["negative"], false);
+  EXPECT_EQ(j["records"][1]["negative"], true);
+  EXPECT_EQ(j["records"][1]["data_size"], 0);
+  EXPECT_EQ(j["records"][0]["key"], "2636436ea5e826364373a401");
+}
+
+TEST(Cli, InspectRecordsRangeThroughMap) {
+  auto want = DumpKeys("dump_p_posdb0003.txt");
+  const std::string a = want[1000].first, b = want[3000].first;
+  Run r = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat"), "--start", a, "--end", b});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  // Every dump key in [a, b] (hex of equal length compares like the integers).
+  size_t n = 0;
+  for (auto& k : want) n += (k.first >= a && k.first <= b);
+  EXPECT_EQ(j["records"].size(), n);
+  EXPECT_EQ(j["records"][0]["key"], a);
+  Run lim = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat"), "--limit", "7"});
+  EXPECT_EQ(nlohmann::json::parse(lim.out)["records"].size(), 7u);
+}
+
+TEST(Cli, InspectMapJsonMatchesReadme) {
+  Run r = Shardtool({"--json", "inspect", "map", Golden("posdb0003.map"), "--pages"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["positive"], 1372);
+  EXPECT_EQ(j["negative"], 3711);
+  EXPECT_EQ(j["end_offset"], 77802);
+  EXPECT_EQ(j["page_size"], 32768);
+  EXPECT_EQ(j["pages"].size(), 3u);
+  EXPECT_EQ(j["last_key"], DumpKeys("dump_p_posdb0003.txt").back().first);
+}
+
+TEST(Cli, InspectFileCleanGoldenHasNoErrorFindings) {
+  for (const char* f : {"posdb0003.dat", "titledb0003-000.dat", "linkdb0007.dat", "clusterdb0001.dat",
+                        "tagdb0001.dat"}) {
+    Run r = Shardtool({"--json", "inspect", "file", Golden(f)});
+    ASSERT_EQ(r.code, 0) << f << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_FALSE(j["map"].is_null()) << f;
+    for (auto& fd : j["findings"]) EXPECT_NE(fd["severity"], "error") << f << ": " << fd.dump();
+  }
+}
+
+TEST(Cli, UsageErrorsExit2AndNotFoundExit3) {
+  EXPECT_EQ(Shardtool({}).code, 2);
+  EXPECT_EQ(Shardtool({"nosuchcommand"}).code, 2);
+  EXPECT_EQ(Shardtool({"inspect", "records", Golden("posdb0003.dat"), "--start", "xyz"}).code, 2);
+  EXPECT_EQ(Shardtool({"inspect", "file", Golden("posdb0003.dat"), "--rdb", "nosuchdb"}).code, 2);
+  Run nf = Shardtool({"inspect", "file", "/nonexistent/posdb0001.dat"});
+  EXPECT_EQ(nf.code, 3);
+  EXPECT_NE(nf.err.find("error: NotFound:"), std::string::npos) << nf.err;
+  Run js = Shardtool({"--json", "inspect", "file", "/nonexistent/posdb0001.dat"});
+  auto j = nlohmann::json::parse(js.out);
+  EXPECT_EQ(j["error"]["name"], "NotFound");
+  EXPECT_EQ(j["error"]["code"], 3);
+}
+
+TEST(Cli, HelpExitsZero) {
+  Run r = Shardtool({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("inspect"), std::string::npos);
+  EXPECT_EQ(Shardtool({"inspect", "records", "--help"}).code, 0);
+}
+
+// Every long option of every command (and the global ones) appears in its man page.
+std::string ReadMan(const std::string& name) {
+  std::ifstream in(testing::SourceDir() + "/man/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  // groff escapes: "\-" is "-".
+  return std::regex_replace(s, std::regex(R"(\\-)"), "-");
+}
+
+void CheckOptions(CLI::App* app, const std::string& man, const std::string& page) {
+  for (const CLI::Option* opt : app->get_options()) {
+    for (const std::string& name : opt->get_lnames()) {
+      if (name == "help") continue;
+      EXPECT_NE(man.find("--" + name), std::string::npos) << "--" << name << " is missing from " << page;
+    }
+  }
+  for (CLI::App* sub : app->get_subcommands({})) CheckOptions(sub, man, page);
+}
+
+TEST(Cli, HelpAndManPagesAgree) {
+  CLI::App app;
+  GlobalOptions g;
+  CommandRun run;
+  BuildApp(&app, &g, &run);
+  const std::string main_page = ReadMan("shardtool.1");
+  ASSERT_FALSE(main_page.empty());
+  for (const CLI::Option* opt : app.get_options()) {
+    for (const std::string& name : opt->get_lnames()) {
+      EXPECT_NE(main_page.find("--" + name), std::string::npos) << "--" << name << " missing from shardtool.1";
+    }
+  }
+  for (CLI::App* sub : app.get_subcommands({})) {
+    const std::string page = "shardtool-" + sub->get_name() + ".1";
+    const std::string man = ReadMan(page);
+    ASSERT_FALSE(man.empty()) << page << " is missing";
+    EXPECT_NE(main_page.find(sub->get_name()), std::string::npos);
+    CheckOptions(sub, man, page);
+  }
+}
+
+}  // namespace
+}  // namespace shardtool

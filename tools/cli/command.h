@@ -1,0 +1,53 @@
+// The command table (ninja's kTools[] / scylla-sstable's operations table): every subcommand
+// declares its name, one-line help and a setup function that adds its options to a CLI11
+// subcommand and returns the function that runs it. One table feeds --help and the man-page test.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cli/shardtool_main.h"
+
+namespace shardtool {
+
+// Options every command understands (DESIGN.md §4).
+struct GlobalOptions {
+  std::string workdir = ".";
+  int host_id = -1;  // -1: from catalog.json
+  bool json = false;
+  std::string progress = "auto";
+  double lock_timeout = 0;
+  bool quiet = false;
+  int verbose = 0;
+};
+
+// Runs a parsed command; returns the process exit status (DESIGN.md §5).
+using CommandRun = std::function<int(Context&, const GlobalOptions&)>;
+
+struct CommandSpec {
+  const char* name;
+  const char* help;
+  // Adds the subcommand's options to `sub`; the returned function runs the command when `sub`
+  // (or one of its own subcommands) was chosen.
+  std::function<CommandRun(CLI::App* sub)> setup;
+};
+
+const std::vector<CommandSpec>& Commands();
+
+// Builds the whole CLI11 app (used by Main and by the help/man agreement test). `run` receives
+// the chosen command's run function.
+void BuildApp(CLI::App* app, GlobalOptions* globals, CommandRun* run);
+
+// Prints a failed Status (text to err, or the JSON error document to out) and returns its exit
+// status: the one place a Status becomes an exit code (CONVENTIONS.md 3).
+int ReportError(Context& ctx, const GlobalOptions& g, const Status& status);
+
+// Resolves a path from the command line against --workdir (absolute paths stay as they are).
+std::string ResolvePath(const GlobalOptions& g, const std::string& path);
+
+// Command registration functions, one per tools/commands/<name>_cmd.cc.
+CommandSpec InspectCommand();
+
+}  // namespace shardtool
