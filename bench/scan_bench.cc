@@ -118,7 +118,8 @@ int Measure(const std::string& cdir, const std::string& rdb_name, int runs) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 5 && std::string(argv[1]) == "--measure") return Measure(argv[2], argv[3], std::atoi(argv[4]));
+  if (argc == 5 && std::string(argv[1]) == "--measure")
+    return Measure(argv[2], argv[3], std::atoi(argv[4]));
   std::string dir = "/tmp/shardtool-scan-bench";
   uint64_t posdb_docs = 150000, titledb_docs = 100000;
   int runs = 5;
@@ -126,13 +127,20 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--dir") dir = next();
-    else if (a == "--posdb-docs") posdb_docs = std::stoull(next());
-    else if (a == "--titledb-docs") titledb_docs = std::stoull(next());
-    else if (a == "--runs") runs = std::stoi(next());
-    else if (a == "--keep") keep = true;
+    if (a == "--dir")
+      dir = next();
+    else if (a == "--posdb-docs")
+      posdb_docs = std::stoull(next());
+    else if (a == "--titledb-docs")
+      titledb_docs = std::stoull(next());
+    else if (a == "--runs")
+      runs = std::stoi(next());
+    else if (a == "--keep")
+      keep = true;
     else {
-      std::fprintf(stderr, "usage: scan_bench [--dir D] [--posdb-docs N] [--titledb-docs N] [--runs R] [--keep]\n");
+      std::fprintf(
+          stderr,
+          "usage: scan_bench [--dir D] [--posdb-docs N] [--titledb-docs N] [--runs R] [--keep]\n");
       return 2;
     }
   }
@@ -163,7 +171,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "generate: %s\n", st.ToString().c_str());
       return 1;
     }
-    const std::string cmd = std::filesystem::read_symlink("/proc/self/exe").string() + " --measure " + o.out + "/host0/coll.main.0 " + item.rdb + " " +
+    const std::string cmd = std::filesystem::read_symlink("/proc/self/exe").string() +
+                            " --measure " + o.out + "/host0/coll.main.0 " + item.rdb + " " +
                             std::to_string(runs);
     if (std::system(cmd.c_str()) != 0) return 1;
   }

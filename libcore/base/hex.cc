@@ -31,7 +31,8 @@ std::string HexReversed(const uint8_t* p, size_t n) {
 }
 
 bool ParseHex(std::string_view text, std::vector<uint8_t>* out) {
-  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
+  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+    text.remove_prefix(2);
   if (text.size() % 2 != 0) return false;
   out->clear();
   out->reserve(text.size() / 2);

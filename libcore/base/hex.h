@@ -13,7 +13,8 @@ namespace shardtool {
 std::string HexBytes(const uint8_t* p, size_t n);
 // Bytes in reversed order: byte n-1 first (the key text form).
 std::string HexReversed(const uint8_t* p, size_t n);
-// Parses hex (optional 0x prefix) into bytes in text order. Returns false on a bad digit or odd length.
+// Parses hex (optional 0x prefix) into bytes in text order. Returns false on a bad digit or odd
+// length.
 bool ParseHex(std::string_view text, std::vector<uint8_t>* out);
 
 }  // namespace shardtool

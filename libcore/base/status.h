@@ -79,13 +79,14 @@ class [[nodiscard]] Status {
 #include "base/error_codes.def"
 #undef ERROR_CODE
 
-// Maps an errno value to a Status naming the operation and path ("open coll.main.0/x: No such ...").
+// Maps an errno value to a Status naming the operation and path ("open coll.main.0/x: No such
+// ...").
 Status ErrnoStatus(int err, std::string_view op, std::string_view path);
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     if (status_.ok()) status_ = InternalErrorStatus("Result constructed from an Ok Status");
   }
@@ -110,10 +111,10 @@ class [[nodiscard]] Result {
 #define ST_CONCAT_INNER(a, b) a##b
 #define ST_CONCAT(a, b) ST_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::shardtool::Status st_status_ = (expr);         \
-    if (!st_status_.ok()) return st_status_;         \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::shardtool::Status st_status_ = (expr); \
+    if (!st_status_.ok()) return st_status_; \
   } while (0)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
@@ -121,4 +122,5 @@ class [[nodiscard]] Result {
   if (!tmp.ok()) return tmp.status();         \
   lhs = std::move(tmp).value()
 
-#define ASSIGN_OR_RETURN(lhs, expr) ASSIGN_OR_RETURN_IMPL(ST_CONCAT(st_result_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr) \
+  ASSIGN_OR_RETURN_IMPL(ST_CONCAT(st_result_, __LINE__), lhs, expr)

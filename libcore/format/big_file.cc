@@ -21,7 +21,8 @@ Result<std::unique_ptr<BigFile>> BigFile::Open(FileSystem* fs, const std::string
     int32_t part = -1;
     if (e.name == data_name) {
       part = 0;
-    } else if (e.name.size() > data_name.size() + 5 && e.name.compare(0, data_name.size(), data_name) == 0 &&
+    } else if (e.name.size() > data_name.size() + 5 &&
+               e.name.compare(0, data_name.size(), data_name) == 0 &&
                e.name.compare(data_name.size(), 5, ".part") == 0) {
       auto parsed = ParseDataFileName(e.name);
       if (parsed && parsed->part >= 1 && parsed->BaseName() == data_name) part = parsed->part;
@@ -65,11 +66,13 @@ Result<std::unique_ptr<BigFile>> BigFile::Open(FileSystem* fs, const std::string
   }
   for (size_t i = 0; i + 1 < file->parts_.size(); i++) {
     if (file->parts_[i].size != file->part_size_) {
-      AddFinding(findings, "D1", Severity::kError, rel,
-                 static_cast<int64_t>(file->parts_[i].index) * static_cast<int64_t>(file->part_size_), -1, "",
-                 "part " + std::to_string(file->parts_[i].index) + " has " +
-                     std::to_string(file->parts_[i].size) + " bytes, not the part size " +
-                     std::to_string(file->part_size_));
+      AddFinding(
+          findings, "D1", Severity::kError, rel,
+          static_cast<int64_t>(file->parts_[i].index) * static_cast<int64_t>(file->part_size_), -1,
+          "",
+          "part " + std::to_string(file->parts_[i].index) + " has " +
+              std::to_string(file->parts_[i].size) + " bytes, not the part size " +
+              std::to_string(file->part_size_));
       return CorruptionStatus(rel + ": part " + std::to_string(file->parts_[i].index) + " has " +
                               std::to_string(file->parts_[i].size) + " bytes where " +
                               std::to_string(file->part_size_) + " are expected (D1)");
@@ -88,11 +91,13 @@ Result<std::unique_ptr<BigFile>> BigFile::Open(FileSystem* fs, const std::string
                "part size " + std::to_string(file->part_size_) + " is not a multiple of 2048 x " +
                    std::to_string(page_size));
   }
-  file->logical_size_ = static_cast<uint64_t>(file->last_part_) * file->part_size_ + file->parts_.back().size;
+  file->logical_size_ =
+      static_cast<uint64_t>(file->last_part_) * file->part_size_ + file->parts_.back().size;
   if (h > 0) {
-    AddFinding(findings, "D7", Severity::kNotice, rel, static_cast<int64_t>(file->first_offset()), -1, "",
-               "headless: parts 0.." + std::to_string(h - 1) + " are gone (merged); h = " +
-                   std::to_string(h));
+    AddFinding(findings, "D7", Severity::kNotice, rel, static_cast<int64_t>(file->first_offset()),
+               -1, "",
+               "headless: parts 0.." + std::to_string(h - 1) +
+                   " are gone (merged); h = " + std::to_string(h));
   }
   file->open_.resize(file->parts_.size());
   return file;
@@ -102,7 +107,8 @@ Status BigFile::Read(uint64_t offset, size_t n, uint8_t* dst) {
   if (offset + n > logical_size_ || offset < first_offset()) {
     return CorruptionStatus(path() + ": read of " + std::to_string(n) + " bytes at offset " +
                             std::to_string(offset) + " is outside the readable data [" +
-                            std::to_string(first_offset()) + ", " + std::to_string(logical_size_) + ")");
+                            std::to_string(first_offset()) + ", " + std::to_string(logical_size_) +
+                            ")");
   }
   while (n > 0) {
     const uint64_t part = offset / part_size_;
@@ -136,7 +142,8 @@ void CheckDataFileName(const DataFileName& name, bool titledb_naming, const std:
   }
   if (titledb_naming && name.ddd > 0) {
     AddFinding(out, "D8", Severity::kNotice, file, -1, -1, "",
-               "titledb -DDD is " + std::to_string(name.ddd) + ", not 000: Gigablast's import opens only -000");
+               "titledb -DDD is " + std::to_string(name.ddd) +
+                   ", not 000: Gigablast's import opens only -000");
   }
 }
 

@@ -28,7 +28,8 @@ Status DataFileWriter::Open() {
     return InternalErrorStatus("part size " + std::to_string(opt_.part_size) +
                                " is not a multiple of 2048 x " + std::to_string(rdb_.page_size));
   }
-  ASSIGN_OR_RETURN(part_, fs_->OpenForWrite(JoinPath(dir_, data_name_), WriteMode::kCreateExclusive));
+  ASSIGN_OR_RETURN(part_,
+                   fs_->OpenForWrite(JoinPath(dir_, data_name_), WriteMode::kCreateExclusive));
   buf_.reserve(opt_.buffer_size);
   return Status::Ok();
 }
@@ -61,7 +62,8 @@ Status DataFileWriter::Flush() {
       ASSIGN_OR_RETURN(part_, fs_->OpenForWrite(JoinPath(dir_, PartName(data_name_, part_index_)),
                                                 WriteMode::kCreateExclusive));
     }
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(buf_.size() - pos, opt_.part_size - part_filled_));
+    const size_t n =
+        static_cast<size_t>(std::min<uint64_t>(buf_.size() - pos, opt_.part_size - part_filled_));
     RETURN_IF_ERROR(part_->Append(std::string_view(buf_).substr(pos, n)));
     part_filled_ += n;
     pos += n;

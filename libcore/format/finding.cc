@@ -5,7 +5,8 @@ namespace shardtool {
 std::string Finding::ToString() const {
   std::string s = file;
   if (offset >= 0) s += ": offset " + std::to_string(offset);
-  if (page >= 0) s += (offset >= 0 ? " (page " : ": page ") + std::to_string(page) + (offset >= 0 ? ")" : "");
+  if (page >= 0)
+    s += (offset >= 0 ? " (page " : ": page ") + std::to_string(page) + (offset >= 0 ? ")" : "");
   if (!key.empty()) s += ": key 0x" + key;
   s += ": " + message + " (" + rule + ")";
   return s;

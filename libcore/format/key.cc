@@ -13,7 +13,8 @@ Result<Key> Key::FromHex(std::string_view hex, int ks) {
                             " hex digits");
   }
   Key k(ks);
-  for (int i = 0; i < ks; i++) k.bytes_[static_cast<size_t>(i)] = bytes[static_cast<size_t>(ks - 1 - i)];
+  for (int i = 0; i < ks; i++)
+    k.bytes_[static_cast<size_t>(i)] = bytes[static_cast<size_t>(ks - 1 - i)];
   return k;
 }
 

@@ -6,14 +6,19 @@ namespace shardtool {
 namespace {
 
 constexpr RdbInfo kRdbs[] = {
-    {RdbId::kTitledb, "titledb", 12, -1, KeyCompression::kNone, 32768, SlotKind::kTitledbDocId, true},
+    {RdbId::kTitledb, "titledb", 12, -1, KeyCompression::kNone, 32768, SlotKind::kTitledbDocId,
+     true},
     {RdbId::kPosdb, "posdb", 18, 0, KeyCompression::kPosdb, 32768, SlotKind::kPosdb, false},
-    {RdbId::kIndexdb, "indexdb", 12, 0, KeyCompression::kHalf, 32768, SlotKind::kIndexdbDocId, false},
-    {RdbId::kClusterdb, "clusterdb", 12, 0, KeyCompression::kHalf, 1024, SlotKind::kClusterdbDocId, false},
+    {RdbId::kIndexdb, "indexdb", 12, 0, KeyCompression::kHalf, 32768, SlotKind::kIndexdbDocId,
+     false},
+    {RdbId::kClusterdb, "clusterdb", 12, 0, KeyCompression::kHalf, 1024, SlotKind::kClusterdbDocId,
+     false},
     {RdbId::kLinkdb, "linkdb", 28, 0, KeyCompression::kNone, 32768, SlotKind::kTop13At26, false},
     {RdbId::kTagdb, "tagdb", 16, -1, KeyCompression::kNone, 1024, SlotKind::kTop13At10, false},
-    {RdbId::kSpiderdb, "spiderdb", 16, -1, KeyCompression::kNone, 32768, SlotKind::kNotShardable, false},
-    {RdbId::kDoledb, "doledb", 12, -1, KeyCompression::kNone, 32768, SlotKind::kNotShardable, false},
+    {RdbId::kSpiderdb, "spiderdb", 16, -1, KeyCompression::kNone, 32768, SlotKind::kNotShardable,
+     false},
+    {RdbId::kDoledb, "doledb", 12, -1, KeyCompression::kNone, 32768, SlotKind::kNotShardable,
+     false},
 };
 
 }  // namespace

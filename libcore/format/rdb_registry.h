@@ -11,7 +11,16 @@ namespace shardtool {
 constexpr int kNumSlots = 8192;  // MAX_KSLOTS
 constexpr uint64_t kDocIdMask = 0x3fffffffffULL;
 
-enum class RdbId : uint8_t { kTitledb, kPosdb, kIndexdb, kClusterdb, kLinkdb, kTagdb, kSpiderdb, kDoledb };
+enum class RdbId : uint8_t {
+  kTitledb,
+  kPosdb,
+  kIndexdb,
+  kClusterdb,
+  kLinkdb,
+  kTagdb,
+  kSpiderdb,
+  kDoledb
+};
 
 enum class KeyCompression : uint8_t {
   kNone,   // every key stored full
@@ -49,7 +58,9 @@ const RdbInfo& GetRdb(RdbId id);
 const RdbInfo* FindRdb(std::string_view name);
 
 // docId slot: ((d >> 14) ^ (d >> 7)) & 8191.
-inline int DocIdSlot(uint64_t docid) { return static_cast<int>(((docid >> 14) ^ (docid >> 7)) & 8191); }
+inline int DocIdSlot(uint64_t docid) {
+  return static_cast<int>(((docid >> 14) ^ (docid >> 7)) & 8191);
+}
 
 // The slot (0..8191) of a full key, or -1 for a not-shardable Rdb.
 int KeySlot(const RdbInfo& rdb, const uint8_t* key);

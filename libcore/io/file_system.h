@@ -54,7 +54,8 @@ enum class WriteMode {
 
 enum class LockMode { kShared, kExclusive };
 
-// A held advisory lock (flock semantics: released when the object is destroyed or the process dies).
+// A held advisory lock (flock semantics: released when the object is destroyed or the process
+// dies).
 class FileLock {
  public:
   virtual ~FileLock() = default;

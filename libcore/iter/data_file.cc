@@ -5,16 +5,18 @@ namespace shardtool {
 Result<std::pair<uint64_t, const uint8_t*>> DataFile::FirstReadable() const {
   if (!big->headless()) return std::pair<uint64_t, const uint8_t*>{0, nullptr};
   if (!map) {
-    return CorruptionStatus(big->path() + ": headless file without a usable map: the first record "
-                            "in part " + std::to_string(big->first_part()) + " cannot be found (D6)");
+    return CorruptionStatus(big->path() +
+                            ": headless file without a usable map: the first record "
+                            "in part " +
+                            std::to_string(big->first_part()) + " cannot be found (D6)");
   }
   const uint64_t first = big->first_offset();
   const int64_t ps = map->page_size();
   for (int64_t p = static_cast<int64_t>((first - static_cast<uint64_t>(map->chopped_head())) / ps);
        p < map->num_pages(); p++) {
     if (map->page_offset(p) >= 0) {
-      return std::pair<uint64_t, const uint8_t*>{
-          static_cast<uint64_t>(map->GetAbsoluteOffset(p)), map->page_key(p)};
+      return std::pair<uint64_t, const uint8_t*>{static_cast<uint64_t>(map->GetAbsoluteOffset(p)),
+                                                 map->page_key(p)};
     }
   }
   return std::pair<uint64_t, const uint8_t*>{big->logical_size(), nullptr};
@@ -55,7 +57,8 @@ Result<DataFile> OpenDataFile(FileSystem* fs, const std::string& dir, const std:
   const std::string map_path = JoinPath(dir, df.map_name);
   if (!map_present) {
     df.map_status = NotFoundStatus(map_path + ": map file missing (D6)");
-    AddFinding(findings, "D6", Severity::kError, rel, -1, -1, "", "map file " + df.map_name + " is missing");
+    AddFinding(findings, "D6", Severity::kError, rel, -1, -1, "",
+               "map file " + df.map_name + " is missing");
     return df;
   }
   auto bytes = ReadFileToString(fs, map_path, opt.max_map_size);
@@ -71,13 +74,16 @@ Result<DataFile> OpenDataFile(FileSystem* fs, const std::string& dir, const std:
   df.map = std::move(map).value();
   // A reader chops the in-memory map once per missing leading part (FORMAT.md §5.5).
   for (int32_t i = 0; i < df.big->first_part(); i++) {
-    if (static_cast<uint64_t>(df.map->chopped_head()) / df.big->part_size() > static_cast<uint64_t>(i)) continue;
+    if (static_cast<uint64_t>(df.map->chopped_head()) / df.big->part_size() >
+        static_cast<uint64_t>(i))
+      continue;
     df.map->ChopHead(df.big->part_size());
   }
   return df;
 }
 
-Result<std::pair<std::string, std::string>> ResolveDataFilePath(FileSystem* fs, const std::string& path) {
+Result<std::pair<std::string, std::string>> ResolveDataFilePath(FileSystem* fs,
+                                                                const std::string& path) {
   std::string dir = DirName(path);
   std::string base = BaseName(path);
   if (auto parsed = ParseDataFileName(base)) {

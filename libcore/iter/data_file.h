@@ -20,10 +20,10 @@ struct DataFile {
   const RdbInfo* rdb = nullptr;
   DataFileName name;
   std::unique_ptr<BigFile> big;
-  std::string map_name;          // "<db>NNNN.map" (whether present or not)
-  std::optional<PageMap> map;    // nullopt: missing (D6) or unparsable (M1); see map_status
+  std::string map_name;        // "<db>NNNN.map" (whether present or not)
+  std::optional<PageMap> map;  // nullopt: missing (D6) or unparsable (M1); see map_status
   Status map_status;
-  std::string crc_name;          // "<db>NNNN.crc"
+  std::string crc_name;  // "<db>NNNN.crc"
   bool has_crc = false;
 
   // Logical offset of the first record a reader can reach: 0, or for a headless file the first
@@ -34,8 +34,8 @@ struct DataFile {
 
 struct OpenDataFileOptions {
   uint64_t default_part_size = 2013265920ULL;  // GB's MAX_PART_SIZE
-  const RdbInfo* rdb = nullptr;                 // override the Rdb named by the file name
-  uint64_t max_map_size = uint64_t{1} << 31;    // a larger map is refused (hostile input)
+  const RdbInfo* rdb = nullptr;                // override the Rdb named by the file name
+  uint64_t max_map_size = uint64_t{1} << 31;   // a larger map is refused (hostile input)
 };
 
 // Opens `data_name` (part-0 name) in `dir`. entries: a listing of dir (nullptr: list it here).
@@ -44,8 +44,10 @@ Result<DataFile> OpenDataFile(FileSystem* fs, const std::string& dir, const std:
                               const std::vector<DirEntry>* entries, const OpenDataFileOptions& opt,
                               std::vector<Finding>* findings);
 
-// Resolves a path naming a data file, any of its parts, or its map (e.g. "coll.main.0/posdb0003.map")
-// to the directory and part-0 data name; NotFound / UsageError with the path otherwise.
-Result<std::pair<std::string, std::string>> ResolveDataFilePath(FileSystem* fs, const std::string& path);
+// Resolves a path naming a data file, any of its parts, or its map (e.g.
+// "coll.main.0/posdb0003.map") to the directory and part-0 data name; NotFound / UsageError with
+// the path otherwise.
+Result<std::pair<std::string, std::string>> ResolveDataFilePath(FileSystem* fs,
+                                                                const std::string& path);
 
 }  // namespace shardtool

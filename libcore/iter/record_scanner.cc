@@ -79,8 +79,8 @@ void RecordScanner::AdvanceSlow(DecodeStatus ds) {
         valid_ = false;  // clean end of the range
         return;
       }
-      Fail("L2", "record runs past the end of the data (" + std::to_string(len_ - pos_) +
-                     " bytes left)");
+      Fail("L2",
+           "record runs past the end of the data (" + std::to_string(len_ - pos_) + " bytes left)");
       return;
     }
     ds = decoder_.Decode(buf_.data() + pos_, buf_.data() + len_, &rec_);

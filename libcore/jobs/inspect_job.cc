@@ -6,8 +6,8 @@
 namespace shardtool {
 namespace {
 
-Result<DataFile> OpenForInspect(FileSystem* fs, const std::string& path, const InspectFileOptions& opt,
-                                std::vector<Finding>* findings) {
+Result<DataFile> OpenForInspect(FileSystem* fs, const std::string& path,
+                                const InspectFileOptions& opt, std::vector<Finding>* findings) {
   ASSIGN_OR_RETURN(auto where, ResolveDataFilePath(fs, path));
   OpenDataFileOptions o;
   o.default_part_size = opt.default_part_size;
@@ -17,7 +17,8 @@ Result<DataFile> OpenForInspect(FileSystem* fs, const std::string& path, const I
 
 }  // namespace
 
-Result<FileReport> InspectFile(FileSystem* fs, const std::string& path, const InspectFileOptions& opt) {
+Result<FileReport> InspectFile(FileSystem* fs, const std::string& path,
+                               const InspectFileOptions& opt) {
   FileReport r;
   ASSIGN_OR_RETURN(DataFile df, OpenForInspect(fs, path, opt, &r.findings));
   r.path = df.big->path();
@@ -53,7 +54,8 @@ Result<FileReport> InspectFile(FileSystem* fs, const std::string& path, const In
   return r;
 }
 
-Result<MapReport> InspectMap(FileSystem* fs, const std::string& path, const InspectFileOptions& opt) {
+Result<MapReport> InspectMap(FileSystem* fs, const std::string& path,
+                             const InspectFileOptions& opt) {
   MapReport r;
   ASSIGN_OR_RETURN(DataFile df, OpenForInspect(fs, path, opt, nullptr));
   r.path = JoinPath(df.big->dir(), df.map_name);
@@ -63,8 +65,9 @@ Result<MapReport> InspectMap(FileSystem* fs, const std::string& path, const Insp
   return r;
 }
 
-Result<const RdbInfo*> InspectRecords(FileSystem* fs, const std::string& path, const RecordsOptions& opt,
-                                      const std::function<void(const RdbInfo&, const RecordEntry&)>& fn) {
+Result<const RdbInfo*> InspectRecords(
+    FileSystem* fs, const std::string& path, const RecordsOptions& opt,
+    const std::function<void(const RdbInfo&, const RecordEntry&)>& fn) {
   ASSIGN_OR_RETURN(DataFile df, OpenForInspect(fs, path, opt.file, nullptr));
   const int ks = df.rdb->key_size;
   Key a = Key::Min(ks), b = Key::Max(ks);

@@ -40,7 +40,8 @@ struct FileReport {
   std::vector<Finding> findings;  // name, part and structural map findings (D*, M2-M6, M9)
 };
 
-Result<FileReport> InspectFile(FileSystem* fs, const std::string& path, const InspectFileOptions& opt);
+Result<FileReport> InspectFile(FileSystem* fs, const std::string& path,
+                               const InspectFileOptions& opt);
 
 struct MapReport {
   std::string path;  // the map file
@@ -48,12 +49,14 @@ struct MapReport {
   std::optional<PageMap> map;
 };
 
-Result<MapReport> InspectMap(FileSystem* fs, const std::string& path, const InspectFileOptions& opt);
+Result<MapReport> InspectMap(FileSystem* fs, const std::string& path,
+                             const InspectFileOptions& opt);
 
 struct RecordsOptions {
   InspectFileOptions file;
-  std::string start_hex, end_hex;  // inclusive bounds, hex (empty: unbounded); parsed with the Rdb's key size
-  uint64_t limit = 0;             // 0 = all
+  std::string start_hex,
+      end_hex;         // inclusive bounds, hex (empty: unbounded); parsed with the Rdb's key size
+  uint64_t limit = 0;  // 0 = all
 };
 
 // One record as inspect shows it. key and data are valid during the callback only.
@@ -67,8 +70,8 @@ struct RecordEntry {
 
 // Calls `fn` for each record in [start, end] (through the map when one is usable, else by a
 // scan from the start), up to limit. Returns the Rdb; a decoding failure is a located Corruption.
-Result<const RdbInfo*> InspectRecords(FileSystem* fs, const std::string& path,
-                                      const RecordsOptions& opt,
-                                      const std::function<void(const RdbInfo&, const RecordEntry&)>& fn);
+Result<const RdbInfo*> InspectRecords(
+    FileSystem* fs, const std::string& path, const RecordsOptions& opt,
+    const std::function<void(const RdbInfo&, const RecordEntry&)>& fn);
 
 }  // namespace shardtool

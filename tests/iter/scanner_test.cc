@@ -29,18 +29,21 @@ std::vector<Rec> ClusterdbRecords(size_t n, uint32_t seed) {
   std::vector<Rec> recs;
   for (size_t i = 0; i < n; i++) {
     const uint64_t docid = rng() & kDocIdMask;
-    recs.push_back({MakeClusterdbKey(docid, rng() & 1, rng() % 4, static_cast<uint32_t>(rng()) & 0x3ffffff,
-                                     rng() % 10 != 0),
+    recs.push_back({MakeClusterdbKey(docid, rng() & 1, rng() % 4,
+                                     static_cast<uint32_t>(rng()) & 0x3ffffff, rng() % 10 != 0),
                     ""});
   }
   std::sort(recs.begin(), recs.end(), [](const Rec& a, const Rec& b) { return a.key < b.key; });
   recs.erase(std::unique(recs.begin(), recs.end(),
-                         [](const Rec& a, const Rec& b) { return CompareKeysNegEq(a.key.data(), b.key.data(), 12) == 0; }),
+                         [](const Rec& a, const Rec& b) {
+                           return CompareKeysNegEq(a.key.data(), b.key.data(), 12) == 0;
+                         }),
              recs.end());
   return recs;
 }
 
-void Write(FileSystem* fs, const RdbInfo& rdb, int id, const std::vector<Rec>& recs, uint64_t part_size) {
+void Write(FileSystem* fs, const RdbInfo& rdb, int id, const std::vector<Rec>& recs,
+           uint64_t part_size) {
   ASSERT_TRUE(fs->CreateDirs(kDir).ok());
   DataFileWriter::Options o;
   o.part_size = part_size;
@@ -105,7 +108,8 @@ TEST(Scanner, RangeReadsMatchBruteForce) {
     }
     RangeReader rr(*df, a, b);
     std::vector<Key> got;
-    for (rr.SeekToStart(); rr.Valid(); rr.Next()) got.push_back(Key::FromBytes(rr.record().key, 12));
+    for (rr.SeekToStart(); rr.Valid(); rr.Next())
+      got.push_back(Key::FromBytes(rr.record().key, 12));
     ASSERT_TRUE(rr.status().ok());
     ASSERT_EQ(got, want) << "range " << i << ".." << j;
     // The span is map-guided: it never reads the whole file for a small range.
@@ -131,7 +135,8 @@ TEST(Scanner, HeadlessFileReadsFromFirstPresentPart) {
   ASSERT_TRUE(df.ok()) << df.status().ToString();
   EXPECT_TRUE(df->big->headless());
   EXPECT_EQ(df->big->first_part(), 1);
-  EXPECT_TRUE(std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.rule == "D7"; }));
+  EXPECT_TRUE(std::any_of(findings.begin(), findings.end(),
+                          [](const Finding& f) { return f.rule == "D7"; }));
   auto first = df->FirstReadable();
   ASSERT_TRUE(first.ok());
   EXPECT_GE(first->first, kClusterPart);
@@ -139,10 +144,12 @@ TEST(Scanner, HeadlessFileReadsFromFirstPresentPart) {
   so.start = first->first;
   so.seed_key = first->second;
   RecordScanner s(df->big.get(), rdb, so);
-  const size_t k = static_cast<size_t>(std::lower_bound(offsets.begin(), offsets.end(), first->first) - offsets.begin());
+  const size_t k = static_cast<size_t>(
+      std::lower_bound(offsets.begin(), offsets.end(), first->first) - offsets.begin());
   ASSERT_EQ(offsets[k], first->first);
   size_t i = k;
-  for (s.SeekToStart(); s.Valid(); s.Next(), i++) ASSERT_EQ(Key::FromBytes(s.record().key, 12), recs[i].key);
+  for (s.SeekToStart(); s.Valid(); s.Next(), i++)
+    ASSERT_EQ(Key::FromBytes(s.record().key, 12), recs[i].key);
   EXPECT_TRUE(s.status().ok());
   EXPECT_EQ(i, recs.size());
 }
@@ -159,7 +166,8 @@ TEST(Scanner, IslandBelowAGapIsIgnoredAndReported) {
   ASSERT_TRUE(df.ok());
   EXPECT_EQ(df->big->first_part(), 2);
   ASSERT_EQ(df->big->islands().size(), 1u);
-  EXPECT_TRUE(std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.rule == "D3"; }));
+  EXPECT_TRUE(std::any_of(findings.begin(), findings.end(),
+                          [](const Finding& f) { return f.rule == "D3"; }));
 }
 
 TEST(Scanner, UnequalPartsAreD1) {
@@ -177,7 +185,8 @@ TEST(Scanner, TornTailIsL2WithOffset) {
   MemFileSystem fs;
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
   std::vector<Rec> recs;
-  for (uint64_t d = 1; d <= 20; d++) recs.push_back({MakeTitledbKey(d << 20, d, true), std::string(5000, 'a' + d)});
+  for (uint64_t d = 1; d <= 20; d++)
+    recs.push_back({MakeTitledbKey(d << 20, d, true), std::string(5000, 'a' + d)});
   Write(&fs, rdb, 1, recs, kGbPartSize);
   const std::string path = std::string(kDir) + "/titledb0001-000.dat";
   auto size = fs.Stat(path)->size;
@@ -209,7 +218,8 @@ TEST(Scanner, RecordLargerThanBufferGrowsIt) {
   EXPECT_EQ(s.record().data_size, 300000u);
   s.Next();
   ASSERT_TRUE(s.Valid());
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(s.record().data), s.record().data_size), "small");
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(s.record().data), s.record().data_size),
+            "small");
   s.Next();
   EXPECT_FALSE(s.Valid());
   EXPECT_TRUE(s.status().ok());
@@ -240,7 +250,8 @@ TEST(Scanner, TransientReadErrorsAreRetriedPersistentOnesLocated) {
     s.SeekToStart();
     EXPECT_FALSE(s.Valid());
     EXPECT_EQ(s.status().code(), ErrorCode::kIOError);
-    EXPECT_NE(s.status().message().find("clusterdb0001.dat"), std::string::npos) << s.status().ToString();
+    EXPECT_NE(s.status().message().find("clusterdb0001.dat"), std::string::npos)
+        << s.status().ToString();
   }
 }
 
@@ -255,7 +266,8 @@ TEST(DataFile, MissingMapIsD6ButFileStillReadable) {
   ASSERT_TRUE(df.ok());
   EXPECT_FALSE(df->map.has_value());
   EXPECT_EQ(df->map_status.code(), ErrorCode::kNotFound);
-  EXPECT_TRUE(std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.rule == "D6"; }));
+  EXPECT_TRUE(std::any_of(findings.begin(), findings.end(),
+                          [](const Finding& f) { return f.rule == "D6"; }));
   RecordScanner s(df->big.get(), rdb, {});
   size_t n = 0;
   for (s.SeekToStart(); s.Valid(); s.Next()) n++;
@@ -271,7 +283,8 @@ TEST(DataFile, ResolvesMapAndPartPaths) {
   auto b = ResolveDataFilePath(&fs, std::string(kDir) + "/clusterdb0003.dat.part1");
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->second, "clusterdb0003.dat");
-  EXPECT_EQ(ResolveDataFilePath(&fs, std::string(kDir) + "/notes.txt").status().code(), ErrorCode::kUsageError);
+  EXPECT_EQ(ResolveDataFilePath(&fs, std::string(kDir) + "/notes.txt").status().code(),
+            ErrorCode::kUsageError);
 }
 
 }  // namespace

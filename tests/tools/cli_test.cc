@@ -30,7 +30,9 @@ Run Shardtool(std::vector<std::string> args) {
   return {code, out.str(), err.str()};
 }
 
-std::string Golden(const std::string& name) { return testing::GoldenDir() + "/coll.main.0/" + name; }
+std::string Golden(const std::string& name) {
+  return testing::GoldenDir() + "/coll.main.0/" + name;
+}
 
 // (key hex, negative) of every record line of a Gigablast dump that has "k=0x".
 std::vector<std::pair<std::string, bool>> DumpKeys(const std::string& dump) {
@@ -91,7 +93,8 @@ TEST(Cli, InspectRecordsTitledbFieldsMatchDump) {
 TEST(Cli, InspectRecordsRangeThroughMap) {
   auto want = DumpKeys("dump_p_posdb0003.txt");
   const std::string a = want[1000].first, b = want[3000].first;
-  Run r = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat"), "--start", a, "--end", b});
+  Run r = Shardtool(
+      {"--json", "inspect", "records", Golden("posdb0003.dat"), "--start", a, "--end", b});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   // Every dump key in [a, b] (hex of equal length compares like the integers).
@@ -116,8 +119,8 @@ TEST(Cli, InspectMapJsonMatchesReadme) {
 }
 
 TEST(Cli, InspectFileCleanGoldenHasNoErrorFindings) {
-  for (const char* f : {"posdb0003.dat", "titledb0003-000.dat", "linkdb0007.dat", "clusterdb0001.dat",
-                        "tagdb0001.dat"}) {
+  for (const char* f : {"posdb0003.dat", "titledb0003-000.dat", "linkdb0007.dat",
+                        "clusterdb0001.dat", "tagdb0001.dat"}) {
     Run r = Shardtool({"--json", "inspect", "file", Golden(f)});
     ASSERT_EQ(r.code, 0) << f << r.err;
     auto j = nlohmann::json::parse(r.out);
@@ -161,7 +164,8 @@ void CheckOptions(CLI::App* app, const std::string& man, const std::string& page
   for (const CLI::Option* opt : app->get_options()) {
     for (const std::string& name : opt->get_lnames()) {
       if (name == "help") continue;
-      EXPECT_NE(man.find("--" + name), std::string::npos) << "--" << name << " is missing from " << page;
+      EXPECT_NE(man.find("--" + name), std::string::npos)
+          << "--" << name << " is missing from " << page;
     }
   }
   for (CLI::App* sub : app->get_subcommands({})) CheckOptions(sub, man, page);
@@ -176,7 +180,8 @@ TEST(Cli, HelpAndManPagesAgree) {
   ASSERT_FALSE(main_page.empty());
   for (const CLI::Option* opt : app.get_options()) {
     for (const std::string& name : opt->get_lnames()) {
-      EXPECT_NE(main_page.find("--" + name), std::string::npos) << "--" << name << " missing from shardtool.1";
+      EXPECT_NE(main_page.find("--" + name), std::string::npos)
+          << "--" << name << " missing from shardtool.1";
     }
   }
   for (CLI::App* sub : app.get_subcommands({})) {

@@ -22,7 +22,8 @@ void BuildApp(CLI::App* app, GlobalOptions* g, CommandRun* run) {
   app->add_option("--workdir", g->workdir, "host working directory (default: .)");
   app->add_option("--host-id", g->host_id, "this host's id (default: from shardtool/catalog.json)");
   app->add_flag("--json", g->json, "print one JSON document on stdout");
-  app->add_option("--progress", g->progress, "progress display: auto (a bar on a terminal), always, never")
+  app->add_option("--progress", g->progress,
+                  "progress display: auto (a bar on a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app->add_option("--lock-timeout", g->lock_timeout,
                   "seconds to wait for a lock (default 0: fail at once with exit 4)")
@@ -79,7 +80,8 @@ int Main(int argc, const char* const* argv, Context& ctx) {
   } catch (const std::bad_alloc&) {
     return ReportError(ctx, g, InternalErrorStatus("out of memory"));
   } catch (const std::exception& e) {
-    return ReportError(ctx, g, InternalErrorStatus(std::string("unexpected exception: ") + e.what()));
+    return ReportError(ctx, g,
+                       InternalErrorStatus(std::string("unexpected exception: ") + e.what()));
   }
 }
 

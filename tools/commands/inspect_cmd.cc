@@ -31,7 +31,8 @@ Result<InspectFileOptions> FileOptions(const InspectOptions& o) {
 
 void AddFileArgs(CLI::App* sub, InspectOptions* o) {
   sub->add_option("path", o->path, "data file (any part), or its map")->required();
-  sub->add_option("--rdb", o->rdb, "the file's Rdb when its name does not say (titledb, posdb, ...)");
+  sub->add_option("--rdb", o->rdb,
+                  "the file's Rdb when its name does not say (titledb, posdb, ...)");
   sub->add_option("--part-size", o->part_size,
                   "part size in bytes when fewer than two parts are present (default 2013265920)");
 }
@@ -57,14 +58,20 @@ int RunFile(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
     j["headless"] = f.headless;
     j["first_part"] = f.first_part;
     Json parts = Json::array();
-    for (const PartInfo& p : f.parts) parts.push_back({{"part", p.index}, {"name", p.name}, {"size", p.size}});
+    for (const PartInfo& p : f.parts)
+      parts.push_back({{"part", p.index}, {"name", p.name}, {"size", p.size}});
     j["parts"] = parts;
     Json islands = Json::array();
-    for (const PartInfo& p : f.islands) islands.push_back({{"part", p.index}, {"name", p.name}, {"size", p.size}});
+    for (const PartInfo& p : f.islands)
+      islands.push_back({{"part", p.index}, {"name", p.name}, {"size", p.size}});
     j["islands"] = islands;
     if (f.map_ok) {
-      j["map"] = {{"file", f.map_name},       {"pages", f.map_pages},       {"end_offset", f.end_offset},
-                  {"chopped_head", f.chopped_head}, {"positive", f.positive}, {"negative", f.negative},
+      j["map"] = {{"file", f.map_name},
+                  {"pages", f.map_pages},
+                  {"end_offset", f.end_offset},
+                  {"chopped_head", f.chopped_head},
+                  {"positive", f.positive},
+                  {"negative", f.negative},
                   {"first_key", f.first_key.empty() ? Json(nullptr) : Json(f.first_key)},
                   {"last_key", f.last_key}};
     } else {
@@ -81,23 +88,27 @@ int RunFile(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
   out << "rdb        " << f.rdb->name << " (key " << f.rdb->key_size << " bytes, page "
       << HumanBytes(f.rdb->page_size) << ")\n";
   out << "id         " << f.name.id
-      << (f.name.is_merge() ? " (merge in progress of " + std::to_string(f.name.merge_files) + " files)" : "")
+      << (f.name.is_merge()
+              ? " (merge in progress of " + std::to_string(f.name.merge_files) + " files)"
+              : "")
       << "\n";
   out << "size       " << f.logical_size << " bytes (" << HumanBytes(f.logical_size) << ")"
       << (f.headless ? ", headless from part " + std::to_string(f.first_part) : "") << "\n";
   out << "parts      " << f.parts.size() << " (part size " << HumanBytes(f.part_size) << ")\n";
   for (const PartInfo& p : f.parts) out << "  " << p.name << "  " << p.size << "\n";
-  for (const PartInfo& p : f.islands) out << "  " << p.name << "  " << p.size << "  (island, ignored)\n";
+  for (const PartInfo& p : f.islands)
+    out << "  " << p.name << "  " << p.size << "  (island, ignored)\n";
   if (f.map_ok) {
-    out << "map        " << f.map_name << ": " << f.map_pages << " pages, end offset " << f.end_offset
-        << ", chopped head " << f.chopped_head << "\n";
+    out << "map        " << f.map_name << ": " << f.map_pages << " pages, end offset "
+        << f.end_offset << ", chopped head " << f.chopped_head << "\n";
     out << "records    " << f.positive << " positive, " << f.negative << " negative\n";
     if (!f.first_key.empty()) out << "keys       " << f.first_key << " .. " << f.last_key << "\n";
   } else {
     out << "map        unusable: " << f.map_error << "\n";
   }
   out << "sidecar    " << f.crc_name << (f.crc_present ? " (present)" : " (none)") << "\n";
-  for (const Finding& fd : f.findings) out << SeverityName(fd.severity) << ": " << fd.ToString() << "\n";
+  for (const Finding& fd : f.findings)
+    out << SeverityName(fd.severity) << ": " << fd.ToString() << "\n";
   return 0;
 }
 
@@ -124,7 +135,8 @@ int RunMap(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
     if (o.pages) {
       Json pages = Json::array();
       for (int64_t p = 0; p < m.num_pages(); p++) {
-        pages.push_back({{"page", p}, {"key", KeyHex(m.page_key(p), ks)}, {"offset", m.page_offset(p)}});
+        pages.push_back(
+            {{"page", p}, {"key", KeyHex(m.page_key(p), ks)}, {"offset", m.page_offset(p)}});
       }
       j["pages"] = pages;
     }
@@ -197,7 +209,8 @@ CommandSpec InspectCommand() {
             auto o = std::make_shared<InspectOptions>();
             auto which = std::make_shared<std::string>();
             sub->require_subcommand(1);
-            CLI::App* file = sub->add_subcommand("file", "parts, sizes, map header and findings of a data file");
+            CLI::App* file =
+                sub->add_subcommand("file", "parts, sizes, map header and findings of a data file");
             AddFileArgs(file, o.get());
             CLI::App* map = sub->add_subcommand("map", "header and pages of a data file's map");
             AddFileArgs(map, o.get());

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   std::string rdbs = "titledb,posdb,indexdb,clusterdb";
   CLI::App app{"shardtool-gen: write a sample Gigablast cluster (demo, test and benchmark data)"};
   app.add_option("--out", o.out, "output dir: hosts.conf and host<i>/ working dirs")->required();
-  app.add_option("--hosts", o.hosts_file, "use this hosts.conf's working dirs instead of writing one");
+  app.add_option("--hosts", o.hosts_file,
+                 "use this hosts.conf's working dirs instead of writing one");
   app.add_option("--shards", o.shards, "number of shards (default 4)");
   app.add_option("--mirrors", o.mirrors, "num-mirrors: extra hosts per shard (default 1)");
   app.add_option("--db", o.db, "collection (shardtool database) name (default main)");
@@ -25,13 +26,17 @@ int main(int argc, char** argv) {
   app.add_option("--files", o.files, "data files per Rdb (default 3)");
   app.add_option("--rdbs", rdbs, "comma-separated Rdbs (default titledb,posdb,indexdb,clusterdb)");
   app.add_option("--seed", o.seed, "random seed (default 1)");
-  app.add_option("--negatives", o.negatives, "fraction of documents deleted in a later file (default 0.05)");
+  app.add_option("--negatives", o.negatives,
+                 "fraction of documents deleted in a later file (default 0.05)");
   app.add_option("--part-size", o.part_size, "part size in bytes (default 2013265920)");
   app.add_option("--words", o.words_per_doc, "average posdb positions per document (default 150)");
-  app.add_option("--page-bytes", o.page_bytes, "average titledb page size before compression (default 12000)");
-  app.add_option("--page-variety", o.page_variety, "reuse N distinct pages (0 = all unique; faster for big data)");
+  app.add_option("--page-bytes", o.page_bytes,
+                 "average titledb page size before compression (default 12000)");
+  app.add_option("--page-variety", o.page_variety,
+                 "reuse N distinct pages (0 = all unique; faster for big data)");
   app.add_option("--misplace-host", o.misplace_host, "plant misplaced records on this host id");
-  app.add_option("--misplace-rate", o.misplace_rate, "fraction of other shards' records planted there");
+  app.add_option("--misplace-rate", o.misplace_rate,
+                 "fraction of other shards' records planted there");
   app.add_option("--memory", o.memory, "key-generation memory budget in bytes (default 256 MiB)");
   app.add_flag("!--no-sidecars", o.sidecars, "do not write .crc checksum sidecars");
   CLI11_PARSE(app, argc, argv);
@@ -70,8 +75,13 @@ int main(int argc, char** argv) {
     for (size_t s2 = 0; s2 < f.misplaced_by_shard.size(); s2++) {
       if (f.misplaced_by_shard[s2]) mis[std::to_string(s2)] = f.misplaced_by_shard[s2];
     }
-    m["files"].push_back({{"host", f.host}, {"file", f.file}, {"rdb", f.rdb}, {"records", f.records},
-                          {"negatives", f.negatives}, {"bytes", f.bytes}, {"misplaced_by_shard", mis}});
+    m["files"].push_back({{"host", f.host},
+                          {"file", f.file},
+                          {"rdb", f.rdb},
+                          {"records", f.records},
+                          {"negatives", f.negatives},
+                          {"bytes", f.bytes},
+                          {"misplaced_by_shard", mis}});
   }
   const std::string manifest = shardtool::JoinPath(o.out, "gen-manifest.json");
   s = shardtool::PosixFS()->CreateDirs(o.out);

@@ -41,7 +41,8 @@ std::string MakePageText(uint64_t seed, uint64_t variant, int avg_bytes) {
     const double u = static_cast<double>(Next(&s) >> 11) / 9007199254740992.0;
     return words[static_cast<size_t>(u * u * static_cast<double>(words.size()))];
   };
-  const size_t target = static_cast<size_t>(avg_bytes / 2) + Next(&s) % static_cast<uint64_t>(avg_bytes + 1);
+  const size_t target =
+      static_cast<size_t>(avg_bytes / 2) + Next(&s) % static_cast<uint64_t>(avg_bytes + 1);
   std::string page = "<html><head><title>";
   for (int i = 0; i < 5; i++) page += word() + " ";
   page += "</title></head>\n<body>\n";

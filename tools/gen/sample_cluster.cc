@@ -64,25 +64,27 @@ using KeyArr = std::array<uint8_t, KS>;
 
 template <int KS>
 void SortKeys(std::vector<KeyArr<KS>>* keys) {
-  std::sort(keys->begin(), keys->end(),
-            [](const KeyArr<KS>& a, const KeyArr<KS>& b) { return CompareKeys(a.data(), b.data(), KS) < 0; });
+  std::sort(keys->begin(), keys->end(), [](const KeyArr<KS>& a, const KeyArr<KS>& b) {
+    return CompareKeys(a.data(), b.data(), KS) < 0;
+  });
   keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
 }
 
 // Per host writers of one data file, and the routing of each record to its owners.
 class FileFanout {
  public:
-  FileFanout(FileSystem* fs, const GenOptions& opt, const HostsConf& hosts, const RdbInfo& rdb, int id,
-             GenReport* report)
+  FileFanout(FileSystem* fs, const GenOptions& opt, const HostsConf& hosts, const RdbInfo& rdb,
+             int id, GenReport* report)
       : fs_(fs), opt_(opt), hosts_(hosts), rdb_(rdb), report_(report) {
     DataFileWriter::Options wo;
     wo.part_size = opt.part_size;
     wo.write_sidecar = opt.sidecars;
     for (const HostEntry& h : hosts.hosts) {
-      const std::string dir = JoinPath(h.workdir, "coll." + opt.db + "." + std::to_string(opt.collnum));
-      writers_.push_back(std::make_unique<DataFileWriter>(
-          fs, dir, DataName(rdb.name, id, rdb.titledb_naming), MapName(rdb.name, id),
-          CrcName(rdb.name, id), rdb, wo));
+      const std::string dir =
+          JoinPath(h.workdir, "coll." + opt.db + "." + std::to_string(opt.collnum));
+      writers_.push_back(
+          std::make_unique<DataFileWriter>(fs, dir, DataName(rdb.name, id, rdb.titledb_naming),
+                                           MapName(rdb.name, id), CrcName(rdb.name, id), rdb, wo));
       GenFileStats st;
       st.host = h.id;
       st.file = JoinPath("coll." + opt.db + "." + std::to_string(opt.collnum),
@@ -95,7 +97,8 @@ class FileFanout {
 
   Status Open() {
     for (const HostEntry& h : hosts_.hosts) {
-      RETURN_IF_ERROR(fs_->CreateDirs(JoinPath(h.workdir, "coll." + opt_.db + "." + std::to_string(opt_.collnum))));
+      RETURN_IF_ERROR(fs_->CreateDirs(
+          JoinPath(h.workdir, "coll." + opt_.db + "." + std::to_string(opt_.collnum))));
     }
     for (auto& w : writers_) RETURN_IF_ERROR(w->Open());
     return Status::Ok();
@@ -108,7 +111,8 @@ class FileFanout {
       const HostEntry& h = hosts_.hosts[i];
       bool put = owner < 0 || h.shard == owner;
       if (!put && h.id == opt_.misplace_host && opt_.misplace_rate > 0 &&
-          Unit(Hash(opt_.seed, LoadLE64(key) ^ LoadLE32(key + rdb_.key_size - 4), 77)) < opt_.misplace_rate) {
+          Unit(Hash(opt_.seed, LoadLE64(key) ^ LoadLE32(key + rdb_.key_size - 4), 77)) <
+              opt_.misplace_rate) {
         put = true;
         stats_[i].misplaced_by_shard[static_cast<size_t>(owner)]++;
       }
@@ -142,7 +146,8 @@ class FileFanout {
 
 class Generator {
  public:
-  Generator(FileSystem* fs, const GenOptions& opt, GenReport* report) : fs_(fs), opt_(opt), report_(report) {}
+  Generator(FileSystem* fs, const GenOptions& opt, GenReport* report)
+      : fs_(fs), opt_(opt), report_(report) {}
 
   Status Run() {
     RETURN_IF_ERROR(SetUpHosts());
@@ -181,7 +186,8 @@ class Generator {
       ASSIGN_OR_RETURN(hc, ParseHostsConf(text, opt_.hosts_file));
       return Status::Ok();
     }
-    if (opt_.shards < 1 || opt_.mirrors < 0) return UsageErrorStatus("need --shards >= 1 and --mirrors >= 0");
+    if (opt_.shards < 1 || opt_.mirrors < 0)
+      return UsageErrorStatus("need --shards >= 1 and --mirrors >= 0");
     hc.num_shards = opt_.shards;
     hc.num_mirrors = opt_.mirrors;
     const int n = opt_.shards * (opt_.mirrors + 1);
@@ -199,7 +205,8 @@ class Generator {
     }
     RETURN_IF_ERROR(fs_->CreateDirs(opt_.out));
     for (const HostEntry& h : hc.hosts) RETURN_IF_ERROR(fs_->CreateDirs(h.workdir));
-    RETURN_IF_ERROR(WriteFileAtomically(fs_, JoinPath(opt_.out, "hosts.conf"), FormatHostsConf(hc)));
+    RETURN_IF_ERROR(
+        WriteFileAtomically(fs_, JoinPath(opt_.out, "hosts.conf"), FormatHostsConf(hc)));
     return Status::Ok();
   }
 
@@ -212,17 +219,22 @@ class Generator {
       d.file = static_cast<int>(Hash(opt_.seed, i, 3) % static_cast<uint64_t>(opt_.files));
       d.del_file = -1;
       if (d.file + 1 < opt_.files && Unit(Hash(opt_.seed, i, 4)) < opt_.negatives) {
-        d.del_file = d.file + 1 + static_cast<int>(Hash(opt_.seed, i, 5) % static_cast<uint64_t>(opt_.files - d.file - 1));
+        d.del_file = d.file + 1 +
+                     static_cast<int>(Hash(opt_.seed, i, 5) %
+                                      static_cast<uint64_t>(opt_.files - d.file - 1));
       }
       docs_.push_back(d);
     }
-    std::sort(docs_.begin(), docs_.end(), [](const Doc& a, const Doc& b) { return a.docid < b.docid; });
-    docs_.erase(std::unique(docs_.begin(), docs_.end(), [](const Doc& a, const Doc& b) { return a.docid == b.docid; }),
+    std::sort(docs_.begin(), docs_.end(),
+              [](const Doc& a, const Doc& b) { return a.docid < b.docid; });
+    docs_.erase(std::unique(docs_.begin(), docs_.end(),
+                            [](const Doc& a, const Doc& b) { return a.docid == b.docid; }),
                 docs_.end());
   }
 
   const std::string& PageData(const Doc& d) {
-    const uint64_t variant = opt_.page_variety > 0 ? d.docid % static_cast<uint64_t>(opt_.page_variety) : d.docid;
+    const uint64_t variant =
+        opt_.page_variety > 0 ? d.docid % static_cast<uint64_t>(opt_.page_variety) : d.docid;
     if (opt_.page_variety > 0) {
       auto it = page_cache_.find(variant);
       if (it != page_cache_.end()) return it->second;
@@ -249,11 +261,13 @@ class Generator {
         k = MakeTitledbKey(d.docid, d.uh48, pos);
       } else {
         const uint64_t h = Hash(opt_.seed, d.docid, 21);
-        k = MakeClusterdbKey(d.docid, h & 1, 1 + (h >> 1) % 3, static_cast<uint32_t>(h >> 8) & 0x3ffffff, pos);
+        k = MakeClusterdbKey(d.docid, h & 1, 1 + (h >> 1) % 3,
+                             static_cast<uint32_t>(h >> 8) & 0x3ffffff, pos);
       }
       items.push_back({k, &d});
     }
-    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.key < b.key; });
+    std::sort(items.begin(), items.end(),
+              [](const Item& a, const Item& b) { return a.key < b.key; });
     for (const Item& it : items) {
       if (it.key.negative() || rdb.fixed_data_size == 0) {
         RETURN_IF_ERROR(out->Add(it.key.data(), nullptr, 0));
@@ -273,7 +287,8 @@ class Generator {
     uint64_t docs_in_file = 0;
     for (const Doc& d : docs_) docs_in_file += (d.file == f) + (d.del_file == f);
     const double est = static_cast<double>(docs_in_file) * (1.5 * opt_.words_per_doc) * KS * 2.5;
-    const uint64_t slices = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(est / static_cast<double>(opt_.memory))));
+    const uint64_t slices = std::max<uint64_t>(
+        1, static_cast<uint64_t>(std::ceil(est / static_cast<double>(opt_.memory))));
     std::vector<KeyArr<KS>> keys;
     std::vector<Term> terms;
     for (uint64_t s = 0; s < slices; s++) {

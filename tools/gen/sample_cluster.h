@@ -34,11 +34,11 @@ struct GenOptions {
   uint64_t seed = 1;
   double negatives = 0.05;  // fraction of documents deleted by a tombstone in a later file
   uint64_t part_size = 2013265920ULL;
-  int words_per_doc = 150;    // average posdb positions per document
-  int page_bytes = 12000;     // average uncompressed titledb page size
-  int page_variety = 0;       // 0: every page unique; N: reuse N distinct pages (fast, for benches)
-  int misplace_host = -1;     // plant misplaced records on this host id
-  double misplace_rate = 0;   // fraction of other shards' records planted there
+  int words_per_doc = 150;   // average posdb positions per document
+  int page_bytes = 12000;    // average uncompressed titledb page size
+  int page_variety = 0;      // 0: every page unique; N: reuse N distinct pages (fast, for benches)
+  int misplace_host = -1;    // plant misplaced records on this host id
+  double misplace_rate = 0;  // fraction of other shards' records planted there
   uint64_t memory = 256ULL << 20;  // key-generation budget
   bool sidecars = true;
 };

@@ -26,7 +26,8 @@ std::string HumanDuration(double s) {
   } else if (s < 60) {
     std::snprintf(buf, sizeof buf, "%.1f s", s);
   } else {
-    std::snprintf(buf, sizeof buf, "%d m %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+    std::snprintf(buf, sizeof buf, "%d m %02d s", static_cast<int>(s) / 60,
+                  static_cast<int>(s) % 60);
   }
   return buf;
 }
