@@ -30,6 +30,10 @@ struct DataFileName {
 
 // Parses any data-file name form (with or without .partN). nullopt when it is not one: wrong
 // pattern, id not 4-5 digits, mmm not exactly 3 digits, DDD not 3 digits, trailing junk.
+// Only the canonical spelling parses, so ToString() gives the name back: a 5-digit id must be
+// >= 10000 ("posdb00001.dat" is rejected although GbWouldLoad is true for it), and n in ".part<n>"
+// is >= 1 without leading zeros. db is one or more lower-case ASCII letters. Parsing is syntax
+// only: an even id without mmm, "titledb0003.dat" (no -DDD) or mmm 000 parse, for checks D4/D5/D8.
 std::optional<DataFileName> ParseDataFileName(std::string_view name);
 
 // "0003" / "12345".
@@ -42,7 +46,18 @@ std::string CrcName(std::string_view db, int32_t id);
 std::string PartName(std::string_view data_name, int32_t part);
 
 // True when a name is one GB would try to load as a data file of `db` (contains ".dat", starts
-// with db, 4 or 5 digits follow).
+// with db, 4 or 5 digits follow). Like GB's scan it only looks at the first 4 digits (and the name
+// length), so it is true for some names ParseDataFileName rejects, e.g. "posdb00001.dat".
 bool GbWouldLoad(std::string_view name, std::string_view db);
+
+// Map and sidecar names "<db>NNNN.map" / "<db>NNNN.crc" (never -DDD, .mmm or .partN).
+enum class MetaFileKind { kMap, kCrc };
+struct MetaFileName {
+  std::string db;
+  int32_t id = 0;
+  MetaFileKind kind = MetaFileKind::kMap;
+};
+// nullopt when the name is not exactly one of those forms (same id rules as data names).
+std::optional<MetaFileName> ParseMetaFileName(std::string_view name);
 
 }  // namespace shardtool
