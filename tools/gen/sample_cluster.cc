@@ -12,6 +12,7 @@
 #include "format/key_fields.h"
 #include "format/rdb_registry.h"
 #include "format/titlerec.h"
+#include "io/atomic_file.h"
 #include "gen/page_text.h"
 
 namespace shardtool::gen {
