@@ -1,0 +1,1 @@
+// The acquire layer (SHARD-ROLE.md); see its headers.

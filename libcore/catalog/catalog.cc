@@ -1,0 +1,1 @@
+// The catalog layer (SHARD-ROLE.md); see its headers.
