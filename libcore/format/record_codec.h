@@ -1,6 +1,6 @@
 // Record list codec (FORMAT.md §3): decodes and encodes the records of a data file, carrying the
-// key-compression state ("hi" = top 6 key bytes of the last full stored key; posdb "mid" = key bytes
-// 6..11 of the last 12- or 18-byte record) across the whole file.
+// key-compression state ("hi" = top 6 key bytes of the last full stored key; posdb "mid" = key
+// bytes 6..11 of the last 12- or 18-byte record) across the whole file.
 //
 // The decoder works on a byte range [p, end) that the caller refills: a record that does not fit
 // yields kTruncated without consuming anything, so the caller can read more and call again.
@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "format/finding.h"
 #include "format/key.h"
 #include "format/rdb_registry.h"
 
@@ -34,6 +35,16 @@ enum class DecodeStatus {
   kNoState,      // a compressed key with no preceding full key to complete it (L1)
 };
 
+// The FORMAT.md rule a failed decode breaks at the end of the data: kNoState "L1", kTruncated
+// "L2", kBadDataSize "L3" (also used for a size above the decoder's maximum); "" for kOk.
+std::string_view DecodeStatusRule(DecodeStatus s);
+// A finding for a record of `file` that failed to decode with `s` at logical offset `offset`
+// (page = offset / the Rdb's page size), e.g. "x.dat: offset 77796 (page 2): record runs past the
+// end of the data (torn or truncated) (L2)".
+// REQUIRES: s != kOk.
+Finding DecodeFailureFinding(const RdbInfo& rdb, DecodeStatus s, const std::string& file,
+                             int64_t offset);
+
 class RecordDecoder {
  public:
   explicit RecordDecoder(const RdbInfo& rdb);
@@ -43,22 +54,32 @@ class RecordDecoder {
   void Reset();
   // Decoding from a page start (FORMAT.md §3, §5): the first record there has full key page_key.
   void SeedFromPageKey(const uint8_t* page_key);
-  // Sets the largest dataSize accepted for variable-size records (default 500 000 000, Msg3's rule);
-  // larger sizes give kBadDataSize.
+  // Sets the largest dataSize accepted for variable-size records (default 500 000 000, Msg3's
+  // rule); larger sizes give kBadDataSize.
   void set_max_data_size(uint32_t max) { max_data_size_ = max; }
 
   // Decodes one record from [p, end). On kOk fills *rec and updates the state; on any other result
-  // nothing changes.
+  // nothing changes. Checks run in this order: no byte at all (kTruncated), a compressed key
+  // without state (kNoState), then the key, size field and data against `end` (kTruncated,
+  // kBadDataSize). Costs one switch on the Rdb's form per call; no allocation.
   DecodeStatus Decode(const uint8_t* p, const uint8_t* end, Record* rec);
 
-  // Full key of the last decoded record (KEYMIN before any).
+  // Full key of the last decoded record (KEYMIN before any; the page key after SeedFromPageKey).
   const uint8_t* last_key() const { return key_; }
 
  private:
+  // Decode specialised per key compression (C) and data-part form (D: 0 none, 1 variable, 2
+  // fixed N); Decode() dispatches on form_ = 3*C + D.
+  template <KeyCompression C, int D>
+  DecodeStatus DecodeAs(const uint8_t* p, const uint8_t* end, Record* rec);
+
   const RdbInfo* rdb_;
   int ks_;
-  bool have_hi_ = false;
-  bool have_mid_ = false;
+  uint8_t form_;
+  // True once key_ holds a full key that compressed forms can complete. The compression state of
+  // §3 ("hi" and posdb "mid") is always the matching bytes of the last full key, so key_ is the
+  // whole state.
+  bool have_state_ = false;
   uint32_t max_data_size_ = 500000000;
   uint8_t key_[kMaxKeySize] = {};
 };
