@@ -40,6 +40,8 @@ class RecordScanner {
     Advance();
   }
   const Record& record() const { return rec_; }
+  // The current record's stored bytes (record().size of them), valid until the next Next().
+  const uint8_t* raw() const { return buf_.data() + pos_; }
   // Logical offset of the current record.
   uint64_t offset() const { return buf_offset_ + pos_; }
   // Logical offset just past the last whole record decoded (where a failed scan stopped).

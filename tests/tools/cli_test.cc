@@ -13,12 +13,12 @@
 namespace shardtool {
 namespace {
 
-struct Run {
+struct CliRun {
   int code;
   std::string out, err;
 };
 
-Run Shardtool(std::vector<std::string> args) {
+CliRun Shardtool(std::vector<std::string> args) {
   std::vector<const char*> argv = {"shardtool"};
   for (auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;
@@ -49,7 +49,7 @@ std::vector<std::pair<std::string, bool>> DumpKeys(const std::string& dump) {
 }
 
 TEST(Cli, InspectRecordsAgreesWithGigablastDumpPosdb) {
-  Run r = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat")});
+  CliRun r = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat")});
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   auto j = nlohmann::json::parse(r.out);
   auto want = DumpKeys("dump_p_posdb0003.txt");
@@ -64,7 +64,7 @@ TEST(Cli, InspectRecordsAgreesWithGigablastDumpPosdb) {
 }
 
 TEST(Cli, InspectRecordsAgreesWithGigablastDumpLinkdb) {
-  Run r = Shardtool({"--json", "inspect", "records", Golden("linkdb0007.dat")});
+  CliRun r = Shardtool({"--json", "inspect", "records", Golden("linkdb0007.dat")});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   auto want = DumpKeys("dump_L_linkdb0007.txt");
@@ -77,7 +77,7 @@ TEST(Cli, InspectRecordsAgreesWithGigablastDumpLinkdb) {
 }
 
 TEST(Cli, InspectRecordsTitledbFieldsMatchDump) {
-  Run r = Shardtool({"--json", "inspect", "records", Golden("titledb0003-000.dat")});
+  CliRun r = Shardtool({"--json", "inspect", "records", Golden("titledb0003-000.dat")});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["records"].size(), 3u);
@@ -93,7 +93,7 @@ TEST(Cli, InspectRecordsTitledbFieldsMatchDump) {
 TEST(Cli, InspectRecordsRangeThroughMap) {
   auto want = DumpKeys("dump_p_posdb0003.txt");
   const std::string a = want[1000].first, b = want[3000].first;
-  Run r = Shardtool(
+  CliRun r = Shardtool(
       {"--json", "inspect", "records", Golden("posdb0003.dat"), "--start", a, "--end", b});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -102,12 +102,12 @@ TEST(Cli, InspectRecordsRangeThroughMap) {
   for (auto& k : want) n += (k.first >= a && k.first <= b);
   EXPECT_EQ(j["records"].size(), n);
   EXPECT_EQ(j["records"][0]["key"], a);
-  Run lim = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat"), "--limit", "7"});
+  CliRun lim = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat"), "--limit", "7"});
   EXPECT_EQ(nlohmann::json::parse(lim.out)["records"].size(), 7u);
 }
 
 TEST(Cli, InspectMapJsonMatchesReadme) {
-  Run r = Shardtool({"--json", "inspect", "map", Golden("posdb0003.map"), "--pages"});
+  CliRun r = Shardtool({"--json", "inspect", "map", Golden("posdb0003.map"), "--pages"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["positive"], 1372);
@@ -121,7 +121,7 @@ TEST(Cli, InspectMapJsonMatchesReadme) {
 TEST(Cli, InspectFileCleanGoldenHasNoErrorFindings) {
   for (const char* f : {"posdb0003.dat", "titledb0003-000.dat", "linkdb0007.dat",
                         "clusterdb0001.dat", "tagdb0001.dat"}) {
-    Run r = Shardtool({"--json", "inspect", "file", Golden(f)});
+    CliRun r = Shardtool({"--json", "inspect", "file", Golden(f)});
     ASSERT_EQ(r.code, 0) << f << r.err;
     auto j = nlohmann::json::parse(r.out);
     EXPECT_FALSE(j["map"].is_null()) << f;
@@ -134,17 +134,17 @@ TEST(Cli, UsageErrorsExit2AndNotFoundExit3) {
   EXPECT_EQ(Shardtool({"nosuchcommand"}).code, 2);
   EXPECT_EQ(Shardtool({"inspect", "records", Golden("posdb0003.dat"), "--start", "xyz"}).code, 2);
   EXPECT_EQ(Shardtool({"inspect", "file", Golden("posdb0003.dat"), "--rdb", "nosuchdb"}).code, 2);
-  Run nf = Shardtool({"inspect", "file", "/nonexistent/posdb0001.dat"});
+  CliRun nf = Shardtool({"inspect", "file", "/nonexistent/posdb0001.dat"});
   EXPECT_EQ(nf.code, 3);
   EXPECT_NE(nf.err.find("error: NotFound:"), std::string::npos) << nf.err;
-  Run js = Shardtool({"--json", "inspect", "file", "/nonexistent/posdb0001.dat"});
+  CliRun js = Shardtool({"--json", "inspect", "file", "/nonexistent/posdb0001.dat"});
   auto j = nlohmann::json::parse(js.out);
   EXPECT_EQ(j["error"]["name"], "NotFound");
   EXPECT_EQ(j["error"]["code"], 3);
 }
 
 TEST(Cli, HelpExitsZero) {
-  Run r = Shardtool({"--help"});
+  CliRun r = Shardtool({"--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("inspect"), std::string::npos);
   EXPECT_EQ(Shardtool({"inspect", "records", "--help"}).code, 0);

@@ -1,0 +1,76 @@
+// FileVerifier: the deep check of one data file (DESIGN.md §4, issue "verify"): structure (L1-L7),
+// parts and names (D1-D8), the map against the data (M1-M11), the checksum sidecar (C1-C5),
+// titlerec payloads (T1-T3) and ownership of every record's slot (O1, O2). Findings are located
+// (file, page, offset, key, rule id), capped per rule in the report while counts stay exact, and a
+// defect never stops the scan while the data still decodes.
+//
+// One verifier checks one file on the calling thread; the verify job runs several in parallel.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "format/finding.h"
+#include "format/rdb_registry.h"
+#include "iter/data_file.h"
+
+namespace shardtool {
+
+// Who owns each slot, as the acquisition's ownership filter says (SHARD-ROLE.md §4).
+struct SlotOwners {
+  std::array<int16_t, kNumSlots> owner{};  // owning shard of each slot
+  int16_t self = 0;                          // this host's shard
+};
+
+struct FileVerifyOptions {
+  // --quick: names, parts, map structure, sidecar sizes and ownership of the map's page keys only.
+  bool quick = false;
+  // T2: inflate every titlerec (verify without --quick).
+  bool inflate = true;
+  // Findings listed per rule, and misplaced records sampled (--report-limit).
+  int report_limit = 20;
+  // nullptr: ownership is not checked (an unsharded description).
+  const SlotOwners* owners = nullptr;
+  // Called every `yield_every` records with the logical offset reached; a non-Ok Status ends the
+  // check of this file with that Status (yield/restore failures, interruption).
+  std::function<Status(uint64_t offset)> yield;
+  uint64_t yield_every = 10000;
+};
+
+struct MisplacedRecord {
+  std::string key;  // hex
+  int64_t offset = -1;
+  int slot = 0;
+  int owner = 0;
+};
+
+struct FileVerifyReport {
+  std::string file;  // data file path (dir/name)
+  std::string rdb;
+  int32_t id = 0;
+  uint64_t bytes = 0;  // logical size
+  int64_t positive = 0, negative = 0;
+  std::string first_key, last_key;
+  // "records", "page_keys" (--quick), or "not_shardable" (O2) / "unversioned".
+  std::string ownership_checked;
+  int64_t owned = 0, not_owned = 0;
+  std::map<int, int64_t> not_owned_by_shard;
+  std::vector<MisplacedRecord> misplaced_sample;
+  std::vector<Finding> findings;
+  std::map<std::string, int64_t> rule_counts;  // exact count per rule id
+  int64_t errors = 0, notices = 0;             // exact, over all rules
+  bool decoded_completely = false;
+  double seconds = 0;
+};
+
+// Verifies `data_name` in `dir` (entries: the dir listing, or nullptr). Returns the report; a
+// non-Ok Status only for failures that are not findings (I/O errors, a yield that failed).
+Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir, const std::string& data_name,
+                                    const std::vector<DirEntry>* entries, const OpenDataFileOptions& open,
+                                    const FileVerifyOptions& opt);
+
+}  // namespace shardtool
