@@ -54,6 +54,20 @@ inline int CompareKeysT(const uint8_t* a, const uint8_t* b) {
   return 0;
 }
 
+// cmpNegEq == 0 for a key size known at compile time: equal except for the delbit (and posdb's
+// compression bits), as aligned word compares.
+template <int KS>
+inline bool SameKeyIgnoringDelbitT(const uint8_t* a, const uint8_t* b) {
+  constexpr uint64_t kMask = ~uint64_t{KS == 18 ? 0x07 : 0x01};
+  if ((LoadLE64(a) & kMask) != (LoadLE64(b) & kMask)) return false;
+  for (int off = 8; off + 8 <= KS; off += 8) {
+    if (LoadLE64(a + off) != LoadLE64(b + off)) return false;
+  }
+  if constexpr (KS % 8 == 2) return LoadLE16(a + KS - 2) == LoadLE16(b + KS - 2);
+  if constexpr (KS % 8 == 4) return LoadLE32(a + KS - 4) == LoadLE32(b + KS - 4);
+  return true;
+}
+
 // Copies a key of compile-time size as the same aligned words.
 template <int KS>
 inline void CopyKeyT(uint8_t* dst, const uint8_t* src) {

@@ -63,15 +63,29 @@ void MapVerifier::ClosePage(int64_t page, int32_t offset, const uint8_t* key) {
   }
 }
 
-void MapVerifier::AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t* key,
-                            bool negative) {
+namespace {
+// Copies a key with a constant-size copy per key size (no library call on the per-record path).
+inline void CopyKey(uint8_t* dst, const uint8_t* src, int ks) {
+  switch (ks) {
+    case 12: std::memcpy(dst, src, 12); break;
+    case 16: std::memcpy(dst, src, 16); break;
+    case 18: std::memcpy(dst, src, 18); break;
+    case 24: std::memcpy(dst, src, 24); break;
+    case 28: std::memcpy(dst, src, 28); break;
+    default: std::memcpy(dst, src, static_cast<size_t>(ks));
+  }
+}
+}  // namespace
+
+void MapVerifier::AddRecordSlow(uint64_t offset, uint32_t stored_size, const uint8_t* key,
+                                bool negative) {
   const size_t ks = static_cast<size_t>(map_.key_size());
   if (negative) {
     neg_++;
   } else {
     pos_++;
   }
-  std::memcpy(last_, key, ks);
+  CopyKey(last_, key, static_cast<int>(ks));
   if (!any_) {
     any_ = true;
     first_offset_ = offset;
@@ -108,6 +122,8 @@ void MapVerifier::AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t
     open_offset_ = -1;
     std::memcpy(open_key_, key, ks);
   }
+  open_page_start_ = ch + static_cast<uint64_t>(open_page_) * ps;
+  open_page_end_ = open_page_start_ + ps;
 }
 
 void MapVerifier::Finish(uint64_t end_of_data, std::vector<Finding>* out) {

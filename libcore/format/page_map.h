@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,8 +110,22 @@ class MapVerifier {
   // `map` must outlive the verifier. headless_posdb_exempt: the -1 leading pages of a map GB
   // regenerated for a headless posdb file are exempt from M8.
   MapVerifier(const PageMap& map, std::string file, bool headless_posdb_exempt = false);
-  // REQUIRES: records in increasing offset order, as decoded from the data.
-  void AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative);
+  // REQUIRES: records in increasing offset order, as decoded from the data. Inline fast path for
+  // a record inside the page being rebuilt, which an earlier record already claimed.
+  void AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative) {
+    if (offset + stored_size <= open_page_end_ && open_offset_ >= 0 && offset >= open_page_start_) {
+      (negative ? neg_ : pos_)++;
+      switch (map_.key_size()) {  // word copies: no library call, loads forward from stores
+        case 12: CopyKeyT<12>(last_, key); break;
+        case 16: CopyKeyT<16>(last_, key); break;
+        case 18: CopyKeyT<18>(last_, key); break;
+        case 24: CopyKeyT<24>(last_, key); break;
+        default: CopyKeyT<28>(last_, key); break;
+      }
+      return;
+    }
+    AddRecordSlow(offset, stored_size, key, negative);
+  }
   // end_of_data: logical offset where the scan stopped (the data's end if it decoded completely).
   // Appends the findings: the first `limit` of M7 and of M8, each followed by a summary finding
   // when more were found, then M9, M10, M11.
@@ -122,6 +137,7 @@ class MapVerifier {
   int64_t m8_count() const { return count_[kM8]; }
 
  private:
+  void AddRecordSlow(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative);
   // Compares the rebuilt entry of page `page` (offset -1 = no record starts there; key nullptr =
   // unknown) with the map's.
   void ClosePage(int64_t page, int32_t offset, const uint8_t* key);
@@ -140,6 +156,7 @@ class MapVerifier {
   uint8_t last_[kMaxKeySize] = {};
   // The page being rebuilt: the last page the last record touched.
   int64_t open_page_ = -1;
+  uint64_t open_page_start_ = 0, open_page_end_ = 0;  // absolute byte range of open_page_
   int32_t open_offset_ = -1;
   uint8_t open_key_[kMaxKeySize] = {};
 };

@@ -20,13 +20,23 @@ void RecordScanner::SeekToStart() {
     decoder_.Reset();
   }
   buf_offset_ = opt_.start;
+  observed_ = opt_.start;
   pos_ = len_ = 0;
   if (buf_.size() < opt_.buffer_size) buf_.resize(opt_.buffer_size);
   valid_ = true;
   Advance();
 }
 
+void RecordScanner::Observe() {
+  const uint64_t upto = buf_offset_ + pos_;
+  if (opt_.on_consumed && upto > observed_) {
+    opt_.on_consumed(buf_.data() + (observed_ - buf_offset_), static_cast<size_t>(upto - observed_), observed_);
+  }
+  observed_ = upto;
+}
+
 void RecordScanner::Fail(const std::string& rule, const std::string& what) {
+  Observe();
   valid_ = false;
   failed_rule_ = rule;
   std::string msg = file_->path() + ": offset " + std::to_string(offset()) + ": " + what;
@@ -36,6 +46,7 @@ void RecordScanner::Fail(const std::string& rule, const std::string& what) {
 
 bool RecordScanner::Refill() {
   // Move the unconsumed tail to the front, then fill the rest of the buffer.
+  Observe();
   if (pos_ > 0) {
     std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
     len_ -= pos_;
@@ -76,6 +87,7 @@ void RecordScanner::AdvanceSlow(DecodeStatus ds) {
     if (!Refill()) {
       if (!status_.ok()) return;  // I/O error
       if (pos_ == len_) {
+        Observe();
         valid_ = false;  // clean end of the range
         return;
       }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ class RecordScanner {
     // When start is not the start of the file: the full key of the record that starts there
     // (the map's page key). nullptr with start 0 = decode from the beginning (L1 applies).
     const uint8_t* seed_key = nullptr;
+    // Called with the stored bytes of whole records as they are consumed, in order and in large
+    // chunks (before the buffer is refilled, and at the end): [offset, offset + n). Checksums
+    // over the data use it instead of per-record work.
+    std::function<void(const uint8_t* p, size_t n, uint64_t offset)> on_consumed;
   };
 
   RecordScanner(BigFile* file, const RdbInfo& rdb, Options options);
@@ -66,6 +71,7 @@ class RecordScanner {
   void AdvanceSlow(DecodeStatus first);
   bool Refill();  // keeps [pos_, len_), reads more; false at the range end or on error
   void Fail(const std::string& rule, const std::string& what);
+  void Observe();  // reports consumed bytes not yet reported to on_consumed
 
   BigFile* file_;
   RecordDecoder decoder_;
@@ -75,6 +81,7 @@ class RecordScanner {
   uint64_t buf_offset_ = 0;  // logical offset of buf_[0]
   uint64_t end_ = 0;
   uint64_t bytes_read_ = 0;
+  uint64_t observed_ = 0;  // logical offset up to which on_consumed has been called
   Record rec_;
   bool valid_ = false;
   Status status_;

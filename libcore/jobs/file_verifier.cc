@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "base/coding.h"
 #include "base/crc32c.h"
 #include "format/crc_sidecar.h"
 #include "format/page_map.h"
@@ -112,62 +113,105 @@ void CountOwnership(Ctx& c, const uint8_t* key, int slot, int64_t offset, int ks
   }
 }
 
-// The per-record loop, compiled for the Rdb's key size and slot function.
+// Canonical stored key size (FORMAT.md §3 encoder) for a key after `prev`, inline for the loop.
+template <int KS>
+inline uint32_t CanonicalBytesT(KeyCompression c, const uint8_t* prev, const uint8_t* key) {
+  if (c == KeyCompression::kNone) return KS;
+  if constexpr (KS == 18) {
+    if (c == KeyCompression::kPosdb) {
+      const uint64_t a1 = LoadLE64(key + 8), b1 = LoadLE64(prev + 8);
+      if (LoadLE16(key + 16) != LoadLE16(prev + 16) || (a1 >> 32) != (b1 >> 32)) return 18;  // 12..17
+      if (static_cast<uint32_t>(a1) != static_cast<uint32_t>(b1) || (LoadLE64(key) >> 48) != (LoadLE64(prev) >> 48)) {
+        return 12;  // bytes 6..11 differ
+      }
+      return 6;
+    }
+  }
+  // Half keys: the top 6 bytes (KS-6 .. KS-1).
+  const uint64_t top = LoadLE64(key + KS - 8) >> 16, ptop = LoadLE64(prev + KS - 8) >> 16;
+  return top == ptop ? KS - 6 : KS;
+}
+
+// The per-record loop, compiled for the Rdb's key size and slot function. Counters live in locals
+// (written back at the end) so the compiler keeps them in registers.
 template <int KS, SlotKind K>
-Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, PageCrcStream* crc,
-                   Inflater* inflater) {
+Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* inflater) {
   const RdbInfo& rdb = *c.df.rdb;
   const bool titledb = rdb.id == RdbId::kTitledb;
-  const bool own = c.opt.owners != nullptr && K != SlotKind::kNotShardable;
+  const KeyCompression compression = rdb.compression;
+  const int16_t* owner = (c.opt.owners != nullptr && K != SlotKind::kNotShardable) ? c.opt.owners->owner.data() : nullptr;
+  const int16_t self = c.opt.owners ? c.opt.owners->self : 0;
+  int64_t positive = 0, negative = 0, owned = 0;
   uint8_t prev[KS] = {};
   bool have_prev = false;
   uint64_t until_yield = c.opt.yield_every;
   std::vector<Finding> scratch;
+  Status status;
   for (scan.SeekToStart(); scan.Valid(); scan.Next()) {
     const Record& rec = scan.record();
     const uint8_t* key = rec.key;
     const uint64_t off = scan.offset();
-    if (crc) crc->Add(scan.raw(), rec.size);
     if (mv) mv->AddRecord(off, rec.size, key, rec.negative);
-    (rec.negative ? c.r.negative : c.r.positive)++;
+    positive += !rec.negative;
+    negative += rec.negative;
     if (have_prev) {
       const int cmp = CompareKeysT<KS>(key, prev);
-      if (cmp < 0) {
-        c.sink.Add("L4", Severity::kError, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
-                   "key is lower than the previous key " + KeyHex(prev, KS));
-      } else if (cmp == 0) {
-        c.sink.Add("L5", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
-                   "same full key as the previous record");
-      } else if (CompareKeysNegEq(key, prev, KS) == 0) {
-        c.sink.Add("L6", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
-                   "both twins (negative and positive) of this key are in the file");
+      if (cmp <= 0 || SameKeyIgnoringDelbitT<KS>(key, prev)) {
+        if (cmp < 0) {
+          c.sink.Add("L4", Severity::kError, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+                     "key is lower than the previous key " + KeyHex(prev, KS));
+        } else if (cmp == 0) {
+          c.sink.Add("L5", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+                     "same full key as the previous record");
+        } else {
+          c.sink.Add("L6", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+                     "both twins (negative and positive) of this key are in the file");
+        }
+      }
+      if (compression != KeyCompression::kNone) {
+        const uint32_t want = CanonicalBytesT<KS>(compression, prev, key);
+        if (rec.key_bytes != want) {
+          c.sink.Add("L7", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+                     "key stored in " + std::to_string(rec.key_bytes) + " bytes, canonical is " +
+                         std::to_string(want));
+        }
       }
     } else {
       c.r.first_key = KeyHex(key, KS);
-    }
-    if (rdb.compression != KeyCompression::kNone &&
-        rec.key_bytes != CanonicalKeyBytes(rdb, have_prev ? prev : nullptr, key)) {
-      c.sink.Add("L7", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
-                 "key stored in " + std::to_string(rec.key_bytes) + " bytes, canonical is " +
-                     std::to_string(CanonicalKeyBytes(rdb, have_prev ? prev : nullptr, key)));
+      if (rec.key_bytes != KS) {
+        c.sink.Add("L7", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+                   "the first key is not stored full");
+      }
     }
     if (titledb && !rec.negative) {
-      RETURN_IF_ERROR(CheckTitlerec(key, rec.data, rec.data_size, c.opt.inflate && !c.opt.quick,
-                                    inflater, c.file, static_cast<int64_t>(off), &scratch));
+      status = CheckTitlerec(key, rec.data, rec.data_size, c.opt.inflate && !c.opt.quick, inflater, c.file,
+                             static_cast<int64_t>(off), &scratch);
+      if (!status.ok()) break;
       if (!scratch.empty()) c.sink.AddCapped(scratch);
     }
     if constexpr (K != SlotKind::kNotShardable) {
-      if (own) CountOwnership(c, key, KeySlotT<K>(key), static_cast<int64_t>(off), KS);
+      if (owner != nullptr) {
+        const int slot = KeySlotT<K>(key);
+        if (owner[slot] == self) {
+          owned++;
+        } else {
+          CountOwnership(c, key, slot, static_cast<int64_t>(off), KS);
+        }
+      }
     }
     CopyKeyT<KS>(prev, key);
     have_prev = true;
     if (c.opt.yield && --until_yield == 0) {
       until_yield = c.opt.yield_every;
-      RETURN_IF_ERROR(c.opt.yield(off + rec.size));
+      status = c.opt.yield(off + rec.size);
+      if (!status.ok()) break;
     }
   }
+  c.r.positive += positive;
+  c.r.negative += negative;
+  c.r.owned += owned;
   if (have_prev) c.r.last_key = KeyHex(prev, KS);
-  return Status::Ok();
+  return status;
 }
 
 }  // namespace
@@ -284,12 +328,12 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
   RecordScanner::Options so;
   so.start = start;
   so.seed_key = seed;
+  if (crc) so.on_consumed = [&crc](const uint8_t* p, size_t n, uint64_t) { crc->Add(p, n); };
   RecordScanner scan(df.big.get(), rdb, so);
   Inflater inflater;
   Ctx c{fs, opt, r, sink, df, file};
   Status st = VisitRdbShape(rdb, [&](auto ks, auto kind) {
-    return ScanRecords<ks.value, kind.value>(c, scan, mv ? &*mv : nullptr, crc ? &*crc : nullptr,
-                                             &inflater);
+    return ScanRecords<ks.value, kind.value>(c, scan, mv ? &*mv : nullptr, &inflater);
   });
   RETURN_IF_ERROR(st);
   const uint64_t stopped = scan.consumed();
