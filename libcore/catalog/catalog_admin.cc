@@ -56,9 +56,12 @@ Result<AdminResult> RunInit(FileSystem* fs, const std::string& workdir, const In
   const std::string hosts_path =
       args.hosts_path.empty() ? JoinPath(workdir, "hosts.conf") : args.hosts_path;
   ASSIGN_OR_RETURN(HostsConf hosts, ReadHostsConf(fs, hosts_path));
-  ASSIGN_OR_RETURN(Discovery disk, DiscoverDatabases(fs, workdir));
   const OpEnv env = MakeEnv(fs, options);
+  Discovery disk;
   auto change = [&](const CatalogStore::Current& cur) -> Result<OpResult> {
+    // Listed under the global lock, so that two inits never write from different listings in
+    // the wrong order.
+    ASSIGN_OR_RETURN(disk, DiscoverDatabases(fs, workdir));
     if (cur.catalog == nullptr && !cur.load_status.ok() &&
         cur.load_status.code() != ErrorCode::kNotFound && !args.rebuild) {
       Status s = cur.load_status;
