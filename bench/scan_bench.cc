@@ -64,18 +64,19 @@ struct ScanResult {
   uint64_t records;
 };
 
-ScanResult Scan(DataFile& df) {
+// Verify's per-record work, compiled for the Rdb's key size and slot function.
+template <int KS, SlotKind K>
+ScanResult ScanShape(DataFile& df) {
   const RdbInfo& rdb = *df.rdb;
-  const int ks = rdb.key_size;
-  uint8_t prev[kMaxKeySize] = {};
+  uint8_t prev[KS] = {};
   uint64_t records = 0, disorder = 0, slot_sum = 0;
   const double t0 = Now();
   RecordScanner s(df.big.get(), rdb, {});
   for (s.SeekToStart(); s.Valid(); s.Next()) {
-    const Record& r = s.record();
-    disorder += CompareKeys(r.key, prev, ks) < 0;
-    std::memcpy(prev, r.key, static_cast<size_t>(ks));
-    slot_sum += static_cast<uint64_t>(KeySlot(rdb, r.key));
+    const uint8_t* key = s.record().key;
+    disorder += CompareKeysT<KS>(key, prev) < 0;
+    CopyKeyT<KS>(prev, key);
+    slot_sum += static_cast<uint64_t>(KeySlotT<K>(key));
     records++;
   }
   const double t = Now() - t0;
@@ -86,6 +87,11 @@ ScanResult Scan(DataFile& df) {
   }
   if (slot_sum == 1) std::puts("");
   return {t, records};
+}
+
+ScanResult Scan(DataFile& df) {
+  return VisitRdbShape(*df.rdb,
+                       [&](auto ks, auto kind) { return ScanShape<ks.value, kind.value>(df); });
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 scripts/setup.sh
 echo "== building (Release)"
-scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release -DSHARDTOOL_TESTS=OFF >/dev/null
+scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release -- shardtool shardtool-gen >/dev/null
 bin=build/release/tools
 demo=${DEMO_DIR:-build/demo}
 rm -rf "$demo"

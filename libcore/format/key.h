@@ -32,6 +32,36 @@ inline int CompareKeys(const uint8_t* a, const uint8_t* b, int ks) {
   }
 }
 
+// CompareKeys for a key size known at compile time: loads the key as words aligned to 8-byte
+// boundaries from byte 0 (the way decoders store keys, so loads forward from those stores) and
+// compares from the top. For hot loops.
+template <int KS>
+inline int CompareKeysT(const uint8_t* a, const uint8_t* b) {
+  constexpr int kTail = KS % 8;
+  if constexpr (kTail == 2) {
+    const uint16_t x = LoadLE16(a + KS - 2), y = LoadLE16(b + KS - 2);
+    if (x != y) return x < y ? -1 : 1;
+  } else if constexpr (kTail == 4) {
+    const uint32_t x = LoadLE32(a + KS - 4), y = LoadLE32(b + KS - 4);
+    if (x != y) return x < y ? -1 : 1;
+  } else {
+    static_assert(kTail == 0, "key sizes are 12, 16, 18, 24 or 28");
+  }
+  for (int off = KS - kTail - 8; off >= 0; off -= 8) {
+    const uint64_t x = LoadLE64(a + off), y = LoadLE64(b + off);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+// Copies a key of compile-time size as the same aligned words.
+template <int KS>
+inline void CopyKeyT(uint8_t* dst, const uint8_t* src) {
+  for (int off = 0; off + 8 <= KS; off += 8) StoreLE64(dst + off, LoadLE64(src + off));
+  if constexpr (KS % 8 == 2) StoreLE16(dst + KS - 2, LoadLE16(src + KS - 2));
+  if constexpr (KS % 8 == 4) StoreLE32(dst + KS - 4, LoadLE32(src + KS - 4));
+}
+
 // Mask applied to byte 0 when comparing "ignoring the delbit" (cmpNegEq): 0xfe, or 0xf8 for posdb's
 // 18-byte keys (bits 1..2 are its compression bits).
 inline uint8_t NegEqMask(int ks) { return ks == 18 ? 0xf8 : 0xfe; }

@@ -36,23 +36,18 @@ const RdbInfo* FindRdb(std::string_view name) {
 
 int KeySlot(const RdbInfo& rdb, const uint8_t* key) {
   switch (rdb.slot_kind) {
-    case SlotKind::kTitledbDocId: {
-      uint64_t n0 = LoadLE64(key), n1 = LoadLE32(key + 8);
-      return DocIdSlot(((n1 << 6) | (n0 >> 58)) & kDocIdMask);
-    }
+    case SlotKind::kTitledbDocId:
+      return KeySlotT<SlotKind::kTitledbDocId>(key);
     case SlotKind::kPosdb:
-      if (key[1] & 1) return LoadLE16(key + 16) >> 3;
-      return DocIdSlot((LoadLEn(key + 7, 5) >> 2) & kDocIdMask);
+      return KeySlotT<SlotKind::kPosdb>(key);
     case SlotKind::kIndexdbDocId:
-      return DocIdSlot((LoadLE64(key) >> 2) & kDocIdMask);
-    case SlotKind::kClusterdbDocId: {
-      uint64_t n0 = LoadLE64(key), n1 = LoadLE32(key + 8);
-      return DocIdSlot(((n0 >> 35) | (n1 << 29)) & kDocIdMask);
-    }
+      return KeySlotT<SlotKind::kIndexdbDocId>(key);
+    case SlotKind::kClusterdbDocId:
+      return KeySlotT<SlotKind::kClusterdbDocId>(key);
     case SlotKind::kTop13At26:
-      return LoadLE16(key + 26) >> 3;
+      return KeySlotT<SlotKind::kTop13At26>(key);
     case SlotKind::kTop13At10:
-      return LoadLE16(key + 10) >> 3;
+      return KeySlotT<SlotKind::kTop13At10>(key);
     case SlotKind::kNotShardable:
       return -1;
   }

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
+
+#include "base/coding.h"
 
 namespace shardtool {
 
@@ -62,7 +65,61 @@ inline int DocIdSlot(uint64_t docid) {
   return static_cast<int>(((docid >> 14) ^ (docid >> 7)) & 8191);
 }
 
+// The slot of a full key for a slot function known at compile time (hot loops), or -1 for a
+// not-shardable Rdb.
+template <SlotKind K>
+inline int KeySlotT(const uint8_t* key) {
+  if constexpr (K == SlotKind::kTitledbDocId) {
+    const uint64_t n0 = LoadLE64(key), n1 = LoadLE32(key + 8);
+    return DocIdSlot(((n1 << 6) | (n0 >> 58)) & kDocIdMask);
+  } else if constexpr (K == SlotKind::kPosdb) {
+    if (key[1] & 1) return LoadLE16(key + 16) >> 3;
+    // docId = le40(key[7..11]) >> 2, loaded as the aligned word of bytes 8..15 and byte 7 of
+    // the word at 0 (no partial loads that would miss store forwarding).
+    return DocIdSlot((((LoadLE64(key + 8) << 8) | key[7]) >> 2) & kDocIdMask);
+  } else if constexpr (K == SlotKind::kIndexdbDocId) {
+    return DocIdSlot((LoadLE64(key) >> 2) & kDocIdMask);
+  } else if constexpr (K == SlotKind::kClusterdbDocId) {
+    const uint64_t n0 = LoadLE64(key), n1 = LoadLE32(key + 8);
+    return DocIdSlot(((n0 >> 35) | (n1 << 29)) & kDocIdMask);
+  } else if constexpr (K == SlotKind::kTop13At26) {
+    return LoadLE16(key + 26) >> 3;
+  } else if constexpr (K == SlotKind::kTop13At10) {
+    return LoadLE16(key + 10) >> 3;
+  } else {
+    return -1;
+  }
+}
+
 // The slot (0..8191) of a full key, or -1 for a not-shardable Rdb.
 int KeySlot(const RdbInfo& rdb, const uint8_t* key);
+
+// Calls fn(std::integral_constant<int, key size>, std::integral_constant<SlotKind, kind>) for the
+// Rdb's key size and slot function, so that per-record loops are compiled for each shape (key
+// copies, compares and slots inline and unroll).
+template <typename Fn>
+decltype(auto) VisitRdbShape(const RdbInfo& rdb, Fn&& fn) {
+  using SK = SlotKind;
+  switch (rdb.id) {
+    case RdbId::kTitledb:
+      return fn(std::integral_constant<int, 12>{}, std::integral_constant<SK, SK::kTitledbDocId>{});
+    case RdbId::kPosdb:
+      return fn(std::integral_constant<int, 18>{}, std::integral_constant<SK, SK::kPosdb>{});
+    case RdbId::kIndexdb:
+      return fn(std::integral_constant<int, 12>{}, std::integral_constant<SK, SK::kIndexdbDocId>{});
+    case RdbId::kClusterdb:
+      return fn(std::integral_constant<int, 12>{},
+                std::integral_constant<SK, SK::kClusterdbDocId>{});
+    case RdbId::kLinkdb:
+      return fn(std::integral_constant<int, 28>{}, std::integral_constant<SK, SK::kTop13At26>{});
+    case RdbId::kTagdb:
+      return fn(std::integral_constant<int, 16>{}, std::integral_constant<SK, SK::kTop13At10>{});
+    case RdbId::kSpiderdb:
+      return fn(std::integral_constant<int, 16>{}, std::integral_constant<SK, SK::kNotShardable>{});
+    case RdbId::kDoledb:
+    default:
+      return fn(std::integral_constant<int, 12>{}, std::integral_constant<SK, SK::kNotShardable>{});
+  }
+}
 
 }  // namespace shardtool

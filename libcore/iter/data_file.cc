@@ -72,13 +72,9 @@ Result<DataFile> OpenDataFile(FileSystem* fs, const std::string& dir, const std:
     return df;
   }
   df.map = std::move(map).value();
-  // A reader chops the in-memory map once per missing leading part (FORMAT.md §5.5).
-  for (int32_t i = 0; i < df.big->first_part(); i++) {
-    if (static_cast<uint64_t>(df.map->chopped_head()) / df.big->part_size() >
-        static_cast<uint64_t>(i))
-      continue;
-    df.map->ChopHead(df.big->part_size());
-  }
+  // The map is kept as stored (choppedHead as on disk): the structural checks (M2-M4) judge the
+  // stored form, and lookups work on it for headless files too, since pages of missing parts keep
+  // their entries. GB's in-memory chopHead only saves memory; the merge does it explicitly.
   return df;
 }
 

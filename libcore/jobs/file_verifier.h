@@ -23,7 +23,7 @@ namespace shardtool {
 // Who owns each slot, as the acquisition's ownership filter says (SHARD-ROLE.md §4).
 struct SlotOwners {
   std::array<int16_t, kNumSlots> owner{};  // owning shard of each slot
-  int16_t self = 0;                          // this host's shard
+  int16_t self = 0;                        // this host's shard
 };
 
 struct FileVerifyOptions {
@@ -69,8 +69,9 @@ struct FileVerifyReport {
 
 // Verifies `data_name` in `dir` (entries: the dir listing, or nullptr). Returns the report; a
 // non-Ok Status only for failures that are not findings (I/O errors, a yield that failed).
-Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir, const std::string& data_name,
-                                    const std::vector<DirEntry>* entries, const OpenDataFileOptions& open,
-                                    const FileVerifyOptions& opt);
+Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
+                                    const std::string& data_name,
+                                    const std::vector<DirEntry>* entries,
+                                    const OpenDataFileOptions& open, const FileVerifyOptions& opt);
 
 }  // namespace shardtool

@@ -46,6 +46,8 @@ int ReportError(Context& ctx, const GlobalOptions& g, const Status& status);
 
 // Resolves a path from the command line against --workdir (absolute paths stay as they are).
 std::string ResolvePath(const GlobalOptions& g, const std::string& path);
+// The inverse for output: a path inside --workdir is shown relative to it (DESIGN.md §9).
+std::string DisplayPath(const GlobalOptions& g, const std::string& path);
 
 // Command registration functions, one per tools/commands/<name>_cmd.cc.
 CommandSpec InspectCommand();

@@ -52,6 +52,14 @@ std::string ResolvePath(const GlobalOptions& g, const std::string& path) {
   return JoinPath(g.workdir, path);
 }
 
+std::string DisplayPath(const GlobalOptions& g, const std::string& path) {
+  if (g.workdir.empty() || g.workdir == ".") return path;
+  std::string prefix = g.workdir;
+  if (prefix.back() != '/') prefix += '/';
+  if (path.compare(0, prefix.size(), prefix) == 0) return path.substr(prefix.size());
+  return path;
+}
+
 int Main(int argc, const char* const* argv, Context& ctx) {
   GlobalOptions g;
   CommandRun run;

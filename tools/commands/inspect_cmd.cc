@@ -47,7 +47,7 @@ int RunFile(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
     Json j;
     j["schema_version"] = 1;
     j["command"] = "inspect file";
-    j["file"] = f.path;
+    j["file"] = DisplayPath(g, f.path);
     j["rdb"] = f.rdb->name;
     j["key_size"] = f.rdb->key_size;
     j["page_size"] = f.rdb->page_size;
@@ -84,7 +84,7 @@ int RunFile(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
     return 0;
   }
   std::ostream& out = *ctx.out;
-  out << "file       " << f.path << "\n";
+  out << "file       " << DisplayPath(g, f.path) << "\n";
   out << "rdb        " << f.rdb->name << " (key " << f.rdb->key_size << " bytes, page "
       << HumanBytes(f.rdb->page_size) << ")\n";
   out << "id         " << f.name.id
@@ -123,7 +123,7 @@ int RunMap(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
     Json j;
     j["schema_version"] = 1;
     j["command"] = "inspect map";
-    j["file"] = r->path;
+    j["file"] = DisplayPath(g, r->path);
     j["rdb"] = r->rdb->name;
     j["end_offset"] = m.end_offset();
     j["chopped_head"] = m.chopped_head();
@@ -144,7 +144,7 @@ int RunMap(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
     return 0;
   }
   std::ostream& out = *ctx.out;
-  out << "map          " << r->path << " (" << r->rdb->name << ")\n";
+  out << "map          " << DisplayPath(g, r->path) << " (" << r->rdb->name << ")\n";
   out << "end offset   " << m.end_offset() << "\n";
   out << "chopped head " << m.chopped_head() << "\n";
   out << "records      " << m.num_positive() << " positive, " << m.num_negative() << " negative\n";
@@ -192,7 +192,7 @@ int RunRecords(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
     Json j;
     j["schema_version"] = 1;
     j["command"] = "inspect records";
-    j["file"] = ResolvePath(g, o.path);
+    j["file"] = DisplayPath(g, ResolvePath(g, o.path));
     j["rdb"] = (*res)->name;
     j["records"] = records;
     *ctx.out << j.dump(2) << "\n";
