@@ -51,5 +51,7 @@ std::string DisplayPath(const GlobalOptions& g, const std::string& path);
 
 // Command registration functions, one per tools/commands/<name>_cmd.cc.
 CommandSpec InspectCommand();
+CommandSpec InitCommand();
+CommandSpec CatalogCommand();
 
 }  // namespace shardtool

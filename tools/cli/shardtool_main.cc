@@ -9,7 +9,9 @@ namespace shardtool {
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
+      InitCommand(),
       InspectCommand(),
+      CatalogCommand(),
   };
   return kCommands;
 }

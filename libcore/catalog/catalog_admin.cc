@@ -1,0 +1,118 @@
+#include "catalog/catalog_admin.h"
+
+#include "catalog/discovery.h"
+
+namespace shardtool {
+namespace {
+
+OpEnv MakeEnv(FileSystem* fs, const AdminOptions& options) {
+  OpEnv env;
+  env.uuids = options.uuids ? options.uuids : RandomUuidGenerator();
+  env.now = fs->NowMicros() / 1000000;
+  return env;
+}
+
+// Wraps an operation on an existing catalog: no catalog (or an unreadable one) is its load error;
+// a catalog of another host than options.expect_host_id is FailedPrecondition.
+CatalogStore::Change OnExisting(const AdminOptions& options,
+                                std::function<Result<OpResult>(const Catalog&)> op) {
+  const int32_t expect = options.expect_host_id;
+  return [op = std::move(op), expect](const CatalogStore::Current& cur) -> Result<OpResult> {
+    if (cur.catalog == nullptr) return cur.load_status;
+    if (expect >= 0 && cur.catalog->this_host != expect) {
+      return FailedPreconditionStatus(
+          "the catalog is host " + std::to_string(cur.catalog->this_host) + "'s, not host " +
+          std::to_string(expect) + "'s (run `shardtool init --host-id " + std::to_string(expect) +
+          "` on this host's working dir)");
+    }
+    return op(*cur.catalog);
+  };
+}
+
+Result<AdminResult> Apply(FileSystem* fs, const std::string& workdir, const AdminOptions& options,
+                          const CatalogStore::Change& change) {
+  CatalogStore store(fs, workdir, options.store);
+  ASSIGN_OR_RETURN(CatalogStore::UpdateResult u, store.Update(change, options.lock_timeout_ms));
+  AdminResult r;
+  r.catalog = std::move(u.catalog);
+  r.written = u.written;
+  r.notes = std::move(u.notes);
+  return r;
+}
+
+}  // namespace
+
+Result<HostsConf> ReadHostsConf(FileSystem* fs, const std::string& path) {
+  auto text = ReadFileToString(fs, path, uint64_t{16} << 20);
+  if (!text.ok())
+    return text.status().code() == ErrorCode::kNotFound
+               ? NotFoundStatus(path + ": no hosts.conf (give --hosts FILE)")
+               : text.status();
+  return ParseHostsConf(*text, path);
+}
+
+Result<AdminResult> RunInit(FileSystem* fs, const std::string& workdir, const InitArgs& args,
+                            const AdminOptions& options) {
+  const std::string hosts_path =
+      args.hosts_path.empty() ? JoinPath(workdir, "hosts.conf") : args.hosts_path;
+  ASSIGN_OR_RETURN(HostsConf hosts, ReadHostsConf(fs, hosts_path));
+  const OpEnv env = MakeEnv(fs, options);
+  Discovery disk;
+  auto change = [&](const CatalogStore::Current& cur) -> Result<OpResult> {
+    // Listed under the global lock, so that two inits never write from different listings in
+    // the wrong order.
+    ASSIGN_OR_RETURN(disk, DiscoverDatabases(fs, workdir));
+    if (cur.catalog == nullptr && !cur.load_status.ok() &&
+        cur.load_status.code() != ErrorCode::kNotFound && !args.rebuild) {
+      Status s = cur.load_status;
+      return s.Prefix("the catalog is unreadable (make a new one with `shardtool init --rebuild`)");
+    }
+    InitRequest req;
+    req.hosts = hosts;
+    req.host_id =
+        args.host_id >= 0 ? args.host_id : (cur.catalog != nullptr ? cur.catalog->this_host : -1);
+    if (req.host_id < 0) {
+      return UsageErrorStatus("init makes a new catalog: give this host's id with --host-id N");
+    }
+    req.databases = disk.databases;
+    req.rebuild = args.rebuild;
+    return InitCatalog(cur.catalog, req, env);
+  };
+  ASSIGN_OR_RETURN(AdminResult r, Apply(fs, workdir, options, change));
+  r.ignored = std::move(disk.ignored);
+  return r;
+}
+
+Result<AdminResult> RunMoveSlots(FileSystem* fs, const std::string& workdir,
+                                 const MoveSlotsRequest& request, const AdminOptions& options) {
+  const OpEnv env = MakeEnv(fs, options);
+  return Apply(fs, workdir, options,
+               OnExisting(options, [&](const Catalog& c) { return MoveSlots(c, request, env); }));
+}
+
+Result<AdminResult> RunReshard(FileSystem* fs, const std::string& workdir,
+                               const std::string& hosts_path, int64_t orphan_delay,
+                               const AdminOptions& options) {
+  ReshardRequest req;
+  ASSIGN_OR_RETURN(req.hosts, ReadHostsConf(fs, hosts_path));
+  req.orphan_delay = orphan_delay;
+  const OpEnv env = MakeEnv(fs, options);
+  return Apply(fs, workdir, options,
+               OnExisting(options, [&](const Catalog& c) { return Reshard(c, req, env); }));
+}
+
+Result<AdminResult> RunCreateView(FileSystem* fs, const std::string& workdir,
+                                  const CreateViewRequest& request, const AdminOptions& options) {
+  const OpEnv env = MakeEnv(fs, options);
+  return Apply(fs, workdir, options,
+               OnExisting(options, [&](const Catalog& c) { return CreateView(c, request, env); }));
+}
+
+Result<AdminResult> RunDropView(FileSystem* fs, const std::string& workdir, const std::string& ns,
+                                const AdminOptions& options) {
+  const OpEnv env = MakeEnv(fs, options);
+  return Apply(fs, workdir, options,
+               OnExisting(options, [&](const Catalog& c) { return DropView(c, ns, env); }));
+}
+
+}  // namespace shardtool

@@ -1,0 +1,96 @@
+#include "catalog/discovery.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "catalog/namespace.h"
+#include "catalog/retired_files.h"
+#include "format/file_name.h"
+
+namespace shardtool {
+
+Result<Discovery> DiscoverDatabases(FileSystem* fs, const std::string& workdir) {
+  ASSIGN_OR_RETURN(std::vector<DirEntry> entries, fs->ListDir(workdir.empty() ? "." : workdir));
+  Discovery out;
+  for (const DirEntry& e : entries) {
+    if (e.name.rfind("coll.", 0) != 0) continue;
+    auto parsed = ParseDatabaseDirName(e.name);
+    if (!e.is_dir || !parsed) {
+      out.ignored.push_back(e.name);
+      continue;
+    }
+    DiscoveredDatabase db;
+    db.name = parsed->db;
+    db.collnum = parsed->collnum;
+    db.dir = e.name;
+    ASSIGN_OR_RETURN(std::vector<DirEntry> files, fs->ListDir(JoinPath(workdir, e.name)));
+    db.rdbs = RdbsWithDataFiles(files);
+    out.databases.push_back(std::move(db));
+  }
+  std::sort(out.databases.begin(), out.databases.end(), [](const auto& a, const auto& b) {
+    return a.name != b.name ? a.name < b.name : a.collnum < b.collnum;
+  });
+  return out;
+}
+
+std::vector<std::string> RdbsWithDataFiles(const std::vector<DirEntry>& entries) {
+  std::set<std::string> rdbs;
+  for (const DirEntry& e : entries) {
+    if (e.is_dir) continue;
+    auto name = ParseDataFileName(e.name);
+    if (name && FindRdb(name->db) != nullptr) rdbs.insert(name->db);
+  }
+  return {rdbs.begin(), rdbs.end()};
+}
+
+Result<std::vector<CommittedFile>> ListDataFiles(FileSystem* fs, const std::string& dir,
+                                                 const RdbInfo& rdb) {
+  auto listing = fs->ListDir(dir);
+  if (!listing.ok()) {
+    if (listing.status().code() == ErrorCode::kNotFound) return std::vector<CommittedFile>{};
+    return listing.status();
+  }
+  std::map<std::string, CommittedFile> by_name;
+  for (const DirEntry& e : *listing) {
+    if (e.is_dir) continue;
+    auto name = ParseDataFileName(e.name);
+    if (!name || name->db != rdb.name) continue;
+    ASSIGN_OR_RETURN(FileStat st, fs->Stat(JoinPath(dir, e.name)));
+    CommittedFile& f = by_name[name->BaseName()];
+    f.id = name->id;
+    f.name = name->BaseName();
+    f.merge = name->is_merge();
+    f.parts.push_back({name->part, e.name, st.size});
+    f.total_size += st.size;
+  }
+  std::vector<CommittedFile> out;
+  for (auto& [n, f] : by_name) {
+    std::sort(f.parts.begin(), f.parts.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    out.push_back(std::move(f));
+  }
+  std::sort(out.begin(), out.end(), [](const CommittedFile& a, const CommittedFile& b) {
+    return a.id != b.id ? a.id < b.id : a.name < b.name;
+  });
+  return out;
+}
+
+Result<std::vector<CommittedFile>> ListCommittedFiles(FileSystem* fs, const std::string& workdir,
+                                                      const Catalog& catalog,
+                                                      const CollectionEntry& c) {
+  const DatabaseEntry* db = catalog.FindDatabase(c.db());
+  if (db == nullptr) {
+    return NotFoundStatus("database " + std::string(c.db()) + " of " + c.ns +
+                          " is not in the catalog");
+  }
+  const RdbInfo* rdb = FindRdb(c.rdb);
+  if (rdb == nullptr) return InternalErrorStatus(c.ns + ": unknown Rdb " + c.rdb);
+  ASSIGN_OR_RETURN(RetiredList retired, ReadRetiredList(fs, workdir, c.uuid));
+  ASSIGN_OR_RETURN(std::vector<CommittedFile> files,
+                   ListDataFiles(fs, JoinPath(workdir, db->DirName()), *rdb));
+  std::erase_if(files, [&](const CommittedFile& f) { return retired.Contains(f.name); });
+  return files;
+}
+
+}  // namespace shardtool

@@ -1,0 +1,71 @@
+// Discovery: what the working dir holds, as the catalog needs it (SHARD-ROLE.md §2, §4).
+//
+// Databases are the directories "coll.<name>.<collnum>/" of the working dir whose name follows the
+// namespace rules (namespace.h); other "coll." entries are listed as ignored. A database's
+// collections are the registry Rdbs with at least one data file there (any FORMAT.md §4 data-file
+// name: normal or merge file, any part).
+//
+// A collection's committed file set (the local catalog snapshot of an acquisition) is its data
+// files on disk — normal and merge files, each with its present parts and their sizes, sorted by
+// (id, name) — minus the files listed in shardtool/journal/retired.<uuid>.json. Maps, sidecars and
+// temporaries are not data files. Two listings compare equal when nothing was added, retired or
+// resized in between (the lock-free read protocol compares them, SHARD-ROLE.md §5).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "catalog/catalog.h"
+#include "format/rdb_registry.h"
+#include "io/file_system.h"
+
+namespace shardtool {
+
+struct DiscoveredDatabase {
+  std::string name;
+  int32_t collnum = 0;
+  std::string dir;                // "coll.<name>.<collnum>", relative to the working dir
+  std::vector<std::string> rdbs;  // registry Rdbs with a data file, sorted by name
+  friend bool operator==(const DiscoveredDatabase&, const DiscoveredDatabase&) = default;
+};
+
+struct Discovery {
+  std::vector<DiscoveredDatabase> databases;  // sorted by (name, collnum)
+  std::vector<std::string> ignored;           // "coll.*" entries that are not database dirs
+};
+
+// Lists the working dir. A missing working dir is NotFound.
+Result<Discovery> DiscoverDatabases(FileSystem* fs, const std::string& workdir);
+
+// Registry Rdbs (sorted by name) that have a data file among `entries`.
+std::vector<std::string> RdbsWithDataFiles(const std::vector<DirEntry>& entries);
+
+struct DataFilePart {
+  int32_t index = 0;  // 0 = the bare name
+  std::string name;
+  uint64_t size = 0;
+  friend bool operator==(const DataFilePart&, const DataFilePart&) = default;
+};
+
+struct CommittedFile {
+  int32_t id = 0;
+  std::string name;  // the part-0 data name, e.g. "titledb0001-000.dat"
+  bool merge = false;
+  std::vector<DataFilePart> parts;  // present parts, by index
+  uint64_t total_size = 0;          // sum of the present parts' sizes
+  friend bool operator==(const CommittedFile&, const CommittedFile&) = default;
+};
+
+// Every data file of `rdb` in `dir` (a path), sorted by (id, name). A missing dir gives none.
+Result<std::vector<CommittedFile>> ListDataFiles(FileSystem* fs, const std::string& dir,
+                                                 const RdbInfo& rdb);
+// The committed file set of collection `c` of `catalog` in `workdir`: ListDataFiles of its
+// database dir minus its retired list. NotFound when c's database is not in the catalog;
+// CorruptCatalog when the retired list is unreadable.
+Result<std::vector<CommittedFile>> ListCommittedFiles(FileSystem* fs, const std::string& workdir,
+                                                      const Catalog& catalog,
+                                                      const CollectionEntry& c);
+
+}  // namespace shardtool
