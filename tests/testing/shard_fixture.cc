@@ -1,8 +1,12 @@
 #include "testing/shard_fixture.h"
 
+#include <mutex>
+#include <tuple>
+
 #include "catalog/catalog_admin.h"
 #include "format/data_file_writer.h"
 #include "format/file_name.h"
+#include "io/mem_file_system.h"
 
 namespace shardtool::testing {
 
@@ -92,6 +96,64 @@ Result<FixtureF> MakeFixtureF(FileSystem* fs, const FixtureOptions& options) {
     ASSIGN_OR_RETURN(AdminResult rv, RunCreateView(fs, f.workdir, v, admin));
     f.catalog = std::move(rv.catalog);
   }
+  return f;
+}
+
+namespace {
+
+struct Built {
+  FixtureF fixture;
+  uint64_t uuids_drawn = 0;
+  std::vector<std::pair<std::string, std::string>> files;  // path, contents
+  std::vector<std::string> dirs;
+};
+
+}  // namespace
+
+Result<FixtureF> CopyOfFixtureF(FileSystem* fs, const FixtureOptions& options) {
+  static std::mutex mu;
+  static auto* built =
+      new std::map<std::tuple<std::string, int32_t, uint64_t, size_t, bool, bool>, Built>();
+  const auto key = std::make_tuple(options.cluster_dir, options.host_id, options.uuid_seed,
+                                   options.records_per_file, options.init, options.create_view);
+  Built b;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = built->find(key);
+    if (it == built->end()) {
+      MemFileSystem mem;
+      uint64_t drawn = 0;
+      ASSIGN_OR_RETURN(FixtureF f, MakeFixtureF(&mem, options));
+      // Count the UUIDs drawn, to continue the sequence in copies.
+      UuidGenerator probe = CountingUuidGenerator(options.uuid_seed);
+      const std::string next = f.uuids();
+      for (drawn = 0; probe() != next; drawn++) {
+      }
+      Built nb;
+      nb.fixture = std::move(f);
+      nb.uuids_drawn = drawn;
+      for (const std::string& p : mem.ListRecursive()) {
+        if (!p.empty() && p.back() == '/') {
+          nb.dirs.push_back(p.substr(0, p.size() - 1));
+        } else {
+          nb.files.emplace_back(p, mem.ReadAll(p));
+        }
+      }
+      it = built->emplace(key, std::move(nb)).first;
+    }
+    b = it->second;
+  }
+  for (const std::string& d : b.dirs) RETURN_IF_ERROR(fs->CreateDirs(d));
+  for (const auto& [path, contents] : b.files) {
+    ASSIGN_OR_RETURN(auto file, fs->OpenForWrite(path, WriteMode::kTruncate));
+    RETURN_IF_ERROR(file->Append(contents));
+    RETURN_IF_ERROR(file->Sync());
+    RETURN_IF_ERROR(file->Close());
+  }
+  for (const std::string& d : b.dirs) RETURN_IF_ERROR(fs->SyncDir(d));
+  FixtureF f = std::move(b.fixture);
+  f.uuids = CountingUuidGenerator(options.uuid_seed);
+  for (uint64_t i = 0; i < b.uuids_drawn; i++) f.uuids();
   return f;
 }
 

@@ -1,1 +1,0 @@
-// The acquire layer (SHARD-ROLE.md); see its headers.

@@ -1,0 +1,42 @@
+// The local catalog snapshot of an acquisition (SHARD-ROLE.md §4): each collection's committed
+// files at acquisition, sorted by (id, name), with their parts and sizes. Committed = the data
+// files on disk (FORMAT.md §4 names) minus those listed in shardtool/journal/retired.<uuid>.json.
+//
+// ListCommittedSets lists the database dir once for all the collections of an acquisition call
+// (one readdir, one stat per part of an acquired Rdb, one retired list read per collection) and
+// gives exactly what catalog/discovery.h ListCommittedFiles gives per collection. Two listings
+// compare equal when nothing was added, retired or resized in between (the lock-free protocol,
+// §5). The snapshot also remembers whether the collection's retired list was non-empty, so that
+// releases and writes only try to delete retired files when there are some.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "catalog/catalog.h"
+#include "catalog/discovery.h"
+#include "io/file_system.h"
+
+namespace shardtool {
+
+struct LocalSnapshot {
+  std::string dir;                   // the database dir (workdir/coll.<db>.<collnum>)
+  std::vector<CommittedFile> files;  // committed files, sorted by (id, name)
+  bool has_retired = false;          // the retired list named files when listed
+
+  uint64_t total_size() const;
+  // The files' part-0 names, in order (what a lease lists).
+  std::vector<std::string> names() const;
+  friend bool operator==(const LocalSnapshot&, const LocalSnapshot&) = default;
+};
+
+// The committed file sets of `collections` (all of database `db`, entries of `catalog`), in the
+// same order. REQUIRES: db is in the catalog. Errors: the file system's; CorruptCatalog for an
+// unreadable retired list.
+Result<std::vector<LocalSnapshot>> ListCommittedSets(
+    FileSystem* fs, const std::string& workdir, const DatabaseEntry& db,
+    const std::vector<const CollectionEntry*>& collections);
+
+}  // namespace shardtool
