@@ -1,9 +1,17 @@
 #include "acquire/lease_keeper.h"
 
 #include <chrono>
-#include <thread>
 
 namespace shardtool {
+
+LeaseKeeper::~LeaseKeeper() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
 
 uint64_t LeaseKeeper::Register(const LeaseStore& store, std::string uuid, std::string name,
                                Lease lease) {
@@ -81,21 +89,22 @@ void LeaseKeeper::StartHeartbeat(int64_t interval_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_started_) return;
   thread_started_ = true;
-  std::thread([this, interval_ms] { HeartbeatLoop(interval_ms); }).detach();
+  thread_ = std::thread([this, interval_ms] { HeartbeatLoop(interval_ms); });
 }
 
 void LeaseKeeper::HeartbeatLoop(int64_t interval_ms) {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(interval_ms));
+      cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [this] { return stop_; });
+      if (stop_) return;
     }
     RefreshAll();
   }
 }
 
 LeaseKeeper* LeaseKeeper::Process() {
-  static auto* keeper = new LeaseKeeper();  // never destroyed: its thread is detached
+  static auto* keeper = new LeaseKeeper();  // never destroyed: its thread runs until exit
   return keeper;
 }
 

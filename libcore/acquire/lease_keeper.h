@@ -8,7 +8,7 @@
 // The heartbeat's waiting is the only use of real time in the acquire layer (a condition variable,
 // so that it can stop at once); the times it writes come from the lease's FileSystem::NowMicros.
 // Tests on a fake clock do not start the thread and call RefreshAll() themselves.
-// Thread-safe. The process-wide keeper is never destroyed (its thread is detached).
+// Thread-safe. A keeper's destructor stops its thread; the process-wide keeper is never destroyed.
 #pragma once
 
 #include <condition_variable>
@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "acquire/lease.h"
 
@@ -24,6 +25,7 @@ namespace shardtool {
 class LeaseKeeper {
  public:
   LeaseKeeper() = default;
+  ~LeaseKeeper();
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
 
@@ -67,6 +69,8 @@ class LeaseKeeper {
   std::map<uint64_t, Entry> entries_;
   uint64_t next_id_ = 1;
   bool thread_started_ = false;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 }  // namespace shardtool

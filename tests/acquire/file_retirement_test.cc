@@ -1,0 +1,134 @@
+// File retirement (SHARD-ROLE.md §6) seen from readers and writers: SR47's library part (a reader
+// keeps the files a merge retired until its release; if that release finds the collection busy,
+// the next write acquisition deletes them), pinning, and the retired list's life.
+#include "acquire/file_retirement.h"
+
+#include <gtest/gtest.h>
+
+#include "acquire/acquisition.h"
+#include "acquire_env.h"
+#include "catalog/retired_files.h"
+
+namespace shardtool {
+namespace {
+
+using testing::Env;
+
+// Under a write acquisition of `q`: titledb 0005 written, 0001 and 0003 retired.
+void CommitMerge(Env& env, testing::Proc& q) {
+  auto ctx = q.Context();
+  auto w = ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE(testing::WriteDataFile(&env.fs, env.f.coll_dir, GetRdb(RdbId::kTitledb), 5, {}).ok());
+  ASSERT_TRUE(RetireFiles(&env.fs, env.f.workdir, *w->uuid(), (*w->snapshot())->files, "merge",
+                          env.fs.NowMicros() / 1000000)
+                  .ok());
+}
+
+std::vector<std::string> Snapshot(AcquisitionContext& ctx) {
+  auto a = ctx.AcquireCollection(AcquisitionRequest::Ns("main.titledb"));
+  EXPECT_TRUE(a.ok());
+  return a.ok() ? (*a->snapshot())->names() : std::vector<std::string>{};
+}
+
+TEST(FileRetirement, SR47_ReaderKeepsRetiredFilesUntilItsRelease) {
+  for (bool lock_free : {true, false}) {
+    Env env;
+    auto q = env.OtherProcess();
+    auto ctx = env.p->Context();
+    {
+      auto verify =
+          lock_free ? ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"))
+                    : ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb"));
+      ASSERT_TRUE(verify.ok());
+      // A locked read lets the merge in only at a yield.
+      if (!lock_free) {
+        ASSERT_TRUE(ctx->Yield().ok());
+      }
+      CommitMerge(env, *q);
+      if (!lock_free) {
+        ASSERT_TRUE(ctx->Restore().ok());
+      }
+      // The reader still sees (and can open) its files; new snapshots do not.
+      EXPECT_EQ((*verify->snapshot())->names(),
+                (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
+      EXPECT_TRUE(verify->OpenPart("titledb0001-000.dat").ok());
+      EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
+      auto other = q->Context();
+      EXPECT_EQ(Snapshot(*other), (std::vector<std::string>{"titledb0005-000.dat"}));
+    }
+    // The reader's release deleted them: parts, map, sidecar and the list.
+    for (const char* f : {"titledb0001-000.dat", "titledb0001.map", "titledb0001.crc",
+                          "titledb0003-000.dat", "titledb0003.map", "titledb0003.crc"}) {
+      EXPECT_FALSE(env.fs.Exists(env.f.coll_dir + "/" + f)) << f;
+    }
+    EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0005-000.dat"));
+    EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0005.map"));
+    EXPECT_FALSE(env.fs.Exists(RetiredListPath(env.f.workdir, env.Uuid("main.titledb"))));
+  }
+}
+
+TEST(FileRetirement, SR47_BusyReleaseLeavesThemToTheNextWrite) {
+  Env env;
+  auto q = env.OtherProcess();
+  auto ctx = env.p->Context();
+  auto verify = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
+  ASSERT_TRUE(verify.ok());
+  CommitMerge(env, *q);
+  // Another writer holds the collection when the reader releases: the deletion is skipped.
+  auto writer_ctx = q->Context();
+  auto writer = writer_ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
+  ASSERT_TRUE(writer.ok());
+  verify = CollectionAcquisition();
+  EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
+  EXPECT_TRUE(env.Leases("main.titledb").empty());
+  writer = CollectionAcquisition();  // its release deletes them (no lease lists them now)
+  EXPECT_FALSE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
+}
+
+TEST(FileRetirement, WriteAcquisitionDeletesUnpinnedRetiredFiles) {
+  Env env;
+  auto q = env.OtherProcess();
+  // Retire 0001 by hand (as a merge crashed after its commit would leave it).
+  ASSERT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
+  const std::string uuid = env.Uuid("main.titledb");
+  CommittedFile f1;
+  f1.id = 1;
+  f1.name = "titledb0001-000.dat";
+  f1.parts = {{0, "titledb0001-000.dat", 1}};
+  ASSERT_TRUE(RetireFiles(&env.fs, env.f.workdir, uuid, {f1}, "merge", 1).ok());
+  ASSERT_TRUE(RetireFiles(&env.fs, env.f.workdir, uuid, {f1}, "merge", 2).ok());  // once
+  EXPECT_EQ(ReadRetiredList(&env.fs, env.f.workdir, uuid)->files.size(), 1u);
+  auto ctx = q->Context();
+  auto w = ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
+  ASSERT_TRUE(w.ok());
+  EXPECT_FALSE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
+  EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0003-000.dat"));
+  EXPECT_EQ((*w->snapshot())->names(), std::vector<std::string>{"titledb0003-000.dat"});
+}
+
+TEST(FileRetirement, PinnedFilesStayAndAreReported) {
+  Env env;
+  auto ctx = env.p->Context();
+  auto read = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
+  ASSERT_TRUE(read.ok());
+  const std::string uuid = env.Uuid("main.titledb");
+  ASSERT_TRUE(
+      RetireFiles(&env.fs, env.f.workdir, uuid, (*read->snapshot())->files, "merge", 1).ok());
+  LeaseStore leases(&env.fs, env.f.workdir, &env.p->process);
+  auto r = DeleteUnpinnedRetiredFiles(leases, env.f.coll_dir, uuid);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->deleted.empty());
+  EXPECT_EQ(r->pinned, (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
+  // TryDelete skips while this process holds the collection.
+  LockManager locks(&env.fs);
+  auto held = locks.Acquire(env.CollLock("main.titledb"), LockMode::kShared,
+                            LockDeadline::After(&env.fs, 0));
+  ASSERT_TRUE(held.ok());
+  auto t = TryDeleteRetiredFiles(&locks, leases, env.f.coll_dir, uuid);
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->skipped);
+}
+
+}  // namespace
+}  // namespace shardtool

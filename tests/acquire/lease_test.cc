@@ -1,0 +1,232 @@
+// Leases (SHARD-ROLE.md §6): the document, atomic writes, liveness and reaping (SR48's library
+// part with scripted processes and hosts), the keeper's refreshes and heartbeat, ProcessInfo.
+#include "acquire/lease.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "acquire/lease_keeper.h"
+#include "acquire/process_info.h"
+#include "catalog/state_paths.h"
+#include "io/mem_file_system.h"
+
+namespace shardtool {
+namespace {
+
+constexpr char kUuid[] = "0b1e8a40-5a9c-4d2b-9c1e-0123456789ab";
+
+Lease Sample(ProcessInfo* p, int64_t now) {
+  Lease l = NewLease(p, now);
+  l.job = "verify";
+  l.ns = "main.titledb";
+  l.uuid = kUuid;
+  l.catalog_epoch = "1b1e8a40-5a9c-4d2b-9c1e-0123456789ab";
+  l.catalog_version = 7;
+  l.generation = CollectionGeneration{"2b1e8a40-5a9c-4d2b-9c1e-0123456789ab", 1};
+  l.version = "2b1e8a40-5a9c-4d2b-9c1e-0123456789ab/1/1|0";
+  l.owned_slots = std::vector<SlotRange>{{0, 1}, {2, 3}};
+  l.files = {"titledb0001-000.dat", "titledb0003-000.dat"};
+  return l;
+}
+
+TEST(Lease, SerializeParseRoundTrip) {
+  FakeProcessInfo p("hostA", 100, 5000);
+  Lease l = Sample(&p, 1700000000);
+  EXPECT_EQ(l.pid, 100);
+  EXPECT_EQ(l.proc_start, 5000u);
+  EXPECT_EQ(l.expires_at, 1700000000 + kLeaseTtlSeconds);
+  auto back = ParseLease(SerializeLease(l), "x");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, l);
+  l.owned_slots.reset();  // "all"
+  l.version.reset();
+  l.generation.reset();
+  l.stashed = "verify.main.json";
+  const std::string text = SerializeLease(l);
+  EXPECT_NE(text.find("\"ownedSlots\":\"all\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"version\":null"), std::string::npos) << text;
+  back = ParseLease(text, "x");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, l);
+  EXPECT_EQ(ParseLease("{", "x").status().code(), ErrorCode::kCorruptCatalog);
+  EXPECT_EQ(ParseLease("{\"pid\": 1}", "x").status().code(), ErrorCode::kCorruptCatalog);
+}
+
+TEST(Lease, OverlapAndFiles) {
+  FakeProcessInfo p("hostA", 100, 5000);
+  Lease l = Sample(&p, 0);
+  EXPECT_TRUE(l.OwnsAnyOf({{2, 5}}));
+  EXPECT_FALSE(l.OwnsAnyOf({{1, 2}, {3, 8192}}));
+  l.owned_slots.reset();
+  EXPECT_TRUE(l.OwnsAnyOf({{8191, 8192}}));
+  EXPECT_FALSE(l.OwnsAnyOf({}));
+  EXPECT_TRUE(l.ListsFile("titledb0003-000.dat"));
+  EXPECT_FALSE(l.ListsFile("titledb0005-000.dat"));
+}
+
+TEST(Lease, WriteListRemove) {
+  MemFileSystem fs;
+  FakeProcessInfo p("host.a", 100, 5000);
+  LeaseStore store(&fs, "/w", &p);
+  const std::string name = store.NewName();
+  EXPECT_EQ(name, "host.a-100-0000000000000001.json");
+  Lease l = Sample(&p, store.NowSeconds());
+  ASSERT_TRUE(store.Write(kUuid, name, l).ok());
+  EXPECT_EQ(store.PathOf(kUuid, name), LeasesDir("/w", kUuid) + "/" + name);
+  // A writer in flight: its temporary is not a lease.
+  fs.WriteAll(store.PathOf(kUuid, "host.a-100-00000000000000ff.json.tmp"), "{");
+  auto list = store.List(kUuid);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].name, name);
+  EXPECT_EQ(*(*list)[0].lease, l);
+  // Rewrite only while present.
+  l.heartbeat_at++;
+  ASSERT_TRUE(store.Rewrite(kUuid, name, l).ok());
+  EXPECT_EQ(store.Read(kUuid, name)->heartbeat_at, l.heartbeat_at);
+  ASSERT_TRUE(store.Remove(kUuid, name).ok());
+  EXPECT_TRUE(store.Remove(kUuid, name).ok());  // already gone
+  EXPECT_EQ(store.Rewrite(kUuid, name, l).code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, name)));
+  EXPECT_TRUE(store.List("1b1e8a40-5a9c-4d2b-9c1e-0123456789ab")->empty());  // no dir
+}
+
+TEST(Lease, SR48_StalenessAndReaping) {
+  MemFileSystem fs;
+  FakeProcessInfo me("hostA", 100, 5000);
+  me.SetProcess(200, 6000);
+  LeaseStore store(&fs, "/w", &me);
+  const int64_t now = store.NowSeconds();
+  auto write = [&](const std::string& name, int64_t pid, uint64_t start, const std::string& host,
+                   int64_t expires) {
+    Lease l = Sample(&me, now);
+    l.pid = pid;
+    l.proc_start = start;
+    l.host = host;
+    l.expires_at = expires;
+    ASSERT_TRUE(store.Write(kUuid, name, l).ok());
+  };
+  write("live.json", 200, 6000, "hostA", now + 60);
+  write("dead.json", 300, 7000, "hostA", now + 60);              // pid gone (kill -9)
+  write("reused.json", 200, 9999, "hostA", now + 60);            // live pid, another procStart
+  write("remote.json", 300, 7000, "hostB", now + 60);            // another host: only expiry counts
+  write("expired.json", 200, 6000, "hostA", now - 1);            // expiresAt passed
+  write("stashed.json", 0, 0, "hostA", now + 900);               // stashed: pid 0
+  fs.WriteAll(store.PathOf(kUuid, "garbage.json"), "not json");  // unreadable, recent
+  auto live = store.Live(kUuid, /*reap=*/true);
+  ASSERT_TRUE(live.ok());
+  std::vector<std::string> names;
+  for (const LeaseFile& f : *live) names.push_back(f.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"garbage.json", "live.json", "remote.json", "stashed.json"}));
+  EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, "dead.json")));
+  EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, "reused.json")));
+  EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, "expired.json")));
+  // Later: the other host's lease and the stashed one expire, and so does the garbage (and the
+  // live one, which its holder did not refresh).
+  fs.AdvanceMicros((kStashTtlSeconds + kLeaseTtlSeconds + 2) * 1000000);
+  me.SetProcess(200, 6000);
+  live = store.Live(kUuid, true);
+  ASSERT_TRUE(live.ok());
+  names.clear();
+  for (const LeaseFile& f : *live) names.push_back(f.name);
+  EXPECT_TRUE(names.empty());
+  // Not reaping leaves the files.
+  write("dead2.json", 300, 7000, "hostA", store.NowSeconds() + 60);
+  EXPECT_TRUE(store.Live(kUuid, false)->empty());
+  EXPECT_TRUE(fs.Exists(store.PathOf(kUuid, "dead2.json")));
+}
+
+TEST(Lease, ReaperRemovesDeadWritersTemporaries) {
+  MemFileSystem fs;
+  FakeProcessInfo me("hostA", 100, 5000);
+  LeaseStore store(&fs, "/w", &me);
+  fs.WriteAll(store.PathOf(kUuid, "hostA-300-00000000000000ff.json.tmp"), "{");  // dead writer
+  fs.WriteAll(store.PathOf(kUuid, "hostA-100-00000000000000fe.json.tmp"), "{");  // me
+  fs.WriteAll(store.PathOf(kUuid, "hostB-300-00000000000000fd.json.tmp"), "{");  // other host
+  ASSERT_TRUE(store.Live(kUuid, true).ok());
+  EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, "hostA-300-00000000000000ff.json.tmp")));
+  EXPECT_TRUE(fs.Exists(store.PathOf(kUuid, "hostA-100-00000000000000fe.json.tmp")));
+  EXPECT_TRUE(fs.Exists(store.PathOf(kUuid, "hostB-300-00000000000000fd.json.tmp")));
+}
+
+TEST(LeaseKeeper, RefreshesAndMarksLostLeases) {
+  MemFileSystem fs;
+  FakeProcessInfo me("hostA", 100, 5000);
+  LeaseStore store(&fs, "/w", &me);
+  LeaseKeeper keeper;
+  Lease l = Sample(&me, store.NowSeconds());
+  ASSERT_TRUE(store.Write(kUuid, "a.json", l).ok());
+  const uint64_t id = keeper.Register(store, kUuid, "a.json", l);
+  fs.AdvanceMicros(500000);
+  ASSERT_TRUE(keeper.Refresh(id, /*min_interval_micros=*/1000000).ok());  // too soon: skipped
+  EXPECT_EQ(store.Read(kUuid, "a.json")->heartbeat_at, l.heartbeat_at);
+  fs.AdvanceMicros(10000000);
+  keeper.RefreshAll();
+  auto r = store.Read(kUuid, "a.json");
+  EXPECT_EQ(r->heartbeat_at, l.heartbeat_at + 10);
+  EXPECT_EQ(r->expires_at, r->heartbeat_at + kLeaseTtlSeconds);
+  EXPECT_EQ(r->created_at, l.created_at);
+  EXPECT_FALSE(keeper.IsLost(id));
+  // Gone (reaped): lost, not resurrected.
+  ASSERT_TRUE(store.Remove(kUuid, "a.json").ok());
+  EXPECT_EQ(keeper.Refresh(id).code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(keeper.IsLost(id));
+  EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, "a.json")));
+  // Expired before its refresh: lost, not rewritten.
+  ASSERT_TRUE(store.Write(kUuid, "b.json", l).ok());
+  const uint64_t id2 = keeper.Register(store, kUuid, "b.json", *store.Read(kUuid, "b.json"));
+  fs.AdvanceMicros((kLeaseTtlSeconds + 5) * 1000000);
+  EXPECT_EQ(keeper.Refresh(id2).code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(keeper.IsLost(id2));
+  EXPECT_EQ(store.Read(kUuid, "b.json")->heartbeat_at, l.heartbeat_at);
+  keeper.Unregister(id);
+  keeper.Unregister(id2);
+  EXPECT_EQ(keeper.size(), 0u);
+}
+
+TEST(LeaseKeeper, HeartbeatThreadRefreshes) {
+  MemFileSystem fs;
+  FakeProcessInfo me("hostA", 100, 5000);
+  LeaseStore store(&fs, "/w", &me);
+  Lease l = Sample(&me, store.NowSeconds());
+  ASSERT_TRUE(store.Write(kUuid, "a.json", l).ok());
+  LeaseKeeper keeper;
+  keeper.Register(store, kUuid, "a.json", l);
+  fs.AdvanceMicros(30000000);
+  keeper.StartHeartbeat(/*interval_ms=*/5);
+  bool refreshed = false;
+  for (int i = 0; i < 400 && !refreshed; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    refreshed = keeper.Get(1)->heartbeat_at == l.heartbeat_at + 30;
+  }
+  EXPECT_TRUE(refreshed);
+  EXPECT_EQ(store.Read(kUuid, "a.json")->heartbeat_at, l.heartbeat_at + 30);
+}  // ~LeaseKeeper stops the thread
+
+TEST(ProcessInfo, ProcStatField22) {
+  EXPECT_EQ(ParseProcStatStartTime("1234 (sh) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 "
+                                   "424242 20 21\n"),
+            424242u);
+  // A command with spaces and parentheses.
+  EXPECT_EQ(ParseProcStatStartTime("1 (a (b) c) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 "
+                                   "77 20"),
+            77u);
+  EXPECT_FALSE(ParseProcStatStartTime("1 (x) S 1 2 3").has_value());
+  EXPECT_FALSE(ParseProcStatStartTime("garbage").has_value());
+  ProcessInfo* sys = SystemProcessInfo();
+  EXPECT_EQ(sys->Pid(), static_cast<int64_t>(getpid()));
+  auto start = sys->ProcStart(sys->Pid());
+  ASSERT_TRUE(start.has_value());
+  EXPECT_GT(*start, 0u);
+  EXPECT_EQ(sys->ProcStart(sys->Pid()), start);
+  EXPECT_FALSE(sys->ProcStart(0).has_value());
+  EXPECT_FALSE(sys->HostName().empty());
+  EXPECT_NE(sys->Nonce(), sys->Nonce());
+}
+
+}  // namespace
+}  // namespace shardtool
