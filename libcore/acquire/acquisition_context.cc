@@ -1,6 +1,8 @@
 // The context's shared state, the lifetime of calls (release of locks and leases, retired-file
 // deletion), leases of entries, and lock taking (SHARD-ROLE.md §4-§6).
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "acquire/acquisition_internal.h"
 #include "acquire/file_retirement.h"
@@ -22,7 +24,10 @@ ShardRoleOptions WithDefaults(ShardRoleOptions o) {
 }  // namespace
 
 ContextShared::ContextShared(ShardRoleOptions o)
-    : opt(WithDefaults(std::move(o))), leases(opt.fs, opt.workdir, opt.process) {
+    : opt(WithDefaults(std::move(o))),
+      leases(opt.fs, opt.workdir, opt.process),
+      locks_prefix(GlobalLockPath(opt.workdir)) {
+  locks_prefix.resize(locks_prefix.size() - std::string_view("global").size());
   last_yield_micros = opt.fs->NowMicros();
 }
 
@@ -38,6 +43,7 @@ std::vector<std::shared_ptr<CallState>> ContextShared::LiveCallsLocked() {
 }
 
 void ContextShared::RegisterLocked(const std::shared_ptr<CallState>& call) {
+  std::erase_if(calls, [](const std::weak_ptr<CallState>& w) { return w.expired(); });
   call->registered = true;
   calls.push_back(call);
   live_calls++;
@@ -64,7 +70,8 @@ CallState::~CallState() {
 void ReleaseCall(CallState& call, bool attempt_deletion) {
   if (call.released.exchange(true)) return;
   ContextShared& ctx = *call.ctx;
-  std::vector<std::pair<std::string, std::string>> to_clean;  // (uuid, db dir)
+  // (uuid, db dir, its snapshot saw retired files)
+  std::vector<std::tuple<std::string, std::string, bool>> to_clean;
   for (auto& e : call.entries) {
     if (e->lease_id != 0) {
       ctx.opt.keeper->Unregister(e->lease_id);
@@ -74,17 +81,30 @@ void ReleaseCall(CallState& call, bool attempt_deletion) {
       ctx.leases.Remove(e->uuid, e->lease_name).IgnoreError();  // a leftover is reaped as stale
       e->lease_written = false;
     }
-    if (e->kind == TargetKind::kCollection) to_clean.emplace_back(e->uuid, e->snapshot.dir);
+    if (e->kind == TargetKind::kCollection) {
+      to_clean.emplace_back(e->uuid, e->snapshot.dir, e->snapshot.has_retired);
+    }
   }
   for (auto it = call.coll_locks.rbegin(); it != call.coll_locks.rend(); ++it) {
     it->handle.Release();
   }
   call.db_lock.Release();
   call.global.Release();
-  if (!attempt_deletion) return;
+  if (!attempt_deletion || to_clean.empty()) return;
+  // Which collections may have retired files now: those whose snapshot saw some, and, when
+  // others (or this call's own writes) could have retired files since (a lock-free read, a call
+  // that yielded, a write), those with a retired list in journal/ now. A locked read that never
+  // yielded excluded every retirement while it held its coll lock.
+  std::set<std::string> journal;
+  if (call.lock_free || call.yielded || call.any_write) {
+    auto listed = ListJournal(ctx.opt.fs, ctx.opt.workdir);
+    if (listed.ok()) journal = std::move(listed).value();
+  }
   std::sort(to_clean.begin(), to_clean.end());
-  to_clean.erase(std::unique(to_clean.begin(), to_clean.end()), to_clean.end());
-  for (const auto& [uuid, dir] : to_clean) {
+  for (size_t i = 0; i < to_clean.size(); i++) {
+    const auto& [uuid, dir, had] = to_clean[i];
+    if (i > 0 && std::get<0>(to_clean[i - 1]) == uuid) continue;
+    if (!had && journal.count("retired." + uuid + ".json") == 0) continue;
     // Best effort: a busy or failing deletion is left to the next job.
     TryDeleteRetiredFiles(ctx.opt.locks, ctx.leases, dir, uuid).status().IgnoreError();
   }
@@ -115,7 +135,7 @@ Lease LeaseFor(const ContextShared& ctx, const Entry& e) {
     l.version = e.req.request.placement.shard_version->ToString();
   }
   if (e.description.is_sharded()) {
-    l.owned_slots = (*e.description.ownership_filter())->OwnedRanges();
+    l.owned_slots = e.description.owned_slots();
   }
   l.files = e.snapshot.names();
   return l;
@@ -147,19 +167,18 @@ Status TakeLocks(ContextShared& ctx, CallState& call, bool coll_reads_only) {
     return s;
   };
   if (!call.global.held()) {
-    auto g = locks->Acquire(GlobalLockPath(ctx.opt.workdir), LockMode::kShared, deadline, label);
+    auto g = locks->Acquire(ctx.locks_prefix + "global", LockMode::kShared, deadline, label);
     if (!g.ok()) return fail(g.status());
     call.global = std::move(g).value();
   }
   if (!call.db_lock.held()) {
-    auto d =
-        locks->Acquire(DbLockPath(ctx.opt.workdir, call.db), LockMode::kShared, deadline, label);
+    auto d = locks->Acquire(ctx.locks_prefix + "db." + call.db, LockMode::kShared, deadline, label);
     if (!d.ok()) return fail(d.status());
     call.db_lock = std::move(d).value();
   }
   for (CollLock& l : call.coll_locks) {
     if (l.handle.held()) continue;
-    auto h = locks->Acquire(CollLockPath(ctx.opt.workdir, l.uuid),
+    auto h = locks->Acquire(ctx.locks_prefix + "coll." + l.uuid,
                             l.exclusive ? LockMode::kExclusive : LockMode::kShared, deadline,
                             l.exclusive ? "IX" : "IS");
     if (!h.ok()) return fail(h.status());

@@ -75,6 +75,7 @@ struct CallState {
   std::vector<CollLock> coll_locks;  // sorted by uuid
   std::vector<std::unique_ptr<Entry>> entries;
   bool registered = false;  // counted in the context's live calls
+  bool yielded = false;     // yielded at least once (others may have retired files meanwhile)
   // Resources already given back (FAILED, stashed, failed attempt). Atomic: handles on other
   // threads read it.
   std::atomic<bool> released{false};
@@ -88,6 +89,7 @@ struct ContextShared {
 
   ShardRoleOptions opt;  // defaults filled in
   LeaseStore leases;
+  std::string locks_prefix;  // "<workdir>/shardtool/locks/": lock paths are built per acquisition
 
   mutable std::mutex mu;
   std::atomic<ContextState> state{ContextState::kEmpty};

@@ -39,6 +39,7 @@ struct CatalogSnapshot::Derived {
   ShardVersion current;
   mutable std::once_flag filter_once;
   mutable std::shared_ptr<const OwnershipFilter> filter;
+  mutable SlotListPtr owned;
   mutable std::once_flag owners_once;
   mutable std::shared_ptr<const SlotOwnerTable> owners;
 };
@@ -93,8 +94,14 @@ std::shared_ptr<const OwnershipFilter> CatalogSnapshot::Filter(const CollectionE
   std::call_once(d.filter_once, [&] {
     const RdbInfo* rdb = FindRdb(c.rdb);  // valid catalogs only name registry Rdbs
     d.filter = std::make_shared<const OwnershipFilter>(c, this_shard_, *rdb);
+    d.owned = MakeSlotList(d.filter->OwnedRanges());
   });
   return d.filter;
+}
+
+SlotListPtr CatalogSnapshot::OwnedSlots(const CollectionEntry& c) const {
+  Filter(c);
+  return derived_[IndexOf(c)]->owned;
 }
 
 std::shared_ptr<const SlotOwnerTable> CatalogSnapshot::SlotOwners(const CollectionEntry& c) const {

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acquire/slot_list.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "catalog/ownership_filter.h"
@@ -63,6 +64,9 @@ class CatalogSnapshot {
   const ShardVersion& CurrentVersion(const CollectionEntry& c) const;
   // This shard's ownership filter. REQUIRES: c.sharded. Built on first use.
   std::shared_ptr<const OwnershipFilter> Filter(const CollectionEntry& c) const;
+  // This shard's owned runs with their JSON text, for leases. REQUIRES: c.sharded. Built with the
+  // filter.
+  SlotListPtr OwnedSlots(const CollectionEntry& c) const;
   // Owner of every slot (-1 where no chunk covers it). Built on first use.
   std::shared_ptr<const SlotOwnerTable> SlotOwners(const CollectionEntry& c) const;
 

@@ -52,7 +52,42 @@ bool Get(const Json& j, const char* key, T* out) {
   }
 }
 
+// Appends a JSON string literal.
+void AppendString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out->append(buf);
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendMember(std::string* out, std::string_view name) {
+  if (out->size() > 1) out->push_back(',');
+  AppendString(out, name);
+  out->push_back(':');
+}
+
 }  // namespace
+
+bool operator==(const Lease& a, const Lease& b) {
+  const bool slots_equal =
+      (a.owned_slots == nullptr) == (b.owned_slots == nullptr) &&
+      (a.owned_slots == nullptr || a.owned_slots->ranges() == b.owned_slots->ranges());
+  return slots_equal && a.pid == b.pid && a.host == b.host && a.proc_start == b.proc_start &&
+         a.job == b.job && a.ns == b.ns && a.uuid == b.uuid && a.catalog_epoch == b.catalog_epoch &&
+         a.catalog_version == b.catalog_version && a.generation == b.generation &&
+         a.version == b.version && a.files == b.files && a.created_at == b.created_at &&
+         a.heartbeat_at == b.heartbeat_at && a.expires_at == b.expires_at && a.stashed == b.stashed;
+}
 
 bool Lease::OwnsAnyOf(const std::vector<SlotRange>& slots) const {
   if (!owned_slots) {
@@ -61,7 +96,7 @@ bool Lease::OwnsAnyOf(const std::vector<SlotRange>& slots) const {
     }
     return false;
   }
-  for (const SlotRange& a : *owned_slots) {
+  for (const SlotRange& a : owned_slots->ranges()) {
     for (const SlotRange& b : slots) {
       if (std::max(a.min, b.min) < std::min(a.max, b.max)) return true;
     }
@@ -74,38 +109,56 @@ bool Lease::ListsFile(std::string_view name) const {
 }
 
 std::string SerializeLease(const Lease& l) {
-  Json j;
-  j["pid"] = l.pid;
-  j["host"] = l.host;
-  j["procStart"] = l.proc_start;
-  j["job"] = l.job;
-  j["ns"] = l.ns;
-  j["uuid"] = l.uuid;
-  j["catalogEpoch"] = l.catalog_epoch;
-  j["catalogVersion"] = l.catalog_version;
+  // By hand rather than through a JSON DOM: leases are written on every lock-free acquisition,
+  // and ownedSlots comes preformatted (SlotList).
+  std::string out;
+  out.reserve(512 + (l.owned_slots ? l.owned_slots->json().size() : 0) + l.files.size() * 24);
+  out.push_back('{');
+  auto num = [&](std::string_view name, auto v) {
+    AppendMember(&out, name);
+    out += std::to_string(v);
+  };
+  auto str = [&](std::string_view name, std::string_view v) {
+    AppendMember(&out, name);
+    AppendString(&out, v);
+  };
+  num("pid", l.pid);
+  str("host", l.host);
+  num("procStart", l.proc_start);
+  str("job", l.job);
+  str("ns", l.ns);
+  str("uuid", l.uuid);
+  str("catalogEpoch", l.catalog_epoch);
+  num("catalogVersion", l.catalog_version);
+  AppendMember(&out, "generation");
   if (l.generation) {
-    j["generation"] = Json{{"epoch", l.generation->epoch}, {"timestamp", l.generation->timestamp}};
+    out += "{\"epoch\":";
+    AppendString(&out, l.generation->epoch);
+    out += ",\"timestamp\":" + std::to_string(l.generation->timestamp) + "}";
   } else {
-    j["generation"] = nullptr;
+    out += "null";
   }
+  AppendMember(&out, "version");
   if (l.version) {
-    j["version"] = *l.version;
+    AppendString(&out, *l.version);
   } else {
-    j["version"] = nullptr;
+    out += "null";
   }
-  if (l.owned_slots) {
-    Json slots = Json::array();
-    for (const SlotRange& r : *l.owned_slots) slots.push_back(Json::array({r.min, r.max}));
-    j["ownedSlots"] = std::move(slots);
-  } else {
-    j["ownedSlots"] = "all";
+  AppendMember(&out, "ownedSlots");
+  out += l.owned_slots ? l.owned_slots->json() : std::string("\"all\"");
+  AppendMember(&out, "files");
+  out.push_back('[');
+  for (size_t i = 0; i < l.files.size(); i++) {
+    if (i) out.push_back(',');
+    AppendString(&out, l.files[i]);
   }
-  j["files"] = l.files;
-  j["createdAt"] = l.created_at;
-  j["heartbeatAt"] = l.heartbeat_at;
-  j["expiresAt"] = l.expires_at;
-  if (l.stashed) j["stashed"] = *l.stashed;
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  out.push_back(']');
+  num("createdAt", l.created_at);
+  num("heartbeatAt", l.heartbeat_at);
+  num("expiresAt", l.expires_at);
+  if (l.stashed) str("stashed", *l.stashed);
+  out += "}\n";
+  return out;
 }
 
 Result<Lease> ParseLease(std::string_view text, std::string_view path) {
@@ -141,14 +194,15 @@ Result<Lease> ParseLease(std::string_view text, std::string_view path) {
     return CorruptCatalogError(path, "lease: ownedSlots is neither \"all\" nor an array");
   }
   if (slots->is_array()) {
-    l.owned_slots.emplace();
+    std::vector<SlotRange> ranges;
     for (const Json& r : *slots) {
       if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() ||
           !r[1].is_number_integer()) {
         return CorruptCatalogError(path, "lease: ownedSlots: not [min, max] pairs");
       }
-      l.owned_slots->push_back({r[0].get<int32_t>(), r[1].get<int32_t>()});
+      ranges.push_back({r[0].get<int32_t>(), r[1].get<int32_t>()});
     }
+    l.owned_slots = MakeSlotList(std::move(ranges));
   }
   if (auto it = j.find("files"); it != j.end() && it->is_array()) {
     for (const Json& f : *it) {

@@ -24,12 +24,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "acquire/process_info.h"
+#include "acquire/slot_list.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "io/file_system.h"
@@ -50,8 +52,8 @@ struct Lease {
   std::string catalog_epoch;
   uint64_t catalog_version = 0;
   std::optional<CollectionGeneration> generation;
-  std::optional<std::string> version;                 // shard version text received; null: none
-  std::optional<std::vector<SlotRange>> owned_slots;  // nullopt: "all"
+  std::optional<std::string> version;  // shard version text received; null: none
+  SlotListPtr owned_slots;             // nullptr: "all"
   std::vector<std::string> files;
   int64_t created_at = 0;
   int64_t heartbeat_at = 0;
@@ -61,7 +63,8 @@ struct Lease {
   // True when ownedSlots overlaps `slots` ("all" overlaps everything non-empty).
   bool OwnsAnyOf(const std::vector<SlotRange>& slots) const;
   bool ListsFile(std::string_view name) const;
-  friend bool operator==(const Lease&, const Lease&) = default;
+  // Field by field (owned slots by content).
+  friend bool operator==(const Lease& a, const Lease& b);
 };
 
 std::string SerializeLease(const Lease& lease);

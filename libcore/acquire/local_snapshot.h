@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct LocalSnapshot {
   std::vector<std::string> names() const;
   friend bool operator==(const LocalSnapshot&, const LocalSnapshot&) = default;
 };
+
+// The names of the files in shardtool/journal/ (none when it does not exist).
+Result<std::set<std::string>> ListJournal(FileSystem* fs, const std::string& workdir);
 
 // The committed file sets of `collections` (all of database `db`, entries of `catalog`), in the
 // same order. REQUIRES: db is in the catalog. Errors: the file system's; CorruptCatalog for an

@@ -22,6 +22,7 @@ ShardingDescription ShardingDescription::FromCatalog(std::shared_ptr<const Catal
   d.version_ = snap->CurrentVersion(c);
   d.shard_ = snap->this_shard();
   d.filter_ = snap->Filter(c);
+  d.owned_slots_ = snap->OwnedSlots(c);
   d.entry_ = &c;
   d.catalog_ = std::move(snap);
   return d;
@@ -38,6 +39,7 @@ ShardingDescription ShardingDescription::FromParts(CollectionGeneration generati
     if (ch.shard == shard) owned.push_back({ch.min, ch.max});
   }
   d.filter_ = std::make_shared<const OwnershipFilter>(std::move(owned), rdb);
+  d.owned_slots_ = MakeSlotList(d.filter_->OwnedRanges());
   d.chunks_ = std::make_shared<const std::vector<Chunk>>(std::move(chunks));
   d.version_ = std::move(version);
   d.shard_ = shard;

@@ -45,6 +45,8 @@ class ShardingDescription {
   int32_t shard() const { return shard_; }
   // InternalError without a sharded description (SHARD-ROLE.md §4).
   Result<const OwnershipFilter*> ownership_filter() const;
+  // The filter's owned runs as a shared SlotList (sharded only; nullptr otherwise).
+  const SlotListPtr& owned_slots() const { return owned_slots_; }
   // The owner of every slot (sharded only; InternalError otherwise).
   Result<std::shared_ptr<const SlotOwnerTable>> slot_owners() const;
 
@@ -55,6 +57,7 @@ class ShardingDescription {
   ShardVersion version_;
   int32_t shard_ = -1;
   std::shared_ptr<const OwnershipFilter> filter_;
+  SlotListPtr owned_slots_;
   std::shared_ptr<const CatalogSnapshot> catalog_;  // null for FromParts
   const CollectionEntry* entry_ = nullptr;
 };

@@ -106,6 +106,7 @@ Status AcquisitionContext::Yield() {
     }
     call->db_lock.Release();
     call->global.Release();
+    call->yielded = true;
   }
   ctx.state = ContextState::kYielded;
   ctx.yields++;

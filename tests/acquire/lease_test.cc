@@ -27,7 +27,7 @@ Lease Sample(ProcessInfo* p, int64_t now) {
   l.catalog_version = 7;
   l.generation = CollectionGeneration{"2b1e8a40-5a9c-4d2b-9c1e-0123456789ab", 1};
   l.version = "2b1e8a40-5a9c-4d2b-9c1e-0123456789ab/1/1|0";
-  l.owned_slots = std::vector<SlotRange>{{0, 1}, {2, 3}};
+  l.owned_slots = MakeSlotList({{0, 1}, {2, 3}});
   l.files = {"titledb0001-000.dat", "titledb0003-000.dat"};
   return l;
 }

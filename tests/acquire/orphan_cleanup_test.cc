@@ -115,14 +115,14 @@ TEST(OrphanCleanup, OtherEpochLeaseBlocksAndUnreadableLeaseBlocks) {
   other.lease = Lease{};
   other.lease->catalog_epoch = "0b1e8a40-5a9c-4d2b-9c1e-0123456789ab";  // another epoch
   other.lease->catalog_version = c.version + 10;
-  other.lease->owned_slots = std::vector<SlotRange>{{0, 1}};
+  other.lease->owned_slots = MakeSlotList({{0, 1}});
   LeaseFile newer = other;
   newer.name = "y.json";
   newer.lease->catalog_epoch = c.epoch;
   LeaseFile disjoint = newer;
   disjoint.name = "z.json";
   disjoint.lease->catalog_epoch = "0b1e8a40-5a9c-4d2b-9c1e-0123456789ab";
-  disjoint.lease->owned_slots = std::vector<SlotRange>{{2, 3}};
+  disjoint.lease->owned_slots = MakeSlotList({{2, 3}});
   LeaseFile garbage;
   garbage.name = "g.json";
   const int64_t now = env.fs.NowMicros() / 1000000;
