@@ -120,8 +120,10 @@ inline uint32_t CanonicalBytesT(KeyCompression c, const uint8_t* prev, const uin
   if constexpr (KS == 18) {
     if (c == KeyCompression::kPosdb) {
       const uint64_t a1 = LoadLE64(key + 8), b1 = LoadLE64(prev + 8);
-      if (LoadLE16(key + 16) != LoadLE16(prev + 16) || (a1 >> 32) != (b1 >> 32)) return 18;  // 12..17
-      if (static_cast<uint32_t>(a1) != static_cast<uint32_t>(b1) || (LoadLE64(key) >> 48) != (LoadLE64(prev) >> 48)) {
+      if (LoadLE16(key + 16) != LoadLE16(prev + 16) || (a1 >> 32) != (b1 >> 32))
+        return 18;  // 12..17
+      if (static_cast<uint32_t>(a1) != static_cast<uint32_t>(b1) ||
+          (LoadLE64(key) >> 48) != (LoadLE64(prev) >> 48)) {
         return 12;  // bytes 6..11 differ
       }
       return 6;
@@ -139,7 +141,9 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
   const RdbInfo& rdb = *c.df.rdb;
   const bool titledb = rdb.id == RdbId::kTitledb;
   const KeyCompression compression = rdb.compression;
-  const int16_t* owner = (c.opt.owners != nullptr && K != SlotKind::kNotShardable) ? c.opt.owners->owner.data() : nullptr;
+  const int16_t* owner = (c.opt.owners != nullptr && K != SlotKind::kNotShardable)
+                             ? c.opt.owners->owner.data()
+                             : nullptr;
   const int16_t self = c.opt.owners ? c.opt.owners->self : 0;
   int64_t positive = 0, negative = 0, owned = 0;
   uint8_t prev[KS] = {};
@@ -161,17 +165,19 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
           c.sink.Add("L4", Severity::kError, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
                      "key is lower than the previous key " + KeyHex(prev, KS));
         } else if (cmp == 0) {
-          c.sink.Add("L5", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
-                     "same full key as the previous record");
+          c.sink.Add("L5", Severity::kNotice, c.file, static_cast<int64_t>(off), -1,
+                     KeyHex(key, KS), "same full key as the previous record");
         } else {
-          c.sink.Add("L6", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+          c.sink.Add("L6", Severity::kNotice, c.file, static_cast<int64_t>(off), -1,
+                     KeyHex(key, KS),
                      "both twins (negative and positive) of this key are in the file");
         }
       }
       if (compression != KeyCompression::kNone) {
         const uint32_t want = CanonicalBytesT<KS>(compression, prev, key);
         if (rec.key_bytes != want) {
-          c.sink.Add("L7", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+          c.sink.Add("L7", Severity::kNotice, c.file, static_cast<int64_t>(off), -1,
+                     KeyHex(key, KS),
                      "key stored in " + std::to_string(rec.key_bytes) + " bytes, canonical is " +
                          std::to_string(want));
         }
@@ -184,8 +190,8 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
       }
     }
     if (titledb && !rec.negative) {
-      status = CheckTitlerec(key, rec.data, rec.data_size, c.opt.inflate && !c.opt.quick, inflater, c.file,
-                             static_cast<int64_t>(off), &scratch);
+      status = CheckTitlerec(key, rec.data, rec.data_size, c.opt.inflate && !c.opt.quick, inflater,
+                             c.file, static_cast<int64_t>(off), &scratch);
       if (!status.ok()) break;
       if (!scratch.empty()) c.sink.AddCapped(scratch);
     }
