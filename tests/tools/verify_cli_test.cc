@@ -217,6 +217,31 @@ TEST_F(VerifyCli, CorruptionIsLocatedExit1AndNothingChanges) {
   EXPECT_EQ(Hashes(h), before);
 }
 
+TEST_F(VerifyCli, SR8_PlacementUnknownIsStaleConfigExit5) {
+  const std::string h = root_ + "/unknown";
+  fs::copy(Host(0), h, fs::copy_options::recursive);
+  ASSERT_EQ(St({"--workdir", h, "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "0"}).code, 0);
+  const std::string path = h + "/shardtool/catalog.json";
+  nlohmann::json cat;
+  {
+    std::ifstream in(path);
+    cat = nlohmann::json::parse(in);
+  }
+  for (auto& c : cat["collections"]) {
+    if (c["ns"] == "main.titledb") c["generation"] = nullptr;
+  }
+  {
+    std::ofstream out(path);
+    out << cat.dump(2);
+  }
+  Out r = St({"--workdir", h, "--json", "verify", "main"});
+  EXPECT_EQ(r.code, 5) << r.err << r.out;
+  EXPECT_EQ(r.json()["error"]["name"], "StaleConfig");
+  EXPECT_TRUE(r.json()["error"]["wanted"].is_null());
+  // Unversioned (ownership not checked) still works, as SR8 says.
+  EXPECT_EQ(St({"--workdir", h, "verify", "main", "--placement", "none"}).code, 0);
+}
+
 TEST_F(VerifyCli, QuickAndFilters) {
   Init(5);
   Out q = St({"--workdir", Host(5), "--json", "verify", "main", "--quick", "--threads", "2"});
