@@ -26,4 +26,19 @@ run "$bin/shardtool" --workdir "$host0" inspect records coll.main.0/posdb0003.da
 run "$bin/shardtool" --workdir "$host0" inspect records coll.main.0/titledb0005-000.dat --limit 5
 run "$bin/shardtool" --workdir "$host0" --json inspect records coll.main.0/clusterdb0001.dat --limit 2
 echo
+echo "== shardtool init on every host (the catalog: 4 shards, Gigablast's slot map)"
+for h in 0 1 2 3 4 5 6 7; do
+  "$bin/shardtool" --workdir "$demo/host$h" --quiet init --hosts ../hosts.conf --host-id $h
+done
+run "$bin/shardtool" --workdir "$host0" catalog show
+echo
+echo "== verify: host 0 is clean (exit 0)"
+run "$bin/shardtool" --workdir "$host0" verify main
+echo
+echo "== verify: host 1 holds planted misplaced records (exit 1, counted per owning shard)"
+set +e
+run "$bin/shardtool" --workdir "$demo/host1" verify main --report-limit 3
+echo "exit status: $?"
+set -e
+echo
 echo "== the sample cluster is in $demo (hosts.conf, host0..host7, gen-manifest.json)"

@@ -126,7 +126,8 @@ Status BigFile::Read(uint64_t offset, size_t n, uint8_t* dst) {
   return Status::Ok();
 }
 
-void CheckMergeFiles(const std::vector<DataFileName>& files, const std::string& dir, std::vector<Finding>* out) {
+void CheckMergeFiles(const std::vector<DataFileName>& files, const std::string& dir,
+                     std::vector<Finding>* out) {
   for (const DataFileName& m : files) {
     if (!m.is_merge() || m.part != 0) continue;
     int32_t following = 0;
@@ -136,7 +137,8 @@ void CheckMergeFiles(const std::vector<DataFileName>& files, const std::string& 
     if (following > m.merge_files) {
       AddFinding(out, "D9", Severity::kError, JoinPath(dir, m.BaseName()), -1, -1, "",
                  "merge file of " + std::to_string(m.merge_files) + " files is followed by " +
-                     std::to_string(following) + " files with higher ids: not a recognisable merge");
+                     std::to_string(following) +
+                     " files with higher ids: not a recognisable merge");
     }
   }
 }

@@ -75,7 +75,8 @@ class BigFile {
 // Directory-level rule D9 for the data files of one Rdb in one dir (part-0 names): a merge file
 // <db>E.mmm.dat may be followed by at most mmm files with ids > E, else it is not a recognisable
 // merge (FORMAT.md §8). Findings name dir/<merge file>.
-void CheckMergeFiles(const std::vector<DataFileName>& files, const std::string& dir, std::vector<Finding>* out);
+void CheckMergeFiles(const std::vector<DataFileName>& files, const std::string& dir,
+                     std::vector<Finding>* out);
 
 // Name-level data-file rules: D4 (odd/even ids, mmm), D5 (titledb "-DDD"), D8 (DDD not 000).
 void CheckDataFileName(const DataFileName& name, bool titledb_naming, const std::string& file,

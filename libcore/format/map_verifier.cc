@@ -67,12 +67,23 @@ namespace {
 // Copies a key with a constant-size copy per key size (no library call on the per-record path).
 inline void CopyKey(uint8_t* dst, const uint8_t* src, int ks) {
   switch (ks) {
-    case 12: std::memcpy(dst, src, 12); break;
-    case 16: std::memcpy(dst, src, 16); break;
-    case 18: std::memcpy(dst, src, 18); break;
-    case 24: std::memcpy(dst, src, 24); break;
-    case 28: std::memcpy(dst, src, 28); break;
-    default: std::memcpy(dst, src, static_cast<size_t>(ks));
+    case 12:
+      std::memcpy(dst, src, 12);
+      break;
+    case 16:
+      std::memcpy(dst, src, 16);
+      break;
+    case 18:
+      std::memcpy(dst, src, 18);
+      break;
+    case 24:
+      std::memcpy(dst, src, 24);
+      break;
+    case 28:
+      std::memcpy(dst, src, 28);
+      break;
+    default:
+      std::memcpy(dst, src, static_cast<size_t>(ks));
   }
 }
 }  // namespace

@@ -116,11 +116,21 @@ class MapVerifier {
     if (offset + stored_size <= open_page_end_ && open_offset_ >= 0 && offset >= open_page_start_) {
       (negative ? neg_ : pos_)++;
       switch (map_.key_size()) {  // word copies: no library call, loads forward from stores
-        case 12: CopyKeyT<12>(last_, key); break;
-        case 16: CopyKeyT<16>(last_, key); break;
-        case 18: CopyKeyT<18>(last_, key); break;
-        case 24: CopyKeyT<24>(last_, key); break;
-        default: CopyKeyT<28>(last_, key); break;
+        case 12:
+          CopyKeyT<12>(last_, key);
+          break;
+        case 16:
+          CopyKeyT<16>(last_, key);
+          break;
+        case 18:
+          CopyKeyT<18>(last_, key);
+          break;
+        case 24:
+          CopyKeyT<24>(last_, key);
+          break;
+        default:
+          CopyKeyT<28>(last_, key);
+          break;
       }
       return;
     }

@@ -67,12 +67,13 @@ class RecordDecoder {
   // Full key of the last decoded record (KEYMIN before any; the page key after SeedFromPageKey).
   const uint8_t* last_key() const { return key_; }
 
- private:
   // Decode specialised per key compression (C) and data-part form (D: 0 none, 1 variable, 2
-  // fixed N); Decode() dispatches on form_ = 3*C + D.
+  // fixed N); Decode() dispatches on form_ = 3*C + D. Defined inline in record_decoder_inl.h for
+  // loops that know their layout. REQUIRES: C and D match the Rdb.
   template <KeyCompression C, int D>
   DecodeStatus DecodeAs(const uint8_t* p, const uint8_t* end, Record* rec);
 
+ private:
   const RdbInfo* rdb_;
   int ks_;
   uint8_t form_;

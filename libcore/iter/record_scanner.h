@@ -16,6 +16,7 @@
 
 #include "format/big_file.h"
 #include "format/record_codec.h"
+#include "format/record_decoder_inl.h"
 
 namespace shardtool {
 
@@ -39,6 +40,29 @@ class RecordScanner {
 
   // Positions at the first record of the range.
   void SeekToStart();
+
+  // The whole range in one call, with the decoder inlined for the Rdb's layout (C, D as given by
+  // VisitRdbLayout): fn(const Record&, uint64_t offset) is called for each record in order and
+  // returns false to stop. Afterwards status() tells how the scan ended, as with Next().
+  // REQUIRES: C and D match the Rdb.
+  template <KeyCompression C, int D, typename Fn>
+  void ScanAll(Fn&& fn) {
+    SeekToStart();
+    while (valid_) {
+      if (!fn(rec_, buf_offset_ + pos_)) return;
+      pos_ += rec_.size;
+      const uint8_t* base = buf_.data();
+      const uint8_t* end = base + len_;
+      DecodeStatus ds = DecodeStatus::kTruncated;
+      while (pos_ < len_ && (ds = decoder_.template DecodeAs<C, D>(base + pos_, end, &rec_)) ==
+                                DecodeStatus::kOk) {
+        if (!fn(rec_, buf_offset_ + pos_)) return;
+        pos_ += rec_.size;
+      }
+      if (pos_ >= len_) ds = DecodeStatus::kTruncated;
+      AdvanceSlow(ds);  // refill and decode the next record, or end / fail
+    }
+  }
   bool Valid() const { return valid_; }
   void Next() {
     pos_ += rec_.size;

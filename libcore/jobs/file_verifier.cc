@@ -120,8 +120,10 @@ inline uint32_t CanonicalBytesT(KeyCompression c, const uint8_t* prev, const uin
   if constexpr (KS == 18) {
     if (c == KeyCompression::kPosdb) {
       const uint64_t a1 = LoadLE64(key + 8), b1 = LoadLE64(prev + 8);
-      if (LoadLE16(key + 16) != LoadLE16(prev + 16) || (a1 >> 32) != (b1 >> 32)) return 18;  // 12..17
-      if (static_cast<uint32_t>(a1) != static_cast<uint32_t>(b1) || (LoadLE64(key) >> 48) != (LoadLE64(prev) >> 48)) {
+      if (LoadLE16(key + 16) != LoadLE16(prev + 16) || (a1 >> 32) != (b1 >> 32))
+        return 18;  // 12..17
+      if (static_cast<uint32_t>(a1) != static_cast<uint32_t>(b1) ||
+          (LoadLE64(key) >> 48) != (LoadLE64(prev) >> 48)) {
         return 12;  // bytes 6..11 differ
       }
       return 6;
@@ -132,46 +134,49 @@ inline uint32_t CanonicalBytesT(KeyCompression c, const uint8_t* prev, const uin
   return top == ptop ? KS - 6 : KS;
 }
 
-// The per-record loop, compiled for the Rdb's key size and slot function. Counters live in locals
-// (written back at the end) so the compiler keeps them in registers.
-template <int KS, SlotKind K>
+// The per-record loop, compiled for the Rdb's exact layout (key size, slot function, key
+// compression, data form) with the decoder inlined. Counters live in locals (written back at the
+// end) so the compiler keeps them in registers.
+template <int KS, SlotKind K, KeyCompression C, int D>
 Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* inflater) {
   const RdbInfo& rdb = *c.df.rdb;
-  const bool titledb = rdb.id == RdbId::kTitledb;
-  const KeyCompression compression = rdb.compression;
-  const int16_t* owner = (c.opt.owners != nullptr && K != SlotKind::kNotShardable) ? c.opt.owners->owner.data() : nullptr;
+  constexpr bool kTitledb = K == SlotKind::kTitledbDocId && D == codec_detail::kDataVariable;
+  const int16_t* owner = (c.opt.owners != nullptr && K != SlotKind::kNotShardable)
+                             ? c.opt.owners->owner.data()
+                             : nullptr;
   const int16_t self = c.opt.owners ? c.opt.owners->self : 0;
   int64_t positive = 0, negative = 0, owned = 0;
   uint8_t prev[KS] = {};
   bool have_prev = false;
-  uint64_t until_yield = c.opt.yield_every;
+  uint64_t until_yield = c.opt.yield ? c.opt.yield_every : UINT64_MAX;
   std::vector<Finding> scratch;
   Status status;
-  for (scan.SeekToStart(); scan.Valid(); scan.Next()) {
-    const Record& rec = scan.record();
+  (void)rdb;
+  scan.ScanAll<C, D>([&](const Record& rec, uint64_t off) {
     const uint8_t* key = rec.key;
-    const uint64_t off = scan.offset();
     if (mv) mv->AddRecord(off, rec.size, key, rec.negative);
     positive += !rec.negative;
     negative += rec.negative;
-    if (have_prev) {
+    if (have_prev) [[likely]] {
       const int cmp = CompareKeysT<KS>(key, prev);
-      if (cmp <= 0 || SameKeyIgnoringDelbitT<KS>(key, prev)) {
+      if (cmp <= 0 || SameKeyIgnoringDelbitT<KS>(key, prev)) [[unlikely]] {
         if (cmp < 0) {
           c.sink.Add("L4", Severity::kError, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
                      "key is lower than the previous key " + KeyHex(prev, KS));
         } else if (cmp == 0) {
-          c.sink.Add("L5", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
-                     "same full key as the previous record");
+          c.sink.Add("L5", Severity::kNotice, c.file, static_cast<int64_t>(off), -1,
+                     KeyHex(key, KS), "same full key as the previous record");
         } else {
-          c.sink.Add("L6", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+          c.sink.Add("L6", Severity::kNotice, c.file, static_cast<int64_t>(off), -1,
+                     KeyHex(key, KS),
                      "both twins (negative and positive) of this key are in the file");
         }
       }
-      if (compression != KeyCompression::kNone) {
-        const uint32_t want = CanonicalBytesT<KS>(compression, prev, key);
-        if (rec.key_bytes != want) {
-          c.sink.Add("L7", Severity::kNotice, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+      if constexpr (C != KeyCompression::kNone) {
+        const uint32_t want = CanonicalBytesT<KS>(C, prev, key);
+        if (rec.key_bytes != want) [[unlikely]] {
+          c.sink.Add("L7", Severity::kNotice, c.file, static_cast<int64_t>(off), -1,
+                     KeyHex(key, KS),
                      "key stored in " + std::to_string(rec.key_bytes) + " bytes, canonical is " +
                          std::to_string(want));
         }
@@ -183,16 +188,18 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
                    "the first key is not stored full");
       }
     }
-    if (titledb && !rec.negative) {
-      status = CheckTitlerec(key, rec.data, rec.data_size, c.opt.inflate && !c.opt.quick, inflater, c.file,
-                             static_cast<int64_t>(off), &scratch);
-      if (!status.ok()) break;
-      if (!scratch.empty()) c.sink.AddCapped(scratch);
+    if constexpr (kTitledb) {
+      if (!rec.negative) {
+        status = CheckTitlerec(key, rec.data, rec.data_size, c.opt.inflate && !c.opt.quick,
+                               inflater, c.file, static_cast<int64_t>(off), &scratch);
+        if (!status.ok()) return false;
+        if (!scratch.empty()) c.sink.AddCapped(scratch);
+      }
     }
     if constexpr (K != SlotKind::kNotShardable) {
       if (owner != nullptr) {
         const int slot = KeySlotT<K>(key);
-        if (owner[slot] == self) {
+        if (owner[slot] == self) [[likely]] {
           owned++;
         } else {
           CountOwnership(c, key, slot, static_cast<int64_t>(off), KS);
@@ -201,12 +208,13 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
     }
     CopyKeyT<KS>(prev, key);
     have_prev = true;
-    if (c.opt.yield && --until_yield == 0) {
+    if (--until_yield == 0) [[unlikely]] {
       until_yield = c.opt.yield_every;
       status = c.opt.yield(off + rec.size);
-      if (!status.ok()) break;
+      if (!status.ok()) return false;
     }
-  }
+    return true;
+  });
   c.r.positive += positive;
   c.r.negative += negative;
   c.r.owned += owned;
@@ -332,8 +340,9 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
   RecordScanner scan(df.big.get(), rdb, so);
   Inflater inflater;
   Ctx c{fs, opt, r, sink, df, file};
-  Status st = VisitRdbShape(rdb, [&](auto ks, auto kind) {
-    return ScanRecords<ks.value, kind.value>(c, scan, mv ? &*mv : nullptr, &inflater);
+  Status st = VisitRdbLayout(rdb, [&](auto ks, auto kind, auto comp, auto form) {
+    return ScanRecords<ks.value, kind.value, comp.value, form.value>(c, scan, mv ? &*mv : nullptr,
+                                                                     &inflater);
   });
   RETURN_IF_ERROR(st);
   const uint64_t stopped = scan.consumed();

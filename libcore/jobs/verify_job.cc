@@ -30,7 +30,8 @@ Result<VerifyReport> RunVerify(FileSystem* fs, const std::vector<VerifyCollectio
   }
   report.files.resize(tasks.size());
   std::vector<Task> order = tasks;
-  std::stable_sort(order.begin(), order.end(), [](const Task& a, const Task& b) { return a.size > b.size; });
+  std::stable_sort(order.begin(), order.end(),
+                   [](const Task& a, const Task& b) { return a.size > b.size; });
 
   std::mutex mu;
   size_t next = 0;

@@ -45,7 +45,8 @@ TEST(FileRules, D5AndD8TitledbNames) {
 
 TEST(FileRules, D9MergeFileFollowedByTooManyFiles) {
   std::vector<DataFileName> files;
-  for (const char* n : {"posdb0000.002.dat", "posdb0001.dat", "posdb0003.dat"}) files.push_back(*ParseDataFileName(n));
+  for (const char* n : {"posdb0000.002.dat", "posdb0001.dat", "posdb0003.dat"})
+    files.push_back(*ParseDataFileName(n));
   std::vector<Finding> f;
   CheckMergeFiles(files, "d", &f);
   EXPECT_TRUE(f.empty());  // an interrupted merge of 0001+0003

@@ -51,6 +51,7 @@ std::string DisplayPath(const GlobalOptions& g, const std::string& path);
 
 // Command registration functions, one per tools/commands/<name>_cmd.cc.
 CommandSpec InspectCommand();
+CommandSpec VerifyCommand();
 CommandSpec InitCommand();
 CommandSpec CatalogCommand();
 

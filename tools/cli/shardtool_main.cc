@@ -11,6 +11,7 @@ const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
       InitCommand(),
       InspectCommand(),
+      VerifyCommand(),
       CatalogCommand(),
   };
   return kCommands;

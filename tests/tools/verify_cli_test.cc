@@ -1,0 +1,258 @@
+// `shardtool verify` driven in-process on clusters written by the sample generator.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "base/crc32c.h"
+#include "cli/shardtool_main.h"
+#include "gen/sample_cluster.h"
+
+namespace shardtool {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Out {
+  int code;
+  std::string out, err;
+  nlohmann::json json() const { return nlohmann::json::parse(out); }
+};
+
+Out St(std::vector<std::string> args) {
+  std::vector<const char*> argv = {"shardtool"};
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  Context ctx;
+  ctx.fs = PosixFS();
+  ctx.out = &out;
+  ctx.err = &err;
+  int code = Main(static_cast<int>(argv.size()), argv.data(), ctx);
+  return {code, out.str(), err.str()};
+}
+
+// Every byte of every file under dir, hashed by path (the read-only guarantee).
+std::map<std::string, uint32_t> Hashes(const std::string& dir) {
+  std::map<std::string, uint32_t> h;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    h[e.path().string()] = Crc32c(ss.str());
+  }
+  return h;
+}
+
+class VerifyCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char tmpl[] = "/tmp/st-verify-XXXXXX";
+    root_ = mkdtemp(tmpl);
+    gen::GenOptions o;
+    o.out = root_ + "/c";
+    o.shards = 3;
+    o.mirrors = 1;
+    o.docs = 600;
+    o.files = 3;
+    o.words_per_doc = 40;
+    o.page_bytes = 3000;
+    o.misplace_host = 4;  // shard 1
+    o.misplace_rate = 0.01;
+    gen::GenReport rep;
+    ASSERT_TRUE(gen::GenerateCluster(PosixFS(), o, &rep).ok());
+    // What the generator wrote, per host and file (as gen-manifest.json says it).
+    manifest_["files"] = nlohmann::json::array();
+    for (const auto& f : rep.files) {
+      nlohmann::json mis = nlohmann::json::object();
+      for (size_t s = 0; s < f.misplaced_by_shard.size(); s++) {
+        if (f.misplaced_by_shard[s]) mis[std::to_string(s)] = f.misplaced_by_shard[s];
+      }
+      manifest_["files"].push_back({{"host", f.host},
+                                    {"file", f.file},
+                                    {"records", f.records},
+                                    {"negatives", f.negatives},
+                                    {"misplaced_by_shard", mis}});
+    }
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+
+  static std::string Host(int i) { return root_ + "/c/host" + std::to_string(i); }
+  static void Init(int i) {
+    Out r = St({"--workdir", Host(i), "init", "--hosts", root_ + "/c/hosts.conf", "--host-id",
+                std::to_string(i)});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+
+  static std::string root_;
+  static nlohmann::json manifest_;
+};
+std::string VerifyCli::root_;
+nlohmann::json VerifyCli::manifest_;
+
+TEST_F(VerifyCli, CleanHostExitsZeroAndCountsEveryRecord) {
+  Init(0);
+  Out r = St({"--workdir", Host(0), "--json", "verify", "main"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out.substr(0, 2000);
+  auto j = r.json();
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["host_id"], 0);
+  EXPECT_EQ(j["shard"], 0);
+  EXPECT_EQ(j["files"].size(), 12u);
+  for (auto& f : j["files"]) {
+    for (auto& m : manifest_["files"]) {
+      if (m["host"] == 0 && m["file"] == f["file"]) {
+        EXPECT_EQ(f["records"]["positive"].get<int64_t>() + f["records"]["negative"].get<int64_t>(),
+                  m["records"]);
+        EXPECT_EQ(f["records"]["negative"], m["negatives"]);
+      }
+    }
+    EXPECT_EQ(f["not_owned"], 0);
+    EXPECT_EQ(f["ownership_checked"], true);
+    EXPECT_EQ(f["owned"].get<int64_t>(),
+              f["records"]["positive"].get<int64_t>() + f["records"]["negative"].get<int64_t>());
+  }
+}
+
+TEST_F(VerifyCli, PlantedMisplacedRecordsGiveExactCountsPerFileAndShard) {
+  Init(4);
+  Out r = St({"--workdir", Host(4), "--json", "verify", "main", "--report-limit", "3"});
+  ASSERT_EQ(r.code, 1) << r.err;
+  auto j = r.json();
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["shard"], 1);
+  int64_t total = 0;
+  int rdbs_with_misplaced = 0;
+  std::set<std::string> seen;
+  for (auto& f : j["files"]) {
+    nlohmann::json want;
+    for (auto& m : manifest_["files"]) {
+      if (m["host"] == 4 && m["file"] == f["file"]) want = m["misplaced_by_shard"];
+    }
+    EXPECT_EQ(f["not_owned_by_shard"], want) << f["file"];
+    total += f["not_owned"].get<int64_t>();
+    if (f["not_owned"].get<int64_t>() > 0) {
+      seen.insert(f["rdb"]);
+      EXPECT_LE(f["misplaced_sample"].size(), 3u);
+      for (auto& m : f["misplaced_sample"]) {
+        EXPECT_NE(m["owner"], 1);
+        EXPECT_EQ(m["owner"].get<int>(), m["slot"].get<int>() % 3);
+      }
+    }
+  }
+  rdbs_with_misplaced = static_cast<int>(seen.size());
+  EXPECT_GE(rdbs_with_misplaced, 3);
+  EXPECT_EQ(j["summary"]["not_owned"], total);
+  EXPECT_GT(total, 0);
+  // Text output names the misplaced records too.
+  Out t = St({"--workdir", Host(4), "verify", "main"});
+  EXPECT_EQ(t.code, 1);
+  EXPECT_NE(t.out.find("(O1)"), std::string::npos);
+  EXPECT_NE(t.out.find("PROBLEMS FOUND"), std::string::npos);
+}
+
+TEST_F(VerifyCli, UninitialisedDirectoryWithHostsConfWritesNothing) {
+  const auto before = Hashes(Host(2));
+  ASSERT_FALSE(fs::exists(Host(2) + "/shardtool"));
+  Out r = St({"--workdir", Host(2), "--host-id", "2", "--json", "verify", "main", "--hosts",
+              root_ + "/c/hosts.conf"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.json()["shard"], 2);
+  EXPECT_FALSE(fs::exists(Host(2) + "/shardtool"));
+  EXPECT_EQ(Hashes(Host(2)), before);
+  // Without --hosts there is nothing to verify against.
+  EXPECT_EQ(St({"--workdir", Host(2), "verify", "main"}).code, 3);
+}
+
+TEST_F(VerifyCli, SR1_InvalidNamesExit2AndUnknownDatabaseExit3) {
+  Init(1);
+  Out bad = St({"--workdir", Host(1), "verify", "ma in"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("InvalidNamespace"), std::string::npos) << bad.err;
+  Out none = St({"--workdir", Host(1), "--json", "verify", "nosuch"});
+  EXPECT_EQ(none.code, 3);
+  EXPECT_EQ(none.json()["error"]["name"], "NamespaceNotFound");
+  EXPECT_EQ(St({"--workdir", Host(1), "verify", "main", "--rdb", "nosuchdb"}).code, 2);
+  EXPECT_EQ(St({"--workdir", Host(1), "verify", "main", "--file", "posdb0099.dat"}).code, 2);
+}
+
+TEST_F(VerifyCli, CorruptionIsLocatedExit1AndNothingChanges) {
+  // A copy of host 3 with one flipped byte in a posdb file.
+  const std::string h = root_ + "/corrupt";
+  fs::copy(Host(3), h, fs::copy_options::recursive);
+  Out init = St({"--workdir", h, "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "3"});
+  ASSERT_EQ(init.code, 0) << init.err;
+  const std::string dat = h + "/coll.main.0/posdb0003.dat";
+  {
+    std::fstream f(dat, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2000);
+    char c;
+    f.read(&c, 1);
+    f.seekp(2000);
+    c ^= 0x40;
+    f.write(&c, 1);
+  }
+  const auto before = Hashes(h);
+  Out r = St({"--workdir", h, "--json", "verify", "main", "--rdb", "posdb"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  auto j = r.json();
+  bool located = false;
+  for (auto& f : j["files"]) {
+    if (f["file"] != "coll.main.0/posdb0003.dat") {
+      EXPECT_EQ(f["errors"], 0);
+      continue;
+    }
+    EXPECT_GT(f["errors"].get<int>(), 0);
+    for (auto& fd : f["findings"]) {
+      if (fd["rule"] == "C4") {
+        EXPECT_EQ(fd["page"], 0);
+        located = true;
+      }
+    }
+  }
+  EXPECT_TRUE(located) << r.out.substr(0, 3000);
+  EXPECT_EQ(Hashes(h), before);
+}
+
+TEST_F(VerifyCli, SR8_PlacementUnknownIsStaleConfigExit5) {
+  const std::string h = root_ + "/unknown";
+  fs::copy(Host(0), h, fs::copy_options::recursive);
+  ASSERT_EQ(St({"--workdir", h, "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "0"}).code, 0);
+  const std::string path = h + "/shardtool/catalog.json";
+  nlohmann::json cat;
+  {
+    std::ifstream in(path);
+    cat = nlohmann::json::parse(in);
+  }
+  for (auto& c : cat["collections"]) {
+    if (c["ns"] == "main.titledb") c["generation"] = nullptr;
+  }
+  {
+    std::ofstream out(path);
+    out << cat.dump(2);
+  }
+  Out r = St({"--workdir", h, "--json", "verify", "main"});
+  EXPECT_EQ(r.code, 5) << r.err << r.out;
+  EXPECT_EQ(r.json()["error"]["name"], "StaleConfig");
+  EXPECT_TRUE(r.json()["error"]["wanted"].is_null());
+  // Unversioned (ownership not checked) still works, as SR8 says.
+  EXPECT_EQ(St({"--workdir", h, "verify", "main", "--placement", "none"}).code, 0);
+}
+
+TEST_F(VerifyCli, QuickAndFilters) {
+  Init(5);
+  Out q = St({"--workdir", Host(5), "--json", "verify", "main", "--quick", "--threads", "2"});
+  EXPECT_EQ(q.code, 0) << q.err;
+  for (auto& f : q.json()["files"]) EXPECT_EQ(f["ownership_mode"], "page_keys");
+  Out one = St({"--workdir", Host(5), "--json", "verify", "main", "--rdb", "titledb", "--file",
+                "titledb0003-000.dat"});
+  EXPECT_EQ(one.code, 0) << one.err;
+  ASSERT_EQ(one.json()["files"].size(), 1u);
+  EXPECT_EQ(one.json()["files"][0]["file"], "coll.main.0/titledb0003-000.dat");
+}
+
+}  // namespace
+}  // namespace shardtool

@@ -1,0 +1,238 @@
+// `shardtool verify <db>`: the deep per-file check of a database's data files on this host
+// (DESIGN.md §4, §9). Exit 0 clean, 1 findings (an error finding or a record this shard does not
+// own), others per DESIGN.md §5. Read-only: nothing is written anywhere.
+#include <csignal>
+#include <ostream>
+#include <thread>
+
+#include "catalog/catalog_admin.h"
+#include "catalog/catalog_ops.h"
+#include "catalog/catalog_store.h"
+#include "catalog/discovery.h"
+#include "cli/command.h"
+#include "jobs/verify_plan.h"
+#include "render/json_render.h"
+#include "render/progress.h"
+#include "render/text_render.h"
+
+namespace shardtool {
+namespace {
+
+struct VerifyCmdOptions {
+  std::string database;
+  std::vector<std::string> rdbs, files;
+  bool quick = false;
+  int threads = 0;
+  int report_limit = 20;
+  std::string hosts;
+  std::vector<std::string> placement;
+};
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+
+// The catalog to verify against: shardtool/catalog.json, or with --hosts and --host-id on a dir
+// that was never initialised, one built in memory (nothing is written).
+Result<Catalog> LoadCatalog(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o) {
+  CatalogStore store(ctx.fs, g.workdir);
+  auto loaded = store.Load();
+  if (loaded.ok()) {
+    if (g.host_id >= 0 && g.host_id != loaded->catalog.this_host) {
+      return FailedPreconditionStatus("--host-id " + std::to_string(g.host_id) + " but " +
+                                      store.path() + " belongs to host " +
+                                      std::to_string(loaded->catalog.this_host));
+    }
+    return std::move(loaded->catalog);
+  }
+  if (loaded.status().code() != ErrorCode::kNotFound) return loaded.status();
+  if (o.hosts.empty() || g.host_id < 0) {
+    return NotFoundStatus(
+        store.path() +
+        " does not exist: run `shardtool init`, or give --hosts FILE and --host-id N " +
+        "to verify against Gigablast's hosts.conf without writing anything");
+  }
+  ASSIGN_OR_RETURN(HostsConf hosts, ReadHostsConf(ctx.fs, ResolvePath(g, o.hosts)));
+  ASSIGN_OR_RETURN(Discovery found, DiscoverDatabases(ctx.fs, g.workdir));
+  InitRequest req;
+  req.hosts = std::move(hosts);
+  req.host_id = g.host_id;
+  req.databases = std::move(found.databases);
+  OpEnv env{RandomUuidGenerator(), ctx.fs->NowMicros() / 1000000};
+  ASSIGN_OR_RETURN(OpResult made, InitCatalog(nullptr, req, env));
+  return std::move(made.catalog);
+}
+
+Json FileJson(const GlobalOptions& g, const FileVerifyReport& f) {
+  Json j;
+  j["rdb"] = f.rdb;
+  j["file"] = DisplayPath(g, f.file);
+  j["id"] = f.id;
+  j["bytes"] = f.bytes;
+  j["records"] = {{"positive", f.positive}, {"negative", f.negative}};
+  j["first_key"] = f.first_key.empty() ? Json(nullptr) : Json(f.first_key);
+  j["last_key"] = f.last_key.empty() ? Json(nullptr) : Json(f.last_key);
+  const bool checked = f.ownership_checked == "records" || f.ownership_checked == "page_keys";
+  j["ownership_checked"] = checked;
+  j["ownership_mode"] = f.ownership_checked;
+  j["owned"] = f.owned;
+  j["not_owned"] = f.not_owned;
+  Json by = Json::object();
+  for (const auto& [shard, n] : f.not_owned_by_shard) by[std::to_string(shard)] = n;
+  j["not_owned_by_shard"] = by;
+  Json sample = Json::array();
+  for (const MisplacedRecord& m : f.misplaced_sample) {
+    sample.push_back({{"key", m.key}, {"offset", m.offset}, {"slot", m.slot}, {"owner", m.owner}});
+  }
+  j["misplaced_sample"] = sample;
+  Json findings = FindingsJson(f.findings);
+  for (auto& fd : findings) fd["file"] = DisplayPath(g, fd["file"].get<std::string>());
+  j["findings"] = findings;
+  Json counts = Json::object();
+  for (const auto& [rule, n] : f.rule_counts) counts[rule] = n;
+  j["rule_counts"] = counts;
+  j["errors"] = f.errors;
+  j["notices"] = f.notices;
+  j["decoded_completely"] = f.decoded_completely;
+  j["seconds"] = f.seconds;
+  return j;
+}
+
+void PrintText(Context& ctx, const GlobalOptions& g, const VerifyPlan& plan,
+               const VerifyReport& r) {
+  std::ostream& out = *ctx.out;
+  TextTable t({"file", "records", "negative", "not owned", "errors", "notices", "size", "rate"});
+  for (const FileVerifyReport& f : r.files) {
+    const double rate = f.seconds > 0 ? static_cast<double>(f.bytes) / f.seconds : 0;
+    t.AddRow({DisplayPath(g, f.file), std::to_string(f.positive + f.negative),
+              std::to_string(f.negative),
+              f.ownership_checked == "records" || f.ownership_checked == "page_keys"
+                  ? std::to_string(f.not_owned)
+                  : (f.ownership_checked == "not_shardable" ? "n/a" : "unchecked"),
+              std::to_string(f.errors), std::to_string(f.notices), HumanBytes(f.bytes),
+              HumanBytes(static_cast<uint64_t>(rate)) + "/s"});
+  }
+  if (!g.quiet) t.Print(out);
+  for (const FileVerifyReport& f : r.files) {
+    if (f.not_owned > 0) {
+      std::string by;
+      for (const auto& [shard, n] : f.not_owned_by_shard)
+        by += " shard " + std::to_string(shard) + ": " + std::to_string(n) + ";";
+      out << DisplayPath(g, f.file) << ": " << f.not_owned << " of " << (f.positive + f.negative)
+          << " records do not belong to shard " << plan.shard << " (O1):" << by << "\n";
+      for (const MisplacedRecord& m : f.misplaced_sample) {
+        out << "  offset " << m.offset << " key " << m.key << " slot " << m.slot << " owner shard "
+            << m.owner << "\n";
+      }
+    }
+    for (const Finding& fd : f.findings) {
+      if (fd.severity == Severity::kNotice && (g.quiet || g.verbose == 0)) continue;
+      Finding shown = fd;
+      shown.file = DisplayPath(g, fd.file);
+      out << SeverityName(fd.severity) << ": " << shown.ToString() << "\n";
+    }
+    for (const auto& [rule, n] : f.rule_counts) {
+      int listed = 0;
+      for (const Finding& fd : f.findings) listed += fd.rule == rule;
+      if (n > listed) out << "  (" << rule << ": " << n << " in all, " << listed << " listed)\n";
+    }
+  }
+  const VerifySummary& s = r.summary;
+  out << "verify " << plan.database << " on host " << plan.host_id << " (shard " << plan.shard
+      << "): " << s.files << " files, " << s.records << " records, " << HumanBytes(s.bytes)
+      << " in " << HumanDuration(s.seconds) << "; " << s.not_owned << " not owned, " << s.errors
+      << " errors, " << s.notices << " notices: " << (r.ok() ? "OK" : "PROBLEMS FOUND") << "\n";
+}
+
+int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o) {
+  VerifySelection sel;
+  sel.database = o.database;
+  sel.rdbs = o.rdbs;
+  sel.files = o.files;
+  for (const std::string& p : o.placement) {
+    if (p == "none") {
+      sel.unversioned = true;
+    } else {
+      return ReportError(
+          ctx, g,
+          UsageErrorStatus("--placement " + p + ": only 'none' is supported by this build"));
+    }
+  }
+  auto catalog = LoadCatalog(ctx, g, o);
+  if (!catalog.ok()) return ReportError(ctx, g, catalog.status());
+  auto plan = PlanVerify(ctx.fs, g.workdir, *catalog, sel);
+  if (!plan.ok()) return ReportError(ctx, g, plan.status());
+
+  VerifyOptions vo;
+  vo.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  vo.quick = o.quick;
+  vo.report_limit = o.report_limit;
+  vo.stop = &g_stop;
+  const bool bar =
+      g.progress == "always" || (g.progress == "auto" && ctx.stderr_is_tty && !g.quiet);
+  ProgressBar progress(ctx.err, bar, "verify " + o.database);
+  vo.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  g_stop.store(false);
+  auto old_int = std::signal(SIGINT, OnStopSignal);
+  auto old_term = std::signal(SIGTERM, OnStopSignal);
+  auto report = RunVerify(ctx.fs, plan->collections, vo);
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+  progress.Finish();
+  if (!report.ok()) return ReportError(ctx, g, report.status());
+
+  if (g.json) {
+    Json j;
+    j["schema_version"] = 1;
+    j["command"] = "verify";
+    j["database"] = plan->database;
+    j["host_id"] = plan->host_id;
+    j["shard"] = plan->shard;
+    j["catalog"] = {{"epoch", plan->catalog_epoch}, {"version", plan->catalog_version}};
+    j["quick"] = o.quick;
+    Json files = Json::array();
+    for (const FileVerifyReport& f : report->files) files.push_back(FileJson(g, f));
+    j["files"] = files;
+    const VerifySummary& s = report->summary;
+    j["summary"] = {{"files", s.files},    {"records", s.records}, {"not_owned", s.not_owned},
+                    {"errors", s.errors},  {"notices", s.notices}, {"bytes", s.bytes},
+                    {"seconds", s.seconds}};
+    j["ok"] = report->ok();
+    *ctx.out << j.dump(2) << "\n";
+  } else {
+    PrintText(ctx, g, *plan, *report);
+  }
+  return report->ok() ? 0 : 1;
+}
+
+}  // namespace
+
+CommandSpec VerifyCommand() {
+  return {"verify",
+          "deep per-file check of a database's data files: structure, maps, checksums, ownership",
+          [](CLI::App* sub) -> CommandRun {
+            auto o = std::make_shared<VerifyCmdOptions>();
+            sub->add_option("db", o->database, "the database (a Gigablast collection, e.g. main)")
+                ->required();
+            sub->add_option("--rdb", o->rdbs, "only this Rdb (repeatable)");
+            sub->add_option("--file", o->files,
+                            "only this data file, e.g. posdb0003.dat (repeatable)");
+            sub->add_flag(
+                "--quick", o->quick,
+                "names, parts, map structure, sidecar sizes and ownership of map page keys only");
+            sub->add_option("--threads", o->threads,
+                            "files verified in parallel (default: the number of cores)")
+                ->check(CLI::PositiveNumber);
+            sub->add_option(
+                   "--report-limit", o->report_limit,
+                   "findings listed per rule and misplaced records sampled per file (default 20)")
+                ->check(CLI::NonNegativeNumber);
+            sub->add_option(
+                "--hosts", o->hosts,
+                "hosts.conf to build the catalog from when the dir has none (with --host-id)");
+            sub->add_option("--placement", o->placement,
+                            "placement concern: none (ownership not checked)");
+            return [o](Context& ctx, const GlobalOptions& g) { return RunVerifyCmd(ctx, g, *o); };
+          }};
+}
+
+}  // namespace shardtool
