@@ -138,7 +138,8 @@ Status LockedAcquire(const std::shared_ptr<ContextShared>& self,
   }
   // Global and db first: catalog rewrites hold global X, so from here the catalog is stable and
   // the collections to lock can be read from it.
-  RETURN_IF_ERROR(acquire_internal::TakeLocks(ctx, *call, false));
+  const LockDeadline deadline = acquire_internal::CallDeadline(ctx, *call);
+  RETURN_IF_ERROR(acquire_internal::TakeLocks(ctx, *call, false, deadline));
   ASSIGN_OR_RETURN(std::shared_ptr<const CatalogSnapshot> snap,
                    ctx.opt.catalogs->Get(ctx.opt.fs, ctx.opt.workdir));
   std::map<std::string, bool> colls;  // uuid -> exclusive; ordered by uuid text (§5)
@@ -148,7 +149,7 @@ Status LockedAcquire(const std::shared_ptr<ContextShared>& self,
     }
   }
   for (const auto& [uuid, exclusive] : colls) call->coll_locks.push_back({uuid, exclusive, {}});
-  RETURN_IF_ERROR(acquire_internal::TakeLocks(ctx, *call, false));
+  RETURN_IF_ERROR(acquire_internal::TakeLocks(ctx, *call, false, deadline));
   TEST_POINT("acquire.locked.after_locks");
   ASSIGN_OR_RETURN(std::vector<Resolution> res, CheckAll(*snap, reqs));
   ASSIGN_OR_RETURN(std::vector<LocalSnapshot> sets, ListSets(ctx, *snap, db, res));

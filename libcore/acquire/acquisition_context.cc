@@ -152,10 +152,13 @@ Status WriteLease(ContextShared& ctx, Entry& e) {
   return Status::Ok();
 }
 
-Status TakeLocks(ContextShared& ctx, CallState& call, bool coll_reads_only) {
+LockDeadline CallDeadline(const ContextShared& ctx, const CallState& call) {
+  return LockDeadline::After(ctx.opt.fs, call.lock_timeout_ms);
+}
+
+Status TakeLocks(ContextShared& ctx, CallState& call, bool coll_reads_only,
+                 const LockDeadline& deadline) {
   LockManager* locks = ctx.opt.locks;
-  FileSystem* fs = ctx.opt.fs;
-  const LockDeadline deadline = LockDeadline::After(fs, call.lock_timeout_ms);
   const std::string label = call.LockLabel();
   auto fail = [&](Status s) {
     // Only what this step took goes back: a yielded write keeps its coll locks.

@@ -126,9 +126,13 @@ Lease LeaseFor(const ContextShared& ctx, const Entry& e);
 // Writes and registers the entry's lease if it has none yet.
 Status WriteLease(ContextShared& ctx, Entry& e);
 
-// Takes the global and db locks of a call, then its coll locks (those not held already), all with
-// one deadline. On failure the locks taken by this call are released.
-Status TakeLocks(ContextShared& ctx, CallState& call, bool coll_reads_only);
+// Takes the global and db locks of a call, then its coll locks (those not held already), until
+// `deadline` (SHARD-ROLE.md §5: one deadline covers the whole call). On failure the locks of the
+// call are released, except, with coll_reads_only (a restore), the coll locks of its writes.
+Status TakeLocks(ContextShared& ctx, CallState& call, bool coll_reads_only,
+                 const LockDeadline& deadline);
+// The deadline of a call's locks, from now.
+LockDeadline CallDeadline(const ContextShared& ctx, const CallState& call);
 
 // The QueryPlanKilled error of a restore.
 Status QueryPlanKilledError(const std::string& ns, std::string_view reason, std::string why);

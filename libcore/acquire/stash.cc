@@ -197,7 +197,8 @@ Result<AdoptedStash> AcquisitionContext::AdoptStash(const std::string& journal_n
       if (e->kind == TargetKind::kCollection) colls[e->uuid] |= e->is_write();
     }
     for (const auto& [uuid, exclusive] : colls) call->coll_locks.push_back({uuid, exclusive, {}});
-    Status s = acquire_internal::TakeLocks(ctx, *call, /*coll_reads_only=*/false);
+    Status s = acquire_internal::TakeLocks(ctx, *call, /*coll_reads_only=*/false,
+                                           acquire_internal::CallDeadline(ctx, *call));
     if (!s.ok()) return fail(s);
   }
   auto snap = ctx.opt.catalogs->Get(ctx.opt.fs, ctx.opt.workdir);

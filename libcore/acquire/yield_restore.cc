@@ -132,7 +132,8 @@ Status AcquisitionContext::Restore() {
   // Locks in the order of §5 (a yielded write retakes global and db while holding its coll lock).
   for (const auto& call : calls) {
     if (call->lock_free) continue;
-    Status s = acquire_internal::TakeLocks(ctx, *call, /*coll_reads_only=*/true);
+    Status s = acquire_internal::TakeLocks(ctx, *call, /*coll_reads_only=*/true,
+                                           acquire_internal::CallDeadline(ctx, *call));
     if (!s.ok()) return fail(s);
   }
   auto snap = ctx.opt.catalogs->Get(ctx.opt.fs, ctx.opt.workdir);
