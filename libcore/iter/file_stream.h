@@ -19,8 +19,17 @@
 
 namespace shardtool {
 
+// A merge input that knows where it is in its file.
+class PositionedStream : public RecordStream {
+ public:
+  // Logical offset of the current record (the end of the readable data when exhausted).
+  virtual uint64_t offset() const = 0;
+  // Bytes read from the file so far (rate limiting, progress).
+  virtual uint64_t bytes_read() const = 0;
+};
+
 template <KeyCompression C, int D>
-class FileStreamT final : public RecordStream {
+class FileStreamT final : public PositionedStream {
  public:
   // REQUIRES: file outlives the stream.
   FileStreamT(const DataFile* file, size_t buffer_size) : file_(file), buffer_size_(buffer_size) {}
@@ -70,10 +79,12 @@ class FileStreamT final : public RecordStream {
   const Record& record() const override { return scanner_->record(); }
   const Status& status() const override { return scanner_ ? scanner_->status() : status_; }
 
-  // Logical offset of the current record (the end of the readable data when exhausted).
-  uint64_t offset() const { return scanner_ ? scanner_->consumed() : file_->big->logical_size(); }
-  // Bytes read from the file so far (for rate limiting and progress).
-  uint64_t bytes_read() const { return (scanner_ ? scanner_->bytes_read() : 0) + read_before_; }
+  uint64_t offset() const override {
+    return scanner_ ? scanner_->consumed() : file_->big->logical_size();
+  }
+  uint64_t bytes_read() const override {
+    return (scanner_ ? scanner_->bytes_read() : 0) + read_before_;
+  }
   const DataFile& file() const { return *file_; }
 
  private:
