@@ -9,10 +9,7 @@ namespace shardtool {
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
-      InitCommand(),
-      InspectCommand(),
-      VerifyCommand(),
-      CatalogCommand(),
+      InitCommand(), InspectCommand(), VerifyCommand(), MergeCommand(), CatalogCommand(),
   };
   return kCommands;
 }
