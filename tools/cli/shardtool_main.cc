@@ -9,7 +9,11 @@ namespace shardtool {
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
-      InitCommand(), InspectCommand(), VerifyCommand(), MergeCommand(), CatalogCommand(),
+      InitCommand(),
+      InspectCommand(),
+      VerifyCommand(),
+      MergeCommand(),
+      CatalogCommand(),
   };
   return kCommands;
 }
