@@ -161,6 +161,23 @@ void CrcSidecarBuilder::Add(const uint8_t* data, size_t n) {
   }
 }
 
+CrcSidecar CrcSidecarBuilder::Snapshot() const {
+  CrcSidecar sc;
+  sc.page_size = page_size_;
+  sc.data_size = total_;
+  sc.page_crcs = crcs_;
+  if (fill_ > 0) sc.page_crcs.push_back(crc_);
+  return sc;
+}
+
+void CrcSidecarBuilder::ResumeFrom(const CrcSidecar& sidecar, uint64_t pages) {
+  crcs_.assign(sidecar.page_crcs.begin(),
+               sidecar.page_crcs.begin() + static_cast<ptrdiff_t>(pages));
+  total_ = pages * page_size_;
+  fill_ = 0;
+  crc_ = 0;
+}
+
 CrcSidecar CrcSidecarBuilder::Finish() {
   if (fill_ > 0) crcs_.push_back(crc_);
   CrcSidecar sc;

@@ -84,6 +84,13 @@ class CrcSidecarBuilder {
   uint64_t bytes_added() const { return total_; }
   // The sidecar of everything added; the builder is reset to empty.
   CrcSidecar Finish();
+  // The sidecar of everything added so far; the builder goes on (a checkpoint of a file still
+  // being written).
+  CrcSidecar Snapshot() const;
+  // Continues a file whose first `pages` whole pages `sidecar` covers: adopts their CRCs, and the
+  // caller then adds the bytes that follow them. REQUIRES: nothing added yet, and `pages` whole
+  // pages in `sidecar` (pages * page size <= its data size).
+  void ResumeFrom(const CrcSidecar& sidecar, uint64_t pages);
 
  private:
   uint32_t page_size_;

@@ -68,6 +68,20 @@ class RecordScanner {
     pos_ += rec_.size;
     Advance();
   }
+  // Next() with the decoder inlined for the Rdb's layout (merge inputs). REQUIRES: C and D match
+  // the Rdb.
+  template <KeyCompression C, int D>
+  void NextAs() {
+    pos_ += rec_.size;
+    if (pos_ < len_) {
+      const DecodeStatus ds =
+          decoder_.template DecodeAs<C, D>(buf_.data() + pos_, buf_.data() + len_, &rec_);
+      if (ds == DecodeStatus::kOk) return;
+      AdvanceSlow(ds);
+      return;
+    }
+    AdvanceSlow(DecodeStatus::kTruncated);
+  }
   const Record& record() const { return rec_; }
   // The current record's stored bytes (record().size of them), valid until the next Next().
   const uint8_t* raw() const { return buf_.data() + pos_; }

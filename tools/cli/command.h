@@ -54,5 +54,6 @@ CommandSpec InspectCommand();
 CommandSpec VerifyCommand();
 CommandSpec InitCommand();
 CommandSpec CatalogCommand();
+CommandSpec MergeCommand();
 
 }  // namespace shardtool

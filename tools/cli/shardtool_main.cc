@@ -12,6 +12,7 @@ const std::vector<CommandSpec>& Commands() {
       InitCommand(),
       InspectCommand(),
       VerifyCommand(),
+      MergeCommand(),
       CatalogCommand(),
   };
   return kCommands;
