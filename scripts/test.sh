@@ -16,7 +16,7 @@ echo "== Release tests"
 (cd build/release && ctest --output-on-failure --no-tests=error -j"$jobs")
 
 echo "== ASan+UBSan build"
-scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DSHARDTOOL_TESTS=ON -DSHARDTOOL_TEST_POINTS=ON -DSHARDTOOL_SANITIZE=ON -DSHARDTOOL_BENCH=OFF
+scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" -DSHARDTOOL_TESTS=ON -DSHARDTOOL_TEST_POINTS=ON -DSHARDTOOL_SANITIZE=ON -DSHARDTOOL_BENCH=OFF
 echo "== ASan+UBSan tests"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure --no-tests=error -j"$jobs" -LE slow)

@@ -246,7 +246,8 @@ TEST_F(VerifyCli, QuickAndFilters) {
   Init(5);
   Out q = St({"--workdir", Host(5), "--json", "verify", "main", "--quick", "--threads", "2"});
   EXPECT_EQ(q.code, 0) << q.err;
-  for (auto& f : q.json()["files"]) EXPECT_EQ(f["ownership_mode"], "page_keys");
+  const nlohmann::json qj = q.json();  // the loop must not range over a temporary
+  for (const auto& f : qj["files"]) EXPECT_EQ(f["ownership_mode"], "page_keys");
   Out one = St({"--workdir", Host(5), "--json", "verify", "main", "--rdb", "titledb", "--file",
                 "titledb0003-000.dat"});
   EXPECT_EQ(one.code, 0) << one.err;
