@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds Release and ASan+UBSan configurations, runs every test with
 # ctest in both, then runs each fuzz target briefly. This is what CI runs (.ci/run).
-#   FUZZ_SECONDS=N   seconds per fuzz target (default 30; 0 skips fuzzing)
+#   FUZZ_SECONDS=N   seconds per fuzz target (default 12; 0 skips fuzzing)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -21,7 +21,7 @@ echo "== ASan+UBSan tests"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure --no-tests=error -j"$jobs" -LE slow)
 
-fuzz_seconds=${FUZZ_SECONDS:-30}
+fuzz_seconds=${FUZZ_SECONDS:-12}
 if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== fuzz targets (${fuzz_seconds}s each)"
   scripts/build.sh build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

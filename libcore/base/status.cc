@@ -92,6 +92,7 @@ Status ErrnoStatus(int err, std::string_view op, std::string_view path) {
   switch (err) {
     case ENOENT:
     case ENOTDIR:
+    case ENAMETOOLONG:  // no file has such a name (a hostile or mistyped argument), exit 3
       return NotFoundStatus(std::move(msg));
     case ENOSPC:
     case EDQUOT:
