@@ -297,6 +297,14 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
             .With("reason", std::string(leases.empty() ? "notReady" : "leaseHeld"))
             .With("leases", leases);
   }
+  if (!report.range_deletions_to_complete.empty() && actx.state() == ContextState::kActive &&
+      actx.Yield().ok()) {
+    // A committed cleanup over the whole set (SHARD-ROLE.md §6): global X, one try; if busy,
+    // left for later. The yield let go of the global and db locks; the coll X stays.
+    auto done = CompleteRangeDeletions(fs, req.workdir, uuid, report.range_deletions_to_complete);
+    if (done.ok()) report.range_deletions_completed = *done;
+    actx.Restore().IgnoreError();
+  }
   if (report.outcome.code() == ErrorCode::kInterrupted && !req.dry_run &&
       actx.state() == ContextState::kActive) {
     // A resumable stop (SHARD-ROLE.md §7): the acquisition goes to the journal with the last key.

@@ -139,6 +139,8 @@ struct MergeReport {
   std::vector<std::string> deferred_leases;  // leases that kept records
   std::vector<std::string> pinned_inputs;    // retired inputs left on disk for a live lease
   bool range_deletions_completed = false;
+  // Internal: the slots a committed whole-set cleanup removes from the rangeDeletions.
+  std::vector<SlotRange> range_deletions_to_complete;
   // Ok; Interrupted (stopped at a checkpoint, a rerun continues: exit 9); RangeDeletionDeferred
   // (committed, but deferred orphans and none dropped: exit 4).
   Status outcome;

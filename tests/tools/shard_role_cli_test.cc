@@ -109,7 +109,7 @@ class Proc {
   int code_ = -1;
 };
 
-struct Run {
+struct Ran {
   int code;
   std::string out, err;
   json Json() const { return json::parse(out); }
@@ -149,7 +149,8 @@ class ShardRoleCli : public ::testing::Test {
     o.docs = 600;
     o.misplace_host = 0;
     o.misplace_rate = 0.05;
-    s = gen::GenerateCluster(PosixFS(), o, &rep);
+    gen::GenReport rep2;
+    s = gen::GenerateCluster(PosixFS(), o, &rep2);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
@@ -171,7 +172,7 @@ class ShardRoleCli : public ::testing::Test {
   }
 
   // shardtool --workdir <host> <args>, run to completion in its own process.
-  Run St(std::vector<std::string> args) {
+  Ran St(std::vector<std::string> args) {
     args.insert(args.begin(), {"--workdir", h_});
     Proc p(h_ + ".run", args);
     const int code = p.Wait();
@@ -184,7 +185,8 @@ class ShardRoleCli : public ::testing::Test {
 
   json Catalog() { return json::parse(ReadText(h_ + "/shardtool/catalog.json")); }
   json Collection(const std::string& ns) {
-    for (auto& c : Catalog()["collections"])
+    const json cat = Catalog();  // not a range-for over a temporary's member
+    for (const auto& c : cat["collections"])
       if (c["ns"] == ns) return c;
     return nullptr;
   }
@@ -233,9 +235,10 @@ class ShardRoleCli : public ::testing::Test {
 std::string ShardRoleCli::root_;
 
 TEST_F(ShardRoleCli, SR3_StaleDbVersionPinExits5) {
-  json db = Catalog()["databases"][0];
+  const json cat = Catalog();
+  json db = cat["databases"][0];
   const std::string uuid = db["dbVersion"]["uuid"];
-  Run r = St({"--json", "verify", "main", "--rdb", "doledb", "--placement", "db=" + uuid + "/9"});
+  Ran r = St({"--json", "verify", "main", "--rdb", "doledb", "--placement", "db=" + uuid + "/9"});
   EXPECT_EQ(r.code, 5) << r.out << r.err;
   EXPECT_EQ(r.Json()["error"]["name"], "StaleDbVersion");
   // The current version passes; doledb is not sharded, so ownership is not applicable.
@@ -278,18 +281,18 @@ TEST_F(ShardRoleCli, SR30_CollectionDroppedDuringVerifyExits6) {
 
 // Issue 4: verify running while a merge of the same collection commits (real processes).
 TEST_F(ShardRoleCli, SR47_VerifyFinishesOnItsFilesWhileAMergeCommits) {
-  Run before = St({"--json", "verify", "main", "--rdb", "titledb"});
+  Ran before = St({"--json", "verify", "main", "--rdb", "titledb"});
   ASSERT_EQ(before.code, 0) << before.err;
   Proc v(p_, W({"--json", "verify", "main", "--rdb", "titledb"}), "verify.after_acquire");
   ASSERT_TRUE(v.Reached()) << v.err();
   ASSERT_EQ(Leases("main.titledb").size(), 1u);
-  Run m = St({"--json", "merge", "main", "--rdb", "titledb", "--files", "1,3"});
+  Ran m = St({"--json", "merge", "main", "--rdb", "titledb", "--files", "1,3"});
   ASSERT_EQ(m.code, 0) << m.out << m.err;
   EXPECT_EQ(m.Json()["pinned_inputs"].size(), 2u) << m.out;
   // Retired, out of every new snapshot, but still on disk for the verify's lease.
   EXPECT_TRUE(Data("titledb0001-000.dat"));
   EXPECT_TRUE(Data("titledb0003-000.dat"));
-  Run now = St({"--json", "verify", "main", "--rdb", "titledb"});
+  Ran now = St({"--json", "verify", "main", "--rdb", "titledb"});
   ASSERT_EQ(now.code, 0) << now.err;
   EXPECT_EQ(Counts(now.Json()).count("coll.main.0/titledb0001-000.dat"), 0u) << now.out;
   EXPECT_EQ(now.Json()["files"].size(), 2u);
@@ -336,12 +339,12 @@ TEST_F(ShardRoleCli, SR48_StaleLeasesAreReapedByTheNextCleanup) {
   WriteText(fs::path(posdb_leases[0]).parent_path().string() + "/elsewhere-3-3.json", live.dump());
   fs::remove(posdb_leases[0]);  // the killed verify's own: reaped like titledb's
 
-  Run t = St({"--json", "merge", "main", "--rdb", "titledb", "--all", "--cleanup-orphans"});
+  Ran t = St({"--json", "merge", "main", "--rdb", "titledb", "--all", "--cleanup-orphans"});
   ASSERT_EQ(t.code, 0) << t.out << t.err;
   EXPECT_GT(t.Json()["orphans"]["dropped"].get<int64_t>(), 0);
   EXPECT_TRUE(Leases("main.titledb").empty());
 
-  Run p = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--cleanup-orphans"});
+  Ran p = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--cleanup-orphans"});
   EXPECT_EQ(p.code, 4) << p.out << p.err;
   EXPECT_EQ(p.Json()["error"]["name"], "RangeDeletionDeferred");
   EXPECT_EQ(p.Json()["error"]["reason"], "leaseHeld");
@@ -350,26 +353,26 @@ TEST_F(ShardRoleCli, SR48_StaleLeasesAreReapedByTheNextCleanup) {
 
 TEST_F(ShardRoleCli, SR49_OrphanCleanupReadinessAndUnexpectedSlots) {
   // No orphans at all: nothing to drop, exit 0.
-  Run none = St({"--json", "merge", "main", "--rdb", "clusterdb", "--all", "--cleanup-orphans"});
+  Ran none = St({"--json", "merge", "main", "--rdb", "clusterdb", "--all", "--cleanup-orphans"});
   ASSERT_EQ(none.code, 0) << none.out << none.err;
   EXPECT_EQ(none.Json()["orphans"]["dropped"], 0);
   ASSERT_EQ(St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1"}).code, 0);
   // Not ready (readyAfter = now + 900 s): deferred, exit 4.
-  Run early = St({"--json", "merge", "main", "--rdb", "posdb", "--files", "1,3",
+  Ran early = St({"--json", "merge", "main", "--rdb", "posdb", "--files", "1,3",
                   "--cleanup-orphans"});
   EXPECT_EQ(early.code, 4) << early.out << early.err;
   EXPECT_EQ(early.Json()["error"]["reason"], "notReady");
   EXPECT_EQ(early.Json()["orphans"]["dropped"], 0);
   EXPECT_GT(early.Json()["orphans"]["deferred"].get<int64_t>(), 0);
   // --orphan-delay 0: ready, dropped, exit 0.
-  Run now = St({"--json", "merge", "main", "--rdb", "titledb", "--all", "--cleanup-orphans",
+  Ran now = St({"--json", "merge", "main", "--rdb", "titledb", "--all", "--cleanup-orphans",
                 "--orphan-delay", "0"});
   ASSERT_EQ(now.code, 0) << now.out << now.err;
   EXPECT_GT(now.Json()["orphans"]["dropped"].get<int64_t>(), 0);
   EXPECT_EQ(now.Json()["orphans"]["unexpected"], 0);
   // Records of slots this shard does not own and no range deletion covers: kept, unexpected.
   Reset("m");
-  Run un = St({"--json", "merge", "main", "--rdb", "clusterdb", "--all", "--cleanup-orphans",
+  Ran un = St({"--json", "merge", "main", "--rdb", "clusterdb", "--all", "--cleanup-orphans",
                "--orphan-delay", "0"});
   ASSERT_EQ(un.code, 0) << un.out << un.err;
   EXPECT_EQ(un.Json()["orphans"]["dropped"], 0);
@@ -385,7 +388,7 @@ TEST_F(ShardRoleCli, SR50_MaxDurationStashesAndTheRerunFinishesIdentically) {
     Proc r(p_ + "ref", {"--workdir", ref, "merge", "main", "--rdb", "posdb", "--all"});
     ASSERT_EQ(r.Wait(), 0) << r.err();
   }
-  Run m = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--rate", "0.2",
+  Ran m = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--rate", "0.2",
               "--max-duration", "0.3"});
   ASSERT_EQ(m.code, 9) << m.out << m.err;
   const std::string stash = h_ + "/shardtool/journal/merge.main.posdb.stash.json";
@@ -394,7 +397,7 @@ TEST_F(ShardRoleCli, SR50_MaxDurationStashesAndTheRerunFinishesIdentically) {
   EXPECT_FALSE(j["lastKey"].get<std::string>().empty()) << j.dump();
   EXPECT_NE(j.dump().find("main.posdb"), std::string::npos);
   EXPECT_NE(j.dump().find(Collection("main.posdb")["uuid"].get<std::string>()), std::string::npos);
-  Run again = St({"--json", "merge", "main", "--rdb", "posdb", "--all"});
+  Ran again = St({"--json", "merge", "main", "--rdb", "posdb", "--all"});
   ASSERT_EQ(again.code, 0) << again.out << again.err;
   EXPECT_FALSE(fs::exists(stash));
   for (const char* f : {"posdb0001.dat", "posdb0001.map", "posdb0001.crc"}) {
@@ -404,7 +407,7 @@ TEST_F(ShardRoleCli, SR50_MaxDurationStashesAndTheRerunFinishesIdentically) {
 }
 
 TEST_F(ShardRoleCli, SR51_StashedVerifyResumesWithTheTotalsOfAnUninterruptedRun) {
-  Run full = St({"--json", "verify", "main"});
+  Ran full = St({"--json", "verify", "main"});
   ASSERT_EQ(full.code, 0) << full.err;
   const std::string journal = h_ + "/shardtool/journal/verify.main.json";
   {
@@ -422,11 +425,11 @@ TEST_F(ShardRoleCli, SR51_StashedVerifyResumesWithTheTotalsOfAnUninterruptedRun)
   // A slot the stashed verify counted as owned moves away: its cleanup is deferred.
   ASSERT_EQ(St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1", "--orphan-delay",
                 "0"}).code, 0);
-  Run m = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--cleanup-orphans"});
+  Ran m = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--cleanup-orphans"});
   EXPECT_EQ(m.code, 4) << m.out << m.err;
   EXPECT_EQ(m.Json()["error"]["reason"], "leaseHeld");
   // --resume: the stashed files and ownership view, so the totals of the uninterrupted run.
-  Run resumed = St({"--json", "verify", "main", "--resume"});
+  Ran resumed = St({"--json", "verify", "main", "--resume"});
   ASSERT_EQ(resumed.code, 0) << resumed.out << resumed.err;
   EXPECT_EQ(resumed.Json()["resumed"], true);
   EXPECT_EQ(Counts(resumed.Json()), Counts(full.Json()));
@@ -446,13 +449,13 @@ TEST_F(ShardRoleCli, SR51_StashedVerifyResumesWithTheTotalsOfAnUninterruptedRun)
   const std::string old_uuid = Collection("main.posdb")["uuid"];
   fs::rename(h_ + "/coll.main.0", h_ + "/coll.main.1");
   ASSERT_EQ(St({"init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "0"}).code, 0);
-  Run gone = St({"--json", "verify", "main", "--resume"});
+  Ran gone = St({"--json", "verify", "main", "--resume"});
   EXPECT_EQ(gone.code, 6) << gone.out << gone.err;
   EXPECT_EQ(gone.Json()["error"]["name"], "QueryPlanKilled");
   EXPECT_FALSE(fs::exists(journal));
   EXPECT_FALSE(fs::exists(h_ + "/shardtool/leases/" + old_uuid) &&
                !fs::is_empty(h_ + "/shardtool/leases/" + old_uuid));
-  Run fresh = St({"--json", "verify", "main"});
+  Ran fresh = St({"--json", "verify", "main"});
   EXPECT_EQ(fresh.Json()["resumed"], false);
   EXPECT_EQ(fresh.Json()["summary"]["files"], full.Json()["summary"]["files"].get<int64_t>() - 2);
 }
@@ -475,11 +478,11 @@ TEST_F(ShardRoleCli, SR52_StashedVerifyLeftTooLongLosesItsLease) {
       WriteText(l, j.dump());
     }
   }
-  Run m = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--cleanup-orphans"});
+  Ran m = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--cleanup-orphans"});
   ASSERT_EQ(m.code, 0) << m.out << m.err;
   EXPECT_GT(m.Json()["orphans"]["dropped"].get<int64_t>(), 0);
   EXPECT_TRUE(Leases("main.posdb").empty());
-  Run r = St({"--json", "verify", "main", "--resume"});
+  Ran r = St({"--json", "verify", "main", "--resume"});
   EXPECT_EQ(r.code, 6) << r.out << r.err;
   EXPECT_EQ(r.Json()["error"]["reason"], "leaseLost");
   EXPECT_FALSE(fs::exists(h_ + "/shardtool/journal/verify.main.json"));
