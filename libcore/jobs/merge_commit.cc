@@ -62,9 +62,10 @@ Status MergeRun::Incorporate(MergeJournal journal) {
   TEST_POINT("merge.after_rename_target");
   RETURN_IF_ERROR(RemoveMergeJournal(fs_, req_.workdir, j_.uuid));
   TEST_POINT("merge.after_journal_remove");
+  // The rangeDeletions are completed by RunMerge once its acquisition has let go of the global
+  // lock (a catalog rewrite takes it exclusively).
   if (j_.cleanup_orphans && j_.whole_set && !j_.drop_slots.empty()) {
-    auto done = CompleteRangeDeletions(fs_, req_.workdir, j_.uuid, j_.drop_slots);
-    if (done.ok()) report_->range_deletions_completed = *done;
+    report_->range_deletions_to_complete = j_.drop_slots;
   }
   report_->counters = j_.counters;
   report_->drop_negatives = j_.drop_negatives;

@@ -8,26 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog/state_paths.h"
 
 namespace shardtool {
-
-Result<CollectionClaim> ClaimCollection(LockManager* locks, const std::string& workdir,
-                                        const std::string& db, const std::string& uuid,
-                                        int64_t lock_timeout_ms, bool exclusive) {
-  const LockDeadline deadline = LockDeadline::After(locks->fs(), lock_timeout_ms);
-  // Order of SHARD-ROLE.md §5: global, db, collection. global and db are released when this
-  // function returns (the handles go out of scope), after the collection lock is held.
-  ASSIGN_OR_RETURN(LockHandle global, locks->Acquire(GlobalLockPath(workdir), LockMode::kShared,
-                                                     deadline, exclusive ? "IX" : "IS"));
-  ASSIGN_OR_RETURN(LockHandle dbl, locks->Acquire(DbLockPath(workdir, db), LockMode::kShared,
-                                                  deadline, exclusive ? "IX" : "IS"));
-  CollectionClaim claim;
-  ASSIGN_OR_RETURN(claim.coll, locks->Acquire(CollLockPath(workdir, uuid),
-                                              exclusive ? LockMode::kExclusive : LockMode::kShared,
-                                              deadline, exclusive ? "X" : "S"));
-  return claim;
-}
 
 namespace {
 

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "catalog/catalog_store.h"
+#include "acquire/acquisition.h"
+#include "acquire/router.h"
 #include "catalog/discovery.h"
 #include "catalog/namespace.h"
 #include "catalog/ownership_filter.h"
@@ -10,6 +11,9 @@
 #include "jobs/merge_run.h"
 
 namespace shardtool {
+
+std::string MergeStashName(const std::string& ns) { return "merge." + ns + ".stash.json"; }
+
 namespace {
 
 std::vector<SlotRange> SlotsWith(const OrphanPolicy& p, OrphanVerdict v) {
@@ -85,25 +89,65 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
     return InvalidNamespaceStatus("'" + req.database + "." + req.rdb + "' is not a valid namespace")
         .With("input", req.database + "." + req.rdb);
   }
-  CatalogStore store(fs, req.workdir);
-  ASSIGN_OR_RETURN(LoadedCatalog loaded, store.Load());
-  const Catalog& catalog = loaded.catalog;
-  const DatabaseEntry* db = catalog.FindDatabase(req.database);
-  if (db == nullptr) {
-    return NamespaceNotFoundStatus("database '" + req.database + "' is not in the catalog")
-        .With("db", req.database)
-        .WithNull("uuid");
-  }
   const std::string ns = req.database + "." + req.rdb;
-  if (catalog.FindView(ns) != nullptr) {
-    return CommandNotSupportedOnViewStatus(ns + " is a view; merge works on collections")
-        .With("ns", ns);
+
+  // The acquisition: the write acquisition of the collection (a locked read for --dry-run),
+  // adopted from the stash of a stopped run when there is one, else through the router.
+  ShardRoleOptions so;
+  so.fs = fs;
+  so.workdir = req.workdir;
+  so.locks = env.locks;
+  so.job = "merge";
+  AcquisitionContext actx(so);
+  const std::string stash = MergeStashName(ns);
+  CollectionAcquisition acq;
+  bool adopted = false;
+  if (!req.dry_run) {
+    auto a = actx.AdoptStash(stash);
+    if (a.ok()) {
+      for (const CollectionOrViewAcquisition& x : a->acquisitions) {
+        if (!x.is_view() && x.ns() == ns) acq = x.collection();
+      }
+      if (!acq.valid()) return InternalErrorStatus(stash + ": does not hold " + ns);
+      adopted = true;
+    } else if (a.status().code() != ErrorCode::kNotFound) {
+      return a.status();  // dismissed: the next run acquires afresh
+    }
   }
-  const CollectionEntry* coll = catalog.FindCollection(ns);
-  if (coll == nullptr) {
+  if (!adopted) {
+    CommandAcquireRequest ar;
+    ar.namespaces = {ns};
+    ar.operation = req.dry_run ? OperationType::kRead : OperationType::kWrite;
+    ar.view_mode = ViewMode::kMustBeCollection;
+    ar.lock_timeout_ms = req.lock_timeout_ms;
+    ar.pins = req.pins;
+    auto got = AcquireForCommand(actx, ar);
+    if (!got.ok()) {
+      Status s = got.status();
+      if (s.code() == ErrorCode::kCommandNotSupportedOnView) {
+        return CommandNotSupportedOnViewStatus(ns + " is a view; merge works on collections")
+            .With("ns", ns);
+      }
+      return s;
+    }
+    acq = (*got)[0].collection();
+  }
+  if (!acq.exists()) {
     return NamespaceNotFoundStatus("collection " + ns + " does not exist")
         .With("db", req.database)
         .WithNull("uuid");
+  }
+  ASSIGN_OR_RETURN(std::string uuid, acq.uuid());
+  CatalogCache* catalogs = actx.options().catalogs;
+  ASSIGN_OR_RETURN(std::shared_ptr<const CatalogSnapshot> snap, catalogs->Get(fs, req.workdir));
+  const Catalog& catalog = snap->catalog();
+  const DatabaseEntry* db = catalog.FindDatabase(req.database);
+  const CollectionEntry* coll = catalog.FindCollectionByUuid(uuid);
+  if (db == nullptr || coll == nullptr || coll->ns != ns) {
+    // Changed between the acquisition and this read: the next restore says how; stop now.
+    return QueryPlanKilledStatus(ns + ": the catalog changed while the merge acquired it")
+        .With("ns", ns)
+        .With("reason", std::string("changed"));
   }
   const RdbInfo* rdb = FindRdb(coll->rdb);
   if (rdb == nullptr) return InternalErrorStatus(ns + ": unknown Rdb " + coll->rdb);
@@ -122,7 +166,7 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
   report.ns = ns;
   report.dry_run = req.dry_run;
 
-  // The guards: no Gigablast at work here, and the collection's claim.
+  // No Gigablast at work here (the collection's claim is the acquisition's lock).
   if (!req.force) {
     std::unique_ptr<GigablastDetector> own;
     GigablastDetector* detector = env.gigablast;
@@ -137,12 +181,10 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
           .With("process", *running);
     }
   }
-  LockManager* locks = env.locks ? env.locks : ProcessLockManager(fs);
-  ASSIGN_OR_RETURN(CollectionClaim claim,
-                   ClaimCollection(locks, req.workdir, req.database, coll->uuid,
-                                   req.lock_timeout_ms, !req.dry_run));
+  MergeEnv run_env = env;
+  run_env.yield = [&actx](uint64_t records) { return actx.MaybeYield(records); };
 
-  MergeRun run(fs, req, env, catalog, *coll, *rdb, &report);
+  MergeRun run(fs, req, run_env, catalog, *coll, *rdb, &report);
   ASSIGN_OR_RETURN(std::optional<MergeJournal> journal,
                    ReadMergeJournal(fs, req.workdir, coll->uuid));
   std::unique_ptr<OrphanPolicy> policy;
@@ -181,8 +223,8 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
       RETURN_IF_ERROR(run.Run(std::move(*journal), MergeRun::Mode::kJournaled));
     }
   } else {
-    ASSIGN_OR_RETURN(std::vector<CommittedFile> files,
-                     ListCommittedFiles(fs, req.workdir, catalog, *coll));
+    ASSIGN_OR_RETURN(const LocalSnapshot* committed, acq.snapshot());
+    const std::vector<CommittedFile>& files = committed->files;
     ASSIGN_OR_RETURN(MergePlan plan, PlanMerge(files, *rdb, req.selection, req.file_ids,
                                                req.min_files, coll->part_size));
     if (plan.nothing_to_do()) {
@@ -254,6 +296,25 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
             .With("slots", SlotRangesText(report.slots_deferred))
             .With("reason", std::string(leases.empty() ? "notReady" : "leaseHeld"))
             .With("leases", leases);
+  }
+  if (!report.range_deletions_to_complete.empty() && actx.state() == ContextState::kActive &&
+      actx.Yield().ok()) {
+    // A committed cleanup over the whole set (SHARD-ROLE.md §6): global X, one try; if busy,
+    // left for later. The yield let go of the global and db locks; the coll X stays.
+    auto done = CompleteRangeDeletions(fs, req.workdir, uuid, report.range_deletions_to_complete);
+    if (done.ok()) report.range_deletions_completed = *done;
+    actx.Restore().IgnoreError();
+  }
+  if (report.outcome.code() == ErrorCode::kInterrupted && !req.dry_run &&
+      actx.state() == ContextState::kActive) {
+    // A resumable stop (SHARD-ROLE.md §7): the acquisition goes to the journal with the last key.
+    std::string last_key;
+    for (const ErrorInfo& info : report.outcome.info()) {
+      if (info.name == "last_key" && std::holds_alternative<std::string>(info.value)) {
+        last_key = std::get<std::string>(info.value);
+      }
+    }
+    RETURN_IF_ERROR(actx.Stash(stash, last_key));
   }
   report.seconds = static_cast<double>(fs->NowMicros() - t0) / 1e6;
   return report;

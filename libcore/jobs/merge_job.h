@@ -10,6 +10,14 @@
 // the records of slots this shard does not own are left out where the OrphanPolicy allows it,
 // into --orphans-to bundles or the quarantine.
 //
+// Acquisition (SHARD-ROLE.md §3-§7): a write acquisition of the collection through the router
+// (exclusive coll lock: a second merge of it gets LockTimeout, exit 4; current versions, or the
+// --placement pins), a locked read for --dry-run. The loop yields on schedule; each restore
+// re-checks the placement concern (StaleConfig / StaleDbVersion, exit 5; QueryPlanKilled, exit 6)
+// and ends the run without writing anything more: what was checkpointed stays, a rerun continues.
+// A resumable stop (signal, --max-duration) also stashes the acquisition (journal
+// MergeStashName(ns), with the last key); the next run adopts it with the full restore checks.
+//
 // Durability (DESIGN.md §6): a journal (merge_journal.h) is written before the target is created
 // and at every checkpoint, after the target bytes and bundle streams it lists are fsynced. A rerun
 // after kill -9 at any instant resumes from the journal's checkpoint, keeping and verifying the
@@ -42,6 +50,7 @@
 #include "catalog/catalog.h"
 #include "io/file_system.h"
 #include "io/lock_manager.h"
+#include "acquire/router.h"
 #include "jobs/merge_guard.h"
 #include "jobs/merge_journal.h"
 #include "jobs/orphan_policy.h"
@@ -76,6 +85,7 @@ struct MergeRequest {
   int64_t max_duration_ms = 0;  // 0: no limit
   bool force = false;           // skip the Gigablast-is-running check
   int64_t lock_timeout_ms = 0;
+  PlacementPins pins;  // --placement (router.h); empty: current versions, retried when stale
 };
 
 struct MergeProgress {
@@ -96,6 +106,11 @@ struct MergeEnv {
   // Which input files a live lease pins (never unlinked, truncated or chopped); default: the lease
   // files under shardtool/leases/<uuid>/ that have not expired.
   std::function<Result<std::vector<std::string>>(const std::string& uuid)> pinned_files;
+  // The acquisition's yield point (AcquisitionContext::MaybeYield), called with the number of
+  // records since the last call at the loop's clean points; an error (the restore's StaleConfig,
+  // QueryPlanKilled...) ends the run at once, without writing: the context is FAILED and holds no
+  // lock any more, and the rerun resumes from the last checkpoint. Set by RunMerge.
+  std::function<Status(uint64_t records)> yield;
   size_t buffer_size = size_t{1} << 20;            // per input and for the output
   uint64_t checkpoint_bytes = uint64_t{64} << 20;  // output bytes between checkpoints
   uint32_t check_every = 4096;                     // records between stop/rate/disk checks
@@ -124,10 +139,15 @@ struct MergeReport {
   std::vector<std::string> deferred_leases;  // leases that kept records
   std::vector<std::string> pinned_inputs;    // retired inputs left on disk for a live lease
   bool range_deletions_completed = false;
+  // Internal: the slots a committed whole-set cleanup removes from the rangeDeletions.
+  std::vector<SlotRange> range_deletions_to_complete;
   // Ok; Interrupted (stopped at a checkpoint, a rerun continues: exit 9); RangeDeletionDeferred
   // (committed, but deferred orphans and none dropped: exit 4).
   Status outcome;
 };
+
+// The stash journal of a stopped merge of `ns` (in shardtool/journal/).
+std::string MergeStashName(const std::string& ns);
 
 // Runs the merge described by `req` (see the comment atop this file). Errors that leave nothing
 // half-done to report are returned as a Status: NotFound / NamespaceNotFound (exit 3),

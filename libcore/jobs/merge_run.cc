@@ -297,6 +297,8 @@ Result<bool> MergeRun::Tick() {
     stopped_ = true;
     return true;
   }
+  // The acquisition's yield point; a failed restore released the claim: stop without writing.
+  if (env_.yield) RETURN_IF_ERROR(env_.yield(loop_.check_every));
   if (req_.rate_mb_s > 0) {
     // Read plus written bytes may not run ahead of rate x elapsed time.
     uint64_t bytes = BundleBytes() + (writer_ ? writer_->bytes_appended() : 0);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "acquire/process_info.h"
 #include "catalog/ownership_filter.h"
 #include "catalog/state_paths.h"
 
@@ -21,6 +22,23 @@ struct LeaseView {
   int64_t expires_at = 0;
   std::vector<std::string> files;
 };
+
+// A stale lease (SHARD-ROLE.md §6): expired, or of this host with its pid gone or running with
+// another procStart (pid reuse). A stashed lease (pid 0) is stale only by expiry.
+bool Stale(const Json& j, int64_t expires_at, int64_t now) {
+  if (expires_at < now) return true;
+  if (!j.contains("host") || !j.contains("pid") || !j["host"].is_string() ||
+      !j["pid"].is_number_integer()) {
+    return false;
+  }
+  const int64_t pid = j["pid"].get<int64_t>();
+  ProcessInfo* p = SystemProcessInfo();
+  if (pid <= 0 || j["host"].get<std::string>() != p->HostName()) return false;
+  const std::optional<uint64_t> start = p->ProcStart(pid);
+  if (!start) return true;
+  return j.contains("procStart") && j["procStart"].is_number_unsigned() &&
+         j["procStart"].get<uint64_t>() != *start;
+}
 
 Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& workdir,
                                           const std::string& uuid) {
@@ -53,6 +71,12 @@ Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& wor
             l.files.push_back(f.get<std::string>());
           }
           l.readable = true;
+          if (Stale(j, l.expires_at, fs->NowMicros() / 1000000)) {
+            // Anyone may reap a stale lease (SHARD-ROLE.md §6); a failed removal is left to
+            // the next reaper.
+            fs->RemoveFile(JoinPath(dir, e.name)).IgnoreError();
+            continue;
+          }
         }
       } catch (const std::exception&) {
         l.readable = false;

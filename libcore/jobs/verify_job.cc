@@ -43,6 +43,10 @@ Result<VerifyReport> RunVerify(FileSystem* fs, const std::vector<VerifyCollectio
       {
         std::lock_guard<std::mutex> lock(mu);
         if (next >= order.size() || !first_error.ok()) return;
+        if (opt.stop && opt.stop->load()) {
+          first_error = InterruptedStatus("verify interrupted");
+          return;
+        }
         t = order[next++];
       }
       FileVerifyOptions fo;

@@ -1,6 +1,6 @@
-// Which files verify checks and who owns which slot, from a catalog: the database's collections
-// (optionally only some Rdbs and files), their committed files, and per sharded collection with a
-// known placement the slot owners and this host's shard (SHARD-ROLE.md §4's ownership filter).
+// What verify checks: the selection given on the command line, and the plan made from the
+// acquisitions (verify_acquire.h): the database's collections with their committed files and,
+// per sharded description, who owns which slot (SHARD-ROLE.md §4's ownership filter).
 #pragma once
 
 #include <string>
@@ -26,14 +26,5 @@ struct VerifyPlan {
   uint64_t catalog_version = 0;
   std::vector<VerifyCollection> collections;
 };
-
-// NamespaceNotFound when the database is absent, UsageError for an unknown --rdb or a --file
-// that matches no committed file, StaleConfig when a sharded collection's placement is unknown
-// (its generation is null) and ownership is to be checked.
-Result<VerifyPlan> PlanVerify(FileSystem* fs, const std::string& workdir, const Catalog& catalog,
-                              const VerifySelection& sel);
-
-// The owner of every slot from a collection's chunks, and this host's shard.
-SlotOwners SlotOwnersOf(const CollectionEntry& c, int32_t self_shard);
 
 }  // namespace shardtool

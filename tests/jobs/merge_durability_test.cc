@@ -6,6 +6,8 @@
 // with 1 KiB pages: 2 MiB parts); targets left by Gigablast; inputs pinned by leases.
 #include <gtest/gtest.h>
 
+#include "acquire/lease.h"
+
 #include "catalog/discovery.h"
 #include "catalog/retired_files.h"
 #include "catalog/state_paths.h"
@@ -438,6 +440,20 @@ TEST(MergeLeases, PinnedInputsAreRetiredNotRemoved) {
     c.env.pinned_files = [&](const std::string&) -> Result<std::vector<std::string>> {
       return pins;
     };
+    // The reader's lease itself: the write acquisition's release deletes retired files that no
+    // live lease lists, so the pin must be a real lease of a live process (this one).
+    // Taken after the slots moved, so it blocks no range deletion.
+    auto now_catalog = c.LoadCatalog();
+    const std::string uuid = now_catalog->FindCollection("main.posdb")->uuid;
+    LeaseStore store(&c.mem(), c.workdir, SystemProcessInfo());
+    Lease lease = NewLease(SystemProcessInfo(), store.NowSeconds());
+    lease.catalog_epoch = now_catalog->epoch;
+    lease.catalog_version = now_catalog->version;
+    lease.ns = "main.posdb";
+    lease.uuid = uuid;
+    lease.files = pins;
+    const std::string lease_name = store.NewName();
+    ASSERT_TRUE(store.Write(uuid, lease_name, lease).ok());
     auto req = a.Request(c);
     auto r = c.Merge(req);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -454,6 +470,7 @@ TEST(MergeLeases, PinnedInputsAreRetiredNotRemoved) {
     EXPECT_FALSE(r->note.empty());
     // The reader is done: the next run finishes the incorporate.
     pins.clear();
+    ASSERT_TRUE(store.Remove(uuid, lease_name).ok());
     auto again = c.Merge(req);
     ASSERT_TRUE(again.ok()) << again.status().ToString();
     EXPECT_TRUE(again->incorporate_only);

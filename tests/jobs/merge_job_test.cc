@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "acquire/router.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -376,15 +378,25 @@ TEST_F(MergeJob, SecondMergeOfTheCollectionIsBusy) {
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
   for (int id : {1, 3}) ASSERT_TRUE(c_.WriteInput(rdb, id, {T(id, true)}).ok());
   Init();
-  // Another process holds the collection exclusively (a running merge).
+  // Another process holds the collection exclusively (a running merge's write acquisition).
   LockManager other(&c_.mem());
-  auto claim = ClaimCollection(&other, c_.workdir, "main",
-                               c_.LoadCatalog()->FindCollection("main.titledb")->uuid, 0, true);
-  ASSERT_TRUE(claim.ok());
+  CatalogCache other_catalogs;
+  ShardRoleOptions so;
+  so.fs = &c_.mem();
+  so.workdir = c_.workdir;
+  so.locks = &other;
+  so.catalogs = &other_catalogs;
+  AcquisitionContext actx(so);
+  CommandAcquireRequest ar;
+  ar.namespaces = {"main.titledb"};
+  ar.operation = OperationType::kWrite;
+  auto held = AcquireForCommand(actx, ar);
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
   auto r = c_.Merge(c_.Request("titledb", MergeSelection::kAll));
   EXPECT_EQ(r.status().code(), ErrorCode::kLockTimeout) << r.status().ToString();
   EXPECT_EQ(r.status().exit_status(), 4);
-  claim->coll.Release();
+  held->clear();
+  EXPECT_EQ(actx.state(), ContextState::kEmpty);
   EXPECT_TRUE(c_.Merge(c_.Request("titledb", MergeSelection::kAll)).ok());
 }
 

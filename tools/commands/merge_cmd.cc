@@ -32,6 +32,7 @@ struct MergeCmdOptions {
   bool dry_run = false;
   double max_duration = 0;
   bool force = false;
+  std::vector<std::string> placement;
 };
 
 std::atomic<bool> g_stop{false};
@@ -220,6 +221,9 @@ int RunMergeCmd(Context& ctx, const GlobalOptions& g, const MergeCmdOptions& o) 
   req.max_duration_ms = static_cast<int64_t>(std::ceil(o.max_duration * 1000));
   req.force = o.force;
   req.lock_timeout_ms = static_cast<int64_t>(g.lock_timeout * 1000);
+  auto pins = ParsePlacementSpecs(o.placement);
+  if (!pins.ok()) return ReportError(ctx, g, pins.status());
+  req.pins = *pins;
 
   MergeEnv env;
   g_stop.store(false);
@@ -288,6 +292,9 @@ CommandSpec MergeCommand() {
         sub->add_option("--max-duration", o->max_duration,
                         "stop at a checkpoint after S seconds (exit 9; a rerun continues)")
             ->check(CLI::PositiveNumber);
+        sub->add_option("--placement", o->placement,
+                        "placement concern, repeatable: none, ignored, db=<uuid>/<lastMod>, "
+                        "<ns>=<shard version> (default: the current versions, retried when stale)");
         sub->add_flag("--force", o->force,
                       "merge even though a Gigablast process works in this directory");
         return [o](Context& ctx, const GlobalOptions& g) { return RunMergeCmd(ctx, g, *o); };

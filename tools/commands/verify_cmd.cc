@@ -10,7 +10,12 @@
 #include "catalog/catalog_store.h"
 #include "catalog/discovery.h"
 #include "cli/command.h"
-#include "jobs/verify_plan.h"
+#include "acquire/acquisition.h"
+#include "acquire/router.h"
+#include "catalog/state_paths.h"
+#include "io/mem_file_system.h"
+#include "io/overlay_file_system.h"
+#include "jobs/verify_acquire.h"
 #include "render/json_render.h"
 #include "render/progress.h"
 #include "render/text_render.h"
@@ -26,28 +31,44 @@ struct VerifyCmdOptions {
   int report_limit = 20;
   std::string hosts;
   std::vector<std::string> placement;
+  bool resume = false;
 };
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
 
-// The catalog to verify against: shardtool/catalog.json, or with --hosts and --host-id on a dir
-// that was never initialised, one built in memory (nothing is written).
-Result<Catalog> LoadCatalog(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o) {
-  CatalogStore store(ctx.fs, g.workdir);
-  auto loaded = store.Load();
+// Where verify's acquisitions live. Normally the working dir itself (shardtool/catalog.json, its
+// locks and leases). On a Gigablast dir that was never initialised, with --hosts and --host-id, the
+// catalog is built in memory and mounted, with the lock files and the leases, at
+// <workdir>/shardtool of an overlay whose every other path is read-only: the acquisition machinery
+// runs unchanged, nothing is written anywhere, and an attempt to write outside the overlay would
+// be an InternalError rather than a modified data file. No other process can see those leases or
+// locks; none needs to, since no shardtool merge or cleanup can run on a dir without a catalog.
+struct VerifyWorld {
+  FileSystem* fs = nullptr;
+  std::unique_ptr<MemFileSystem> mem;
+  std::unique_ptr<OverlayFileSystem> overlay;
+  std::unique_ptr<LockManager> locks;
+  std::unique_ptr<CatalogCache> catalogs;
+  bool in_memory = false;
+};
+
+Status SetUpWorld(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o,
+                  VerifyWorld* w) {
+  w->fs = ctx.fs;
+  auto loaded = CatalogCache::Process()->Get(ctx.fs, g.workdir);
   if (loaded.ok()) {
-    if (g.host_id >= 0 && g.host_id != loaded->catalog.this_host) {
+    if (g.host_id >= 0 && g.host_id != (*loaded)->catalog().this_host) {
       return FailedPreconditionStatus("--host-id " + std::to_string(g.host_id) + " but " +
-                                      store.path() + " belongs to host " +
-                                      std::to_string(loaded->catalog.this_host));
+                                      CatalogPath(g.workdir) + " belongs to host " +
+                                      std::to_string((*loaded)->catalog().this_host));
     }
-    return std::move(loaded->catalog);
+    return Status::Ok();
   }
   if (loaded.status().code() != ErrorCode::kNotFound) return loaded.status();
   if (o.hosts.empty() || g.host_id < 0) {
     return NotFoundStatus(
-        store.path() +
+        CatalogPath(g.workdir) +
         " does not exist: run `shardtool init`, or give --hosts FILE and --host-id N " +
         "to verify against Gigablast's hosts.conf without writing anything");
   }
@@ -59,7 +80,19 @@ Result<Catalog> LoadCatalog(Context& ctx, const GlobalOptions& g, const VerifyCm
   req.databases = std::move(found.databases);
   OpEnv env{RandomUuidGenerator(), ctx.fs->NowMicros() / 1000000};
   ASSIGN_OR_RETURN(OpResult made, InitCatalog(nullptr, req, env));
-  return std::move(made.catalog);
+  w->in_memory = true;
+  w->mem = std::make_unique<MemFileSystem>();
+  w->overlay = std::make_unique<OverlayFileSystem>(ctx.fs, w->mem.get(), StateDir(g.workdir));
+  w->fs = w->overlay.get();
+  w->locks = std::make_unique<LockManager>(w->fs);
+  w->catalogs = std::make_unique<CatalogCache>();
+  RETURN_IF_ERROR(w->fs->CreateDirs(StateDir(g.workdir)));
+  CatalogStoreOptions so;
+  so.locks = w->locks.get();
+  CatalogStore store(w->fs, g.workdir, so);
+  auto written = store.Update([&](const CatalogStore::Current&) -> Result<OpResult> { return made; },
+                              0);
+  return written.status();
 }
 
 Json FileJson(const GlobalOptions& g, const FileVerifyReport& f) {
@@ -144,29 +177,38 @@ void PrintText(Context& ctx, const GlobalOptions& g, const VerifyPlan& plan,
 }
 
 int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o) {
-  VerifySelection sel;
-  sel.database = o.database;
-  sel.rdbs = o.rdbs;
-  sel.files = o.files;
-  for (const std::string& p : o.placement) {
-    if (p == "none") {
-      sel.unversioned = true;
-    } else {
-      return ReportError(
-          ctx, g,
-          UsageErrorStatus("--placement " + p + ": only 'none' is supported by this build"));
-    }
-  }
-  auto catalog = LoadCatalog(ctx, g, o);
-  if (!catalog.ok()) return ReportError(ctx, g, catalog.status());
-  auto plan = PlanVerify(ctx.fs, g.workdir, *catalog, sel);
-  if (!plan.ok()) return ReportError(ctx, g, plan.status());
+  VerifyAcquireRequest req;
+  req.selection.database = o.database;
+  req.selection.rdbs = o.rdbs;
+  req.selection.files = o.files;
+  req.lock_timeout_ms = static_cast<int64_t>(g.lock_timeout * 1000);
+  req.resume = o.resume;
+  auto pins = ParsePlacementSpecs(o.placement);
+  if (!pins.ok()) return ReportError(ctx, g, pins.status());
+  req.pins = *pins;
+  VerifyWorld world;
+  if (Status s = SetUpWorld(ctx, g, o, &world); !s.ok()) return ReportError(ctx, g, s);
+
+  ShardRoleOptions so;
+  so.fs = world.fs;
+  so.workdir = g.workdir;
+  so.locks = world.locks.get();
+  so.catalogs = world.catalogs.get();
+  so.job = "verify";
+  AcquisitionContext actx(so);
+  auto acquired = AcquireVerify(actx, req);
+  if (!acquired.ok()) return ReportError(ctx, g, acquired.status());
+  const VerifyPlan* plan = &acquired->plan;
 
   VerifyOptions vo;
   vo.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   vo.quick = o.quick;
   vo.report_limit = o.report_limit;
   vo.stop = &g_stop;
+  // Every worker passes its records to the one context: MaybeYield counts them with atomics and
+  // lets a single thread yield and restore; workers read through their own open files, never
+  // through the handles, so a yield (which makes handles unusable) never races with their reads.
+  vo.yield = [&actx, &vo]() { return actx.MaybeYield(vo.yield_every); };
   const bool bar =
       g.progress == "always" || (g.progress == "auto" && ctx.stderr_is_tty && !g.quiet);
   ProgressBar progress(ctx.err, bar, "verify " + o.database);
@@ -174,11 +216,30 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
   g_stop.store(false);
   auto old_int = std::signal(SIGINT, OnStopSignal);
   auto old_term = std::signal(SIGTERM, OnStopSignal);
-  auto report = RunVerify(ctx.fs, plan->collections, vo);
+  auto report = RunVerify(world.fs, plan->collections, vo);
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
   progress.Finish();
-  if (!report.ok()) return ReportError(ctx, g, report.status());
+  if (!report.ok()) {
+    if (report.status().code() == ErrorCode::kInterrupted && !world.in_memory &&
+        actx.state() == ContextState::kActive) {
+      // Resumable stop (SHARD-ROLE.md §7): the acquisitions go to the journal, the leases stay
+      // (stashed, 900 s) so that what this run read is preserved for `verify --resume`.
+      Status st = actx.Stash(VerifyStashName(o.database), "");
+      if (!st.ok()) return ReportError(ctx, g, st);
+      return ReportError(ctx, g,
+                         InterruptedStatus("verify of " + o.database +
+                                           " interrupted: `shardtool verify " + o.database +
+                                           " --resume` continues on the same files"));
+    }
+    // A failed restore ends the run; a worker that hit the dropped collection's missing files
+    // before the restore noticed gets the restore's error too (exit 6 rather than an I/O error).
+    if (actx.state() == ContextState::kActive && actx.Yield().ok()) {
+      if (Status r = actx.Restore(); !r.ok()) return ReportError(ctx, g, r);
+    }
+    if (actx.state() == ContextState::kFailed) return ReportError(ctx, g, actx.failure());
+    return ReportError(ctx, g, report.status());
+  }
 
   if (g.json) {
     Json j;
@@ -189,6 +250,7 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
     j["shard"] = plan->shard;
     j["catalog"] = {{"epoch", plan->catalog_epoch}, {"version", plan->catalog_version}};
     j["quick"] = o.quick;
+    j["resumed"] = acquired->resumed;
     Json files = Json::array();
     for (const FileVerifyReport& f : report->files) files.push_back(FileJson(g, f));
     j["files"] = files;
@@ -230,7 +292,11 @@ CommandSpec VerifyCommand() {
                 "--hosts", o->hosts,
                 "hosts.conf to build the catalog from when the dir has none (with --host-id)");
             sub->add_option("--placement", o->placement,
-                            "placement concern: none (ownership not checked)");
+                            "placement concern, repeatable: none (ownership not checked), "
+                            "ignored, db=<uuid>/<lastMod>, <ns>=<shard version>");
+            sub->add_flag("--resume", o->resume,
+                          "adopt the stash of an interrupted verify and finish it on the same "
+                          "files");
             return [o](Context& ctx, const GlobalOptions& g) { return RunVerifyCmd(ctx, g, *o); };
           }};
 }
