@@ -79,8 +79,7 @@ std::string PageMap::Serialize() const {
   return out;
 }
 
-void PageMap::AddRecordSlow(uint64_t offset, uint32_t stored_size, const uint8_t* key,
-                            bool negative) {
+void PageMap::AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative) {
   // GB RdbMap::addRecord: p = first page the record touches, q = the last.
   if (offset < static_cast<uint64_t>(chopped_head_)) return;
   const uint64_t rel = offset - static_cast<uint64_t>(chopped_head_);

@@ -28,37 +28,24 @@ class PageMap {
 
   // Builder (§5.2): call for each record in file order. offset is the logical (absolute) offset
   // of the record, stored_size its stored bytes, key its full key. REQUIRES: records contiguous
-  // from choppedHead on (a record before choppedHead is ignored). Inline fast path for a record
-  // that lies inside the last page, which an earlier record already claimed (most records of a
-  // file with small records): only the header fields change.
-  void AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative) {
+  // from choppedHead on (a record before choppedHead is ignored).
+  void AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative);
+  // AddRecord for keys of KS bytes (KS == key_size()), with an inline fast path for a record that
+  // lies inside the last page, which an earlier record already claimed (most records of a file
+  // with small records): only the header fields change.
+  template <int KS>
+  void AddRecordT(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative) {
     const uint64_t rel = offset - static_cast<uint64_t>(chopped_head_);
     const uint64_t pages = offsets_.size();
     if (offset >= static_cast<uint64_t>(chopped_head_) && pages > 0 &&
         rel >= (pages - 1) * page_size_ && rel + stored_size <= pages * page_size_ &&
         offsets_.back() != -1) {
-      switch (ks_) {  // word copies: no library call
-        case 12:
-          CopyKeyT<12>(last_key_, key);
-          break;
-        case 16:
-          CopyKeyT<16>(last_key_, key);
-          break;
-        case 18:
-          CopyKeyT<18>(last_key_, key);
-          break;
-        case 28:
-          CopyKeyT<28>(last_key_, key);
-          break;
-        default:
-          std::memcpy(last_key_, key, static_cast<size_t>(ks_));
-          break;
-      }
+      CopyKeyT<KS>(last_key_, key);
       end_offset_ = static_cast<int64_t>(offset + stored_size);
       (negative ? num_negative_ : num_positive_)++;
       return;
     }
-    AddRecordSlow(offset, stored_size, key, negative);
+    AddRecord(offset, stored_size, key, negative);
   }
 
   int key_size() const { return ks_; }
@@ -123,8 +110,6 @@ class PageMap {
   uint8_t last_key_[kMaxKeySize] = {};
   std::vector<uint8_t> keys_;     // num_pages * ks
   std::vector<int16_t> offsets_;  // num_pages
-
-  void AddRecordSlow(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative);
 };
 
 // Checks a stored map against the records of its data as they are scanned, in file order, with

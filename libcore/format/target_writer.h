@@ -87,7 +87,8 @@ class TargetWriter {
     }
     const size_t n = encoder_.template EncodeAs<KS, C, D>(full_key, data, data_size,
                                                           buf_.data() + buf_len_);
-    map_.AddRecord(offset_, static_cast<uint32_t>(n), full_key, KeyIsNegative(full_key));
+    map_.template AddRecordT<KS>(offset_, static_cast<uint32_t>(n), full_key,
+                                KeyIsNegative(full_key));
     offset_ += n;
     buf_len_ += n;
     return Status::Ok();
