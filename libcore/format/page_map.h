@@ -30,6 +30,23 @@ class PageMap {
   // of the record, stored_size its stored bytes, key its full key. REQUIRES: records contiguous
   // from choppedHead on (a record before choppedHead is ignored).
   void AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative);
+  // AddRecord for keys of KS bytes (KS == key_size()), with an inline fast path for a record that
+  // lies inside the last page, which an earlier record already claimed (most records of a file
+  // with small records): only the header fields change.
+  template <int KS>
+  void AddRecordT(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative) {
+    const uint64_t rel = offset - static_cast<uint64_t>(chopped_head_);
+    const uint64_t pages = offsets_.size();
+    if (offset >= static_cast<uint64_t>(chopped_head_) && pages > 0 &&
+        rel >= (pages - 1) * page_size_ && rel + stored_size <= pages * page_size_ &&
+        offsets_.back() != -1) {
+      CopyKeyT<KS>(last_key_, key);
+      end_offset_ = static_cast<int64_t>(offset + stored_size);
+      (negative ? num_negative_ : num_positive_)++;
+      return;
+    }
+    AddRecord(offset, stored_size, key, negative);
+  }
 
   int key_size() const { return ks_; }
   uint32_t page_size() const { return page_size_; }

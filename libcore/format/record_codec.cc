@@ -135,13 +135,6 @@ void RecordEncoder::SeedLastKey(const uint8_t* key) {
   first_ = false;
 }
 
-size_t RecordEncoder::MaxEncodedSize(uint32_t data_size) const {
-  size_t n = static_cast<size_t>(ks_);
-  if (rdb_->fixed_data_size < 0) n += 4 + static_cast<size_t>(data_size);
-  if (rdb_->fixed_data_size > 0) n += static_cast<size_t>(rdb_->fixed_data_size);
-  return n;
-}
-
 size_t RecordEncoder::EncodeTo(const uint8_t* full_key, const uint8_t* data, uint32_t data_size,
                                uint8_t* dst) {
   const KeyCompression c = rdb_->compression;

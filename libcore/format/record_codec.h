@@ -100,13 +100,24 @@ class RecordEncoder {
   void SeedLastKey(const uint8_t* key);
 
   // Largest encoding of one record with data_size bytes of data.
-  size_t MaxEncodedSize(uint32_t data_size) const;
+  size_t MaxEncodedSize(uint32_t data_size) const {
+    size_t n = static_cast<size_t>(ks_);
+    if (rdb_->fixed_data_size < 0) n += 4 + static_cast<size_t>(data_size);
+    if (rdb_->fixed_data_size > 0) n += static_cast<size_t>(rdb_->fixed_data_size);
+    return n;
+  }
   // Writes the record at dst (at least MaxEncodedSize bytes) and returns the bytes written.
   // `data`/`data_size` are ignored for negative keys and for fixed-size-0 Rdbs; for fixed N > 0
   // data_size must be N.
   size_t EncodeTo(const uint8_t* full_key, const uint8_t* data, uint32_t data_size, uint8_t* dst);
   // Appends the record to out; returns the bytes appended.
   size_t Append(const uint8_t* full_key, std::string_view data, std::string* out);
+  // EncodeTo specialised for a key size (KS), key compression (C) and data form (D, as
+  // VisitRdbLayout gives them), defined inline in record_encoder_inl.h for hot loops. It may
+  // store up to MaxEncodedSize bytes at dst even when the record is shorter. REQUIRES: the
+  // layout matches the Rdb and the encoder was not made with full_keys_only.
+  template <int KS, KeyCompression C, int D>
+  size_t EncodeAs(const uint8_t* full_key, const uint8_t* data, uint32_t data_size, uint8_t* dst);
 
  private:
   const RdbInfo* rdb_;

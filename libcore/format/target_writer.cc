@@ -4,10 +4,12 @@
 #include <cstring>
 
 #include "format/file_name.h"
-#include "io/atomic_file.h"
 #include "io/test_point.h"
 
 namespace shardtool {
+namespace {
+constexpr uint64_t kWritebackBytes = uint64_t{4} << 20;
+}  // namespace
 
 TargetWriter::TargetWriter(FileSystem* fs, std::string dir, std::string data_name,
                            std::string map_name, std::string crc_name, const RdbInfo& rdb,
@@ -310,6 +312,11 @@ Status TargetWriter::Flush() {
     pos += n;
   }
   buf_len_ = 0;
+  // Let the disk work while the merge goes on, so that a checkpoint's fsync waits for little.
+  if (appended_ - writeback_at_ >= kWritebackBytes) {
+    part_->StartWriteback();
+    writeback_at_ = appended_;
+  }
   return Status::Ok();
 }
 
@@ -326,20 +333,29 @@ Status TargetWriter::Sync() {
 
 Status TargetWriter::WriteMetadata() {
   if (verifying()) return InternalErrorStatus("TargetWriter::WriteMetadata while verifying");
-  RETURN_IF_ERROR(Sync());
-  RETURN_IF_ERROR(WriteFileAtomically(fs_, JoinPath(dir_, map_name_), map_.Serialize()));
-  if (opt_.write_sidecar) {
-    RETURN_IF_ERROR(
-        WriteFileAtomically(fs_, JoinPath(dir_, crc_name_), crc_.Snapshot().Serialize()));
+  RETURN_IF_ERROR(Flush());
+  RETURN_IF_ERROR(part_->Sync());
+  // The durable-write path of AtomicFile for both files, with one directory fsync for the two
+  // renames (and any part created since the last one).
+  std::vector<std::pair<std::string, std::string>> files = {
+      {JoinPath(dir_, map_name_), map_.Serialize()}};
+  if (opt_.write_sidecar) files.push_back({JoinPath(dir_, crc_name_), crc_.Snapshot().Serialize()});
+  for (const auto& [path, bytes] : files) {
+    ASSIGN_OR_RETURN(auto f, fs_->OpenForWrite(path + ".tmp", WriteMode::kTruncate));
+    RETURN_IF_ERROR(f->Append(bytes));
+    RETURN_IF_ERROR(f->Sync());
+    RETURN_IF_ERROR(f->Close());
   }
+  for (const auto& [path, bytes] : files) RETURN_IF_ERROR(fs_->Rename(path + ".tmp", path));
+  RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  dir_dirty_ = false;
   return Status::Ok();
 }
 
 Status TargetWriter::Finish() {
   if (verifying()) RETURN_IF_ERROR(EndVerify());  // an unverified tail is not the merge's
-  RETURN_IF_ERROR(WriteMetadata());
-  RETURN_IF_ERROR(part_->Close());
-  return fs_->SyncDir(dir_);
+  RETURN_IF_ERROR(WriteMetadata());               // ends with the directory fsync
+  return part_->Close();
 }
 
 }  // namespace shardtool

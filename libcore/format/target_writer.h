@@ -39,6 +39,7 @@
 #include "format/page_map.h"
 #include "format/rdb_registry.h"
 #include "format/record_codec.h"
+#include "format/record_encoder_inl.h"
 #include "io/file_system.h"
 
 namespace shardtool {
@@ -76,6 +77,22 @@ class TargetWriter {
   // Appends (or verifies, see above) one record: full key; data ignored for negatives and key-only
   // Rdbs. REQUIRES: keys strictly increasing under cmpNegEq.
   Status Add(const uint8_t* full_key, const uint8_t* data, uint32_t data_size);
+  // Add for a layout known at compile time (KS, C, D as VisitRdbLayout gives them): inline while
+  // the record fits the buffer and no tail is being verified, else the general Add.
+  template <int KS, KeyCompression C, int D>
+  Status AddT(const uint8_t* full_key, const uint8_t* data, uint32_t data_size) {
+    const size_t max = encoder_.MaxEncodedSize(data_size);
+    if (verify_end_ > offset_ || buf_len_ + max > buf_.size()) {
+      return Add(full_key, data, data_size);
+    }
+    const size_t n = encoder_.template EncodeAs<KS, C, D>(full_key, data, data_size,
+                                                          buf_.data() + buf_len_);
+    map_.template AddRecordT<KS>(offset_, static_cast<uint32_t>(n), full_key,
+                                KeyIsNegative(full_key));
+    offset_ += n;
+    buf_len_ += n;
+    return Status::Ok();
+  }
   // Makes every byte added so far durable.
   Status Sync();
   // Writes the map and sidecar of the data so far (AtomicFile each). REQUIRES: not verifying.
@@ -120,6 +137,7 @@ class TargetWriter {
   std::vector<uint8_t> buf_;
   size_t buf_len_ = 0;
   uint64_t appended_ = 0;
+  uint64_t writeback_at_ = 0;  // appended_ when writeback was last started
   bool dir_dirty_ = false;  // a part was created since the directory was last fsynced
   // Verification of an existing tail [offset_, verify_end_).
   std::unique_ptr<BigFile> existing_;

@@ -40,6 +40,10 @@ class WritableFile {
   // Makes every byte appended so far durable (fsync). After a failed Sync the file's state is
   // unknown: the caller must fail the job, never retry the Sync (CONVENTIONS.md 5).
   virtual Status Sync() = 0;
+  // A hint: asks the OS to start writing the bytes appended so far to the disk, without waiting
+  // and without any durability promise (Linux sync_file_range, RocksDB's bytes_per_sync), so that
+  // a later Sync() finds less to wait for. Errors surface at Sync(). Default: nothing.
+  virtual void StartWriteback() {}
   virtual Status Close() = 0;
   // Bytes in the file (initial size for append mode plus appended bytes).
   virtual uint64_t Size() const = 0;

@@ -78,6 +78,12 @@ class PosixWritableFile : public WritableFile {
     return Status::Ok();
   }
 
+  void StartWriteback() override {
+#ifdef __linux__
+    if (fd_ >= 0) ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+  }
+
   Status Close() override {
     if (fd_ < 0) return Status::Ok();
     int fd = fd_;

@@ -70,6 +70,30 @@ inline int CompareKeysNegEqT(const uint8_t* a, const uint8_t* b) {
   return x == y ? 0 : (x < y ? -1 : 1);
 }
 
+// a < b under cmpNegEq, with `tie` as the answer for the same key, computed without branches
+// (the winner of a merge's compare is unpredictable; a branch on it mispredicts half the time).
+template <int KS>
+inline bool KeyLessNegEqT(const uint8_t* a, const uint8_t* b, bool tie) {
+  constexpr int kTail = KS % 8;
+  constexpr uint64_t kMask = ~uint64_t{KS == 18 ? 0x07 : 0x01};
+  // From the least significant word up: lt = (x < y) | (x == y & lt).
+  uint64_t x = LoadLE64(a) & kMask, y = LoadLE64(b) & kMask;
+  bool lt = (x < y) | ((x == y) & tie);
+  for (int off = 8; off + 8 <= KS; off += 8) {
+    x = LoadLE64(a + off);
+    y = LoadLE64(b + off);
+    lt = (x < y) | ((x == y) & lt);
+  }
+  if constexpr (kTail == 2) {
+    const uint16_t u = LoadLE16(a + KS - 2), v = LoadLE16(b + KS - 2);
+    lt = (u < v) | ((u == v) & lt);
+  } else if constexpr (kTail == 4) {
+    const uint32_t u = LoadLE32(a + KS - 4), v = LoadLE32(b + KS - 4);
+    lt = (u < v) | ((u == v) & lt);
+  }
+  return lt;
+}
+
 template <int KS, typename Stream = RecordStream>
 class MergingIteratorT {
  public:
@@ -77,7 +101,8 @@ class MergingIteratorT {
   explicit MergingIteratorT(std::vector<Stream*> inputs) : inputs_(std::move(inputs)) {
     cap_ = 2;
     while (cap_ < static_cast<int>(inputs_.size())) cap_ *= 2;
-    keys_.assign(static_cast<size_t>(cap_), nullptr);
+    keys_.assign(static_cast<size_t>(cap_), kSentinel);
+    done_.assign(static_cast<size_t>(cap_), 1);
     tree_.assign(static_cast<size_t>(cap_), 0);
   }
 
@@ -95,7 +120,7 @@ class MergingIteratorT {
   void Start() {
     status_ = Status::Ok();
     for (size_t i = 0; i < inputs_.size(); i++) {
-      keys_[i] = LeafKey(static_cast<int>(i));
+      SetLeaf(static_cast<int>(i));
       if (!status_.ok()) break;
     }
     std::vector<int> win(static_cast<size_t>(2 * cap_));
@@ -111,7 +136,7 @@ class MergingIteratorT {
       }
     }
     winner_ = win[1];
-    valid_ = status_.ok() && keys_[static_cast<size_t>(winner_)] != nullptr;
+    valid_ = status_.ok() && !done_[static_cast<size_t>(winner_)];
   }
 
   bool Valid() const { return valid_; }
@@ -120,8 +145,8 @@ class MergingIteratorT {
     CopyKeyT<KS>(cur_, keys_[static_cast<size_t>(winner_)]);
     Advance(winner_);
     while (status_.ok()) {
+      if (done_[static_cast<size_t>(winner_)]) break;
       const uint8_t* k = keys_[static_cast<size_t>(winner_)];
-      if (k == nullptr) break;
       const int c = CompareKeysNegEqT<KS>(k, cur_);
       if (c > 0) break;
       if (c < 0) {
@@ -134,7 +159,7 @@ class MergingIteratorT {
       shadowed_++;  // an older version (or a repeat within one input) of the key just passed
       Advance(winner_);
     }
-    valid_ = status_.ok() && keys_[static_cast<size_t>(winner_)] != nullptr;
+    valid_ = status_.ok() && !done_[static_cast<size_t>(winner_)];
   }
 
   // REQUIRES: Valid().
@@ -149,44 +174,51 @@ class MergingIteratorT {
   Stream* input(size_t i) const { return inputs_[i]; }
 
  private:
-  // The current key of input i, or nullptr when it is exhausted (a failure sets status_).
-  const uint8_t* LeafKey(int i) {
+  // Takes input i's current key, or marks the leaf done when it is exhausted (a failure sets
+  // status_).
+  void SetLeaf(int i) {
     Stream* s = inputs_[static_cast<size_t>(i)];
-    if (s->Valid()) return s->record().key;
+    if (s->Valid()) {
+      keys_[static_cast<size_t>(i)] = s->record().key;
+      done_[static_cast<size_t>(i)] = 0;
+      return;
+    }
+    keys_[static_cast<size_t>(i)] = kSentinel;
+    done_[static_cast<size_t>(i)] = 1;
     if (!s->status().ok() && status_.ok()) {
       status_ = s->status();
       status_.With("input", static_cast<int64_t>(i));
     }
-    return nullptr;
   }
-  // Leaf a orders before leaf b: smaller key, or the same key from a newer input. Exhausted
-  // leaves (and the padding leaves past the inputs) order last.
+  // Leaf a orders before leaf b: smaller key, or the same key from a newer input. Done leaves
+  // (and the padding leaves past the inputs) order last. No branch on the outcome.
   bool Less(int a, int b) const {
-    const uint8_t* ka = keys_[static_cast<size_t>(a)];
-    const uint8_t* kb = keys_[static_cast<size_t>(b)];
-    if (ka == nullptr) return false;
-    if (kb == nullptr) return true;
-    const int c = CompareKeysNegEqT<KS>(ka, kb);
-    return c != 0 ? c < 0 : a > b;
+    const bool lt = KeyLessNegEqT<KS>(keys_[static_cast<size_t>(a)],
+                                      keys_[static_cast<size_t>(b)], a > b);
+    return (done_[static_cast<size_t>(a)] == 0) & ((done_[static_cast<size_t>(b)] != 0) | lt);
   }
   void Advance(int leaf) {
     inputs_[static_cast<size_t>(leaf)]->Next();
-    keys_[static_cast<size_t>(leaf)] = LeafKey(leaf);
-    // Replay the path from the leaf to the root: at each node the loser stays.
+    SetLeaf(leaf);
+    // Replay the path from the leaf to the root: at each node the loser stays. Selected with
+    // masks, so that the unpredictable outcome costs no branch.
     int w = leaf;
     for (int n = (leaf + cap_) >> 1; n >= 1; n >>= 1) {
       const int l = tree_[static_cast<size_t>(n)];
-      if (Less(l, w)) {
-        tree_[static_cast<size_t>(n)] = w;
-        w = l;
-      }
+      const int m = -static_cast<int>(Less(l, w));  // all ones: l wins and w stays here
+      tree_[static_cast<size_t>(n)] = (w & m) | (l & ~m);
+      w = (l & m) | (w & ~m);
     }
     winner_ = w;
   }
 
+  // The key of done leaves: never compared by its value (done_ decides first).
+  static constexpr uint8_t kSentinel[kMaxKeySize] = {};
+
   std::vector<Stream*> inputs_;
   int cap_ = 2;                       // leaves: a power of two >= the number of inputs
-  std::vector<const uint8_t*> keys_;  // per leaf: current full key, nullptr = exhausted
+  std::vector<const uint8_t*> keys_;  // per leaf: current full key (kSentinel when done)
+  std::vector<uint8_t> done_;         // per leaf: 1 when exhausted (or padding)
   std::vector<int> tree_;             // tree_[n], n in 1..cap_-1: the loser at node n
   int winner_ = 0;
   bool valid_ = false;

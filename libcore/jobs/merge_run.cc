@@ -199,7 +199,7 @@ Result<BundleWriter*> MergeRun::Bundle(int32_t shard) {
 
 template <int KS, SlotKind SK, KeyCompression C, int D>
 Status MergeRun::RunLayout() {
-  using Stream = FileStreamT<C, D>;
+  using Stream = FileStreamT<KS, C, D>;
   const size_t k = std::max<size_t>(inputs_.size(), 1);
   const size_t buf = std::clamp(env_.buffer_size, size_t{64} << 10,
                                 std::max<size_t>(size_t{64} << 10, kInputBufferBudget / k));
@@ -224,10 +224,21 @@ Status MergeRun::RunLayout() {
   } else {
     it.SeekToFirst();
   }
+  // The writer's encoder and map inlined for the layout.
+  struct WriterSink {
+    TargetWriter* w;
+    Status Add(const uint8_t* key, const uint8_t* data, uint32_t size) {
+      return w->template AddT<KS, C, D>(key, data, size);
+    }
+  };
   Status s = it.status();
   if (s.ok()) {
-    s = counting_ ? RunMergeLoop<KS, SK>(it, *counting_, loop_, *this)
-                  : RunMergeLoop<KS, SK>(it, *writer_, loop_, *this);
+    if (counting_) {
+      s = RunMergeLoop<KS, SK>(it, *counting_, loop_, *this);
+    } else {
+      WriterSink sink{writer_.get()};
+      s = RunMergeLoop<KS, SK>(it, sink, loop_, *this);
+    }
   }
   if (!s.ok()) {
     for (const ErrorInfo& info : s.info()) {

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "base/coding.h"
+#include "format/record_decoder_inl.h"
 #include "testing/record_lists.h"
 
 namespace shardtool {
@@ -72,6 +73,31 @@ TEST(PageMapBuild, AddRecordFollowsGb) {
   auto parsed = PageMap::Parse(want, 16, 1024, "tagdb0001.map");
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->Serialize(), want);
+}
+
+// AddRecordT<KS> (the merge writer's inline path) builds exactly AddRecord's map, for records
+// smaller and larger than a page, every registry key size.
+TEST(PageMapBuild, InlinePathBuildsTheSameMap) {
+  for (const RdbInfo& rdb : AllRdbs()) {
+    SCOPED_TRACE(rdb.name);
+    testing::RandomListOptions opt;
+    opt.max_data_size = 2 * rdb.page_size;
+    const bool key_only = rdb.fixed_data_size == 0;
+    auto recs = testing::RandomRecords(rdb, key_only ? 50000 : 300, 3, opt);
+    std::vector<uint64_t> offsets;
+    const std::string file = testing::EncodeRecords(rdb, recs, &offsets);
+    PageMap a(rdb.key_size, rdb.page_size), b(rdb.key_size, rdb.page_size);
+    for (size_t i = 0; i < recs.size(); i++) {
+      const uint64_t end = i + 1 < recs.size() ? offsets[i + 1] : file.size();
+      const auto size = static_cast<uint32_t>(end - offsets[i]);
+      a.AddRecord(offsets[i], size, recs[i].key.data(), recs[i].negative());
+      VisitRdbLayout(rdb, [&](auto ks, auto, auto, auto) {
+        b.AddRecordT<decltype(ks)::value>(offsets[i], size, recs[i].key.data(), recs[i].negative());
+      });
+    }
+    EXPECT_GT(a.num_pages(), 2);
+    EXPECT_EQ(a.Serialize(), b.Serialize());
+  }
 }
 
 TEST(PageMapBuild, EmptyFile) {

@@ -15,6 +15,7 @@
 #include "format/key_fields.h"
 #include "io/mem_file_system.h"
 #include "iter/file_stream.h"
+#include "iter/record_scanner.h"
 #include "testing/merge_reference.h"
 #include "testing/shard_fixture.h"
 
@@ -302,6 +303,90 @@ TEST_P(FileStreamTest, MergeOfFilesMatchesBruteForce) {
 INSTANTIATE_TEST_SUITE_P(Rdbs, FileStreamTest,
                          ::testing::Values(RdbId::kPosdb, RdbId::kClusterdb, RdbId::kTitledb,
                                            RdbId::kIndexdb, RdbId::kLinkdb),
+                         [](const auto& info) { return std::string(GetRdb(info.param).name); });
+
+// The merge job's stream compiled for the Rdb's layout (FileStreamT<KS, C, D>, records decoded
+// ahead in batches) gives exactly what a RecordScanner gives: keys, data, offsets, also through
+// refills of a buffer smaller than some records, after a seek, and a torn end as a clean error.
+class TypedFileStreamTest : public ::testing::TestWithParam<RdbId> {};
+
+TEST_P(TypedFileStreamTest, MatchesTheScannerThroughRefillsSeeksAndATornEnd) {
+  const RdbInfo& rdb = GetRdb(GetParam());
+  MemFileSystem fs;
+  const std::string dir = "/w/coll.main.0";
+  ASSERT_TRUE(fs.CreateDirs(dir).ok());
+  testing::RandomListOptions ro;
+  ro.num_hi = 30;
+  ro.max_data_size = 9000;  // larger than the 4 KiB buffer: it must grow
+  auto recs = testing::RandomRecords(rdb, 5000, 11, ro);
+  const std::string name = DataName(rdb.name, 1, rdb.titledb_naming);
+  DataFileWriter::Options o;
+  o.part_size = 2048ULL * rdb.page_size;
+  DataFileWriter w(&fs, dir, name, MapName(rdb.name, 1), CrcName(rdb.name, 1), rdb, o);
+  ASSERT_TRUE(w.Open().ok());
+  for (const auto& r : recs) {
+    ASSERT_TRUE(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
+                      static_cast<uint32_t>(r.data.size()))
+                    .ok());
+  }
+  ASSERT_TRUE(w.Finish().ok());
+  OpenDataFileOptions oo;
+  oo.default_part_size = o.part_size;
+  auto df = OpenDataFile(&fs, dir, name, nullptr, oo, nullptr);
+  ASSERT_TRUE(df.ok()) << df.status().ToString();
+  std::vector<uint64_t> offsets;
+  {
+    RecordScanner sc(df->big.get(), rdb, {});
+    for (sc.SeekToStart(); sc.Valid(); sc.Next()) offsets.push_back(sc.consumed());
+    ASSERT_TRUE(sc.status().ok());
+  }
+  ASSERT_EQ(offsets.size(), recs.size());
+  VisitRdbLayout(rdb, [&](auto ks, auto, auto comp, auto form) {
+    FileStreamT<decltype(ks)::value, decltype(comp)::value, decltype(form)::value> s(&*df, 4096);
+    auto check_from = [&](size_t i) {
+      for (; s.Valid(); s.Next(), i++) {
+        ASSERT_LT(i, recs.size());
+        ASSERT_EQ(KeyHex(s.record().key, rdb.key_size), recs[i].key.ToHex()) << i;
+        ASSERT_EQ(s.record().negative, recs[i].negative());
+        ASSERT_EQ(std::string(reinterpret_cast<const char*>(s.record().data),
+                              s.record().data ? s.record().data_size : 0),
+                  recs[i].data)
+            << i;
+        ASSERT_EQ(s.offset(), offsets[i]) << i;
+      }
+      ASSERT_TRUE(s.status().ok()) << s.status().ToString();
+      EXPECT_EQ(i, recs.size());
+      EXPECT_EQ(s.offset(), df->big->logical_size());
+    };
+    s.SeekToFirst();
+    check_from(0);
+    for (size_t at : {size_t{1}, recs.size() / 3, recs.size() - 1}) {
+      s.Seek(recs[at].key.data());
+      check_from(at);
+    }
+  });
+  // A torn last record: every whole record, then a corruption naming the file and offset.
+  const std::string path = dir + "/" + PartName(name, df->big->last_part());
+  const uint64_t part_bytes =
+      df->big->logical_size() - static_cast<uint64_t>(df->big->last_part()) * o.part_size;
+  ASSERT_TRUE(fs.Truncate(path, part_bytes - 1).ok());
+  auto torn = OpenDataFile(&fs, dir, name, nullptr, oo, nullptr);
+  ASSERT_TRUE(torn.ok()) << torn.status().ToString();
+  VisitRdbLayout(rdb, [&](auto ks, auto, auto comp, auto form) {
+    FileStreamT<decltype(ks)::value, decltype(comp)::value, decltype(form)::value> s(&*torn, 4096);
+    size_t n = 0;
+    for (s.SeekToFirst(); s.Valid(); s.Next()) n++;
+    EXPECT_EQ(n, recs.size() - 1);
+    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption);
+    EXPECT_NE(s.status().ToString().find(name + ": offset " + std::to_string(offsets.back())),
+              std::string::npos)
+        << s.status().ToString();
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Rdbs, TypedFileStreamTest,
+                         ::testing::Values(RdbId::kPosdb, RdbId::kClusterdb, RdbId::kTitledb,
+                                           RdbId::kIndexdb, RdbId::kLinkdb, RdbId::kTagdb),
                          [](const auto& info) { return std::string(GetRdb(info.param).name); });
 
 TEST(FileStream, HeadlessFileSeekRefusesRemovedRecords) {
