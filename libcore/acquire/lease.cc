@@ -190,19 +190,15 @@ Result<Lease> ParseLease(std::string_view text, std::string_view path) {
     l.version = it->get<std::string>();
   }
   auto slots = j.find("ownedSlots");
-  if (slots == j.end() || !(slots->is_array() || *slots == "all")) {
-    return CorruptCatalogError(path, "lease: ownedSlots is neither \"all\" nor an array");
-  }
-  if (slots->is_array()) {
-    std::vector<SlotRange> ranges;
-    for (const Json& r : *slots) {
-      if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() ||
-          !r[1].is_number_integer()) {
-        return CorruptCatalogError(path, "lease: ownedSlots: not [min, max] pairs");
-      }
-      ranges.push_back({r[0].get<int32_t>(), r[1].get<int32_t>()});
+  if (slots == j.end()) return CorruptCatalogError(path, "lease: ownedSlots missing");
+  if (!(slots->is_string() && *slots == "all")) {
+    // The array of SHARD-ROLE.md §6 or the periodic form (slot_list.h).
+    auto ranges = DecodeOwnedSlots(*slots);
+    if (!ranges) {
+      return CorruptCatalogError(
+          path, "lease: ownedSlots is neither \"all\", [min, max] pairs nor the periodic form");
     }
-    l.owned_slots = MakeSlotList(std::move(ranges));
+    l.owned_slots = MakeSlotList(std::move(*ranges));
   }
   if (auto it = j.find("files"); it != j.end() && it->is_array()) {
     for (const Json& f : *it) {

@@ -100,6 +100,12 @@ Result<std::vector<LocalSnapshot>> ListCommittedSets(
     std::sort(s.files.begin(), s.files.end(), [](const CommittedFile& a, const CommittedFile& b) {
       return a.id != b.id ? a.id < b.id : a.name < b.name;
     });
+    // A merge target still being written is not committed (discovery.h).
+    if (!journal.empty() && journal.count(MergeJournalFileName(collections[i]->uuid)) > 0) {
+      ASSIGN_OR_RETURN(std::optional<MergeVisibility> merge,
+                       ReadMergeVisibility(fs, workdir, collections[i]->uuid));
+      if (merge) HideUncommittedMergeTarget(*merge, &s.files);
+    }
   }
   return out;
 }

@@ -4,8 +4,11 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "catalog/namespace.h"
 #include "catalog/retired_files.h"
+#include "catalog/state_paths.h"
 #include "format/file_name.h"
 
 namespace shardtool {
@@ -90,7 +93,65 @@ Result<std::vector<CommittedFile>> ListCommittedFiles(FileSystem* fs, const std:
   ASSIGN_OR_RETURN(std::vector<CommittedFile> files,
                    ListDataFiles(fs, JoinPath(workdir, db->DirName()), *rdb));
   std::erase_if(files, [&](const CommittedFile& f) { return retired.Contains(f.name); });
+  ASSIGN_OR_RETURN(std::optional<MergeVisibility> merge, ReadMergeVisibility(fs, workdir, c.uuid));
+  if (merge) HideUncommittedMergeTarget(*merge, &files);
   return files;
+}
+
+std::string MergeJournalFileName(std::string_view uuid) {
+  return "merge." + std::string(uuid) + ".json";
+}
+
+Result<std::optional<MergeVisibility>> ReadMergeVisibility(FileSystem* fs,
+                                                           std::string_view workdir,
+                                                           std::string_view uuid) {
+  const std::string path = JoinPath(JournalDir(workdir), MergeJournalFileName(uuid));
+  auto text = ReadFileToString(fs, path);
+  if (!text.ok()) {
+    if (text.status().code() == ErrorCode::kNotFound) return std::optional<MergeVisibility>();
+    return text.status();
+  }
+  MergeVisibility m;
+  try {
+    const auto j = nlohmann::json::parse(*text);
+    const std::string state = j.at("state").get<std::string>();
+    m.incorporating = state == "incorporating";
+    m.rename = m.incorporating && j.value("phase", std::string()) == "rename";
+    m.target = j.at("target").at("data").get<std::string>();
+    for (const auto& in : j.at("inputs")) m.inputs.push_back(in.at("name").get<std::string>());
+    if (state != "merging" && !m.incorporating) m.readable = false;
+  } catch (const nlohmann::json::exception&) {
+    m = MergeVisibility{};
+    m.readable = false;
+  }
+  return std::optional<MergeVisibility>(std::move(m));
+}
+
+void HideUncommittedMergeTarget(const MergeVisibility& m, std::vector<CommittedFile>* files) {
+  auto listed = [&](std::string_view name) {
+    return std::any_of(files->begin(), files->end(),
+                       [&](const CommittedFile& f) { return f.name == name; });
+  };
+  if (!m.readable) {
+    std::vector<std::string> hide;
+    for (const CommittedFile& f : *files) {
+      if (!f.merge) continue;
+      for (const CommittedFile& g : *files) {
+        if (!g.merge && g.id == f.id + 1) hide.push_back(f.name);
+      }
+    }
+    std::erase_if(*files, [&](const CommittedFile& f) {
+      return std::find(hide.begin(), hide.end(), f.name) != hide.end();
+    });
+    return;
+  }
+  if (m.rename) return;
+  const bool committed =
+      m.incorporating &&
+      std::none_of(m.inputs.begin(), m.inputs.end(), [&](const std::string& in) {
+        return listed(in);
+      });
+  if (!committed) std::erase_if(*files, [&](const CommittedFile& f) { return f.name == m.target; });
 }
 
 }  // namespace shardtool

@@ -10,9 +10,18 @@
 // (id, name) — minus the files listed in shardtool/journal/retired.<uuid>.json. Maps, sidecars and
 // temporaries are not data files. Two listings compare equal when nothing was added, retired or
 // resized in between (the lock-free read protocol compares them, SHARD-ROLE.md §5).
+//
+// A merge target that shardtool is still writing is not committed either (FORMAT.md §8.9, see
+// doc/format-notes.md "Merge targets in snapshots"): when journal/merge.<uuid>.json exists, its
+// target (`<db>NNNN.mmm.dat`) is left out while the journal's state is "merging", and while it is
+// "incorporating" in phase "" until the commit (no input left in the committed set: every input is
+// retired or gone). In phase "rename" the inputs are gone and the target is the data: it is in.
+// Readers thus see the inputs or the target, never both and never neither. A merge file without a
+// journal (a Gigablast merge) is listed as before.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,5 +76,26 @@ Result<std::vector<CommittedFile>> ListDataFiles(FileSystem* fs, const std::stri
 Result<std::vector<CommittedFile>> ListCommittedFiles(FileSystem* fs, const std::string& workdir,
                                                       const Catalog& catalog,
                                                       const CollectionEntry& c);
+
+// What a snapshot needs of a collection's merge journal (the jobs layer owns the full format).
+struct MergeVisibility {
+  bool readable = true;    // false: the journal exists but does not parse
+  bool incorporating = false;
+  bool rename = false;     // phase "rename"
+  std::string target;      // the target's part-0 data name
+  std::vector<std::string> inputs;  // the inputs' part-0 names
+};
+
+// journal/merge.<uuid>.json's name in the journal dir.
+std::string MergeJournalFileName(std::string_view uuid);
+// Reads the collection's merge journal; nullopt when there is none. A journal that does not parse
+// gives {readable = false} (an operator's problem for the merge, not a reader's), I/O errors fail.
+Result<std::optional<MergeVisibility>> ReadMergeVisibility(FileSystem* fs,
+                                                           std::string_view workdir,
+                                                           std::string_view uuid);
+// Removes an uncommitted merge target from `files` (a committed set, retired files already out).
+// With an unreadable journal every merge file whose first input (id + 1) is still listed is left
+// out: the on-disk form of the same rule.
+void HideUncommittedMergeTarget(const MergeVisibility& m, std::vector<CommittedFile>* files);
 
 }  // namespace shardtool

@@ -1,8 +1,10 @@
 #include "jobs/orphan_policy.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "acquire/process_info.h"
+#include "acquire/slot_list.h"
 #include "catalog/ownership_filter.h"
 #include "catalog/state_paths.h"
 
@@ -61,8 +63,9 @@ Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& wor
           if (os.is_string()) {
             l.all_slots = os.get<std::string>() == "all";
           } else {
-            for (const Json& r : os)
-              l.owned.push_back({r.at(0).get<int32_t>(), r.at(1).get<int32_t>()});
+            auto ranges = DecodeOwnedSlots(os);  // array or periodic form (slot_list.h)
+            if (!ranges) throw std::runtime_error("ownedSlots");
+            l.owned = std::move(*ranges);
           }
           l.epoch = j.at("catalogEpoch").get<std::string>();
           l.catalog_version = j.at("catalogVersion").get<uint64_t>();

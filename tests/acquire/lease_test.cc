@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -53,6 +54,74 @@ TEST(Lease, SerializeParseRoundTrip) {
   EXPECT_EQ(*back, l);
   EXPECT_EQ(ParseLease("{", "x").status().code(), ErrorCode::kCorruptCatalog);
   EXPECT_EQ(ParseLease("{\"pid\": 1}", "x").status().code(), ErrorCode::kCorruptCatalog);
+}
+
+// The compact periodic ownedSlots form (slot_list.h): exact, chosen only when it reproduces the
+// ranges, and read back to the same SlotList; the array form is still read.
+TEST(Lease, PeriodicOwnedSlotsRoundTrip) {
+  FakeProcessInfo p("hostA", 100, 5000);
+  auto every = [](int32_t from, int32_t step, int32_t width, int32_t to) {
+    std::vector<SlotRange> r;
+    for (int32_t s = from; s < to; s += step) r.push_back({s, std::min(s + width, to)});
+    return r;
+  };
+  const std::vector<std::vector<SlotRange>> cases = {
+      every(0, 2, 1, 8192),     // shard 0 of 2: 4096 runs
+      every(1, 2, 1, 8192),     // shard 1 of 2
+      every(2, 3, 1, 8192),     // shard 2 of 3
+      every(100, 7, 3, 5000),   // an offset start and a cut end
+      every(0, 5, 4, 8192),     // the last run cut by 8192
+  };
+  for (const auto& ranges : cases) {
+    Lease l = Sample(&p, 1700000000);
+    l.owned_slots = MakeSlotList(ranges);
+    const std::string text = SerializeLease(l);
+    EXPECT_LT(text.size(), 700u) << text.substr(0, 300);
+    EXPECT_NE(text.find("\"every\""), std::string::npos);
+    auto back = ParseLease(text, "x");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->owned_slots->ranges(), ranges);
+    EXPECT_EQ(*back, l);
+  }
+  // Two runs per period (slots 0,1 | 4,5 | ... and 2 of every 4): the pattern has 2 runs.
+  std::vector<SlotRange> two;
+  for (int32_t s = 0; s < 64; s += 8) {
+    two.push_back({s, s + 2});
+    two.push_back({s + 5, s + 6});
+  }
+  EXPECT_NE(SlotList(two).json().find("\"runs\":[[0,2],[5,6]]"), std::string::npos)
+      << SlotList(two).json();
+  // Irregular and short lists keep the array form.
+  EXPECT_EQ(SlotList({{0, 1}, {2, 3}}).json(), "[[0,1],[2,3]]");
+  const std::vector<SlotRange> irregular = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {9, 10}};
+  EXPECT_EQ(SlotList(irregular).json(), "[[0,1],[2,3],[4,5],[6,7],[9,10]]");
+  // Hand-written forms.
+  Lease l = Sample(&p, 0);
+  l.owned_slots.reset();
+  std::string base = SerializeLease(l);
+  auto with = [&](const std::string& slots) {
+    std::string t = base;
+    t.replace(t.find("\"all\""), 5, slots);
+    return ParseLease(t, "/w/l.json");
+  };
+  auto old = with("[[0, 1], [4, 8192]]");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->owned_slots->ranges(), (std::vector<SlotRange>{{0, 1}, {4, 8192}}));
+  auto joined = with(R"({"from": 0, "every": 4, "runs": [[0, 2], [2, 4]], "to": 16})");
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  EXPECT_EQ(joined->owned_slots->ranges(), (std::vector<SlotRange>{{0, 16}}));
+  EXPECT_TRUE(joined->OwnsAnyOf({{15, 16}}));
+  for (const char* bad : {R"({"from": 0, "every": 0, "runs": [[0, 1]], "to": 8})",
+                          R"({"from": 0, "every": 2, "runs": [[0, 3]], "to": 8})",
+                          R"({"from": 0, "every": 4, "runs": [[2, 3], [0, 1]], "to": 8})",
+                          R"({"from": 0, "every": 2, "runs": [], "to": 8})",
+                          R"({"from": 0, "every": 2, "runs": [[0, 1]], "to": 9000})",
+                          R"({"from": 8, "every": 2, "runs": [[0, 1]], "to": 8})",
+                          R"({"every": 2, "runs": [[0, 1]], "to": 8})", R"("some")"}) {
+    auto r = with(bad);
+    EXPECT_EQ(r.status().code(), ErrorCode::kCorruptCatalog) << bad;
+    EXPECT_NE(r.status().message().find("/w/l.json"), std::string::npos) << bad;
+  }
 }
 
 TEST(Lease, OverlapAndFiles) {

@@ -101,5 +101,73 @@ TEST(Discovery, CommittedFilesAreOnDiskMinusRetired) {
   EXPECT_NE(broken.status().message().find("retired." + t.uuid + ".json"), std::string::npos);
 }
 
+// A merge target is committed only from the merge's commit on (FORMAT.md §8.9, discovery.h).
+TEST(Discovery, MergeTargetIsCommittedFromTheCommitOn) {
+  MemFileSystem fs;
+  auto f = testing::MakeFixtureF(&fs);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const CollectionEntry& t = f->titledb();
+  const std::string journal = JournalDir(f->workdir) + "/" + MergeJournalFileName(t.uuid);
+  auto names = [&]() {
+    std::vector<std::string> out;
+    auto files = ListCommittedFiles(&fs, f->workdir, f->catalog, t);
+    EXPECT_TRUE(files.ok()) << files.status().ToString();
+    if (files.ok()) {
+      for (const CommittedFile& c : *files) out.push_back(c.name);
+    }
+    return out;
+  };
+  auto write_journal = [&](const std::string& state, const std::string& phase) {
+    fs.WriteAll(journal, R"({"schema_version": 1, "job": "merge", "state": ")" + state +
+                             R"(", "phase": ")" + phase +
+                             R"(", "inputs": [{"name": "titledb0001-000.dat", "id": 1},
+                                             {"name": "titledb0003-000.dat", "id": 3}],
+                     "target": {"data": "titledb0000-000.002.dat", "map": "titledb0000.map"},
+                     "final": {"data": "titledb0001-000.dat", "map": "titledb0001.map"}})");
+  };
+  const std::vector<std::string> inputs = {"titledb0001-000.dat", "titledb0003-000.dat"};
+  const std::vector<std::string> target = {"titledb0000-000.002.dat"};
+  fs.WriteAll(f->coll_dir + "/titledb0000-000.002.dat", "partial");
+  // Being written, or complete but not committed: the inputs only.
+  write_journal("merging", "");
+  EXPECT_EQ(names(), inputs);
+  write_journal("incorporating", "");
+  EXPECT_EQ(names(), inputs);
+  // The commit retires the inputs: the target only (also while a lease pins the first input).
+  RetiredList retired{t.uuid,
+                      {{"titledb0001-000.dat", {"titledb0001-000.dat"}, 1, 1, "merge"},
+                       {"titledb0003-000.dat", {"titledb0003-000.dat"}, 1, 1, "merge"}}};
+  ASSERT_TRUE(WriteRetiredList(&fs, f->workdir, retired).ok());
+  EXPECT_EQ(names(), target);
+  // One input removed and unlisted, the other still retired.
+  ASSERT_TRUE(fs.RemoveFile(f->coll_dir + "/titledb0003-000.dat").ok());
+  retired.files.pop_back();
+  ASSERT_TRUE(WriteRetiredList(&fs, f->workdir, retired).ok());
+  EXPECT_EQ(names(), target);
+  // Phase "rename": inputs gone, the target renamed to the first input's name.
+  ASSERT_TRUE(fs.RemoveFile(f->coll_dir + "/titledb0001-000.dat").ok());
+  ASSERT_TRUE(fs.RemoveFile(RetiredListPath(f->workdir, t.uuid)).ok());
+  write_journal("incorporating", "rename");
+  EXPECT_EQ(names(), target);
+  ASSERT_TRUE(fs.Rename(f->coll_dir + "/titledb0000-000.002.dat",
+                        f->coll_dir + "/titledb0001-000.dat")
+                  .ok());
+  EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat"}));
+  // An unreadable journal: a merge file whose first input is listed stays out.
+  fs.WriteAll(f->coll_dir + "/titledb0002-000.002.dat", "partial");
+  fs.WriteAll(f->coll_dir + "/titledb0003-000.dat", "x");
+  fs.WriteAll(journal, "{broken");
+  EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
+  fs.WriteAll(journal, R"({"state": "done", "inputs": [], "target": {"data": "x"}})");
+  EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
+  ASSERT_TRUE(fs.RemoveFile(f->coll_dir + "/titledb0003-000.dat").ok());
+  EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat", "titledb0002-000.002.dat"}));
+  // No journal: a merge file is listed (a Gigablast merge; the merge job resumes it).
+  ASSERT_TRUE(fs.RemoveFile(journal).ok());
+  fs.WriteAll(f->coll_dir + "/titledb0003-000.dat", "x");
+  EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat", "titledb0002-000.002.dat",
+                                               "titledb0003-000.dat"}));
+}
+
 }  // namespace
 }  // namespace shardtool

@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "acquire/lease.h"
+#include "acquire/local_snapshot.h"
 
 #include "catalog/discovery.h"
 #include "catalog/retired_files.h"
@@ -430,6 +432,61 @@ TEST(MergeGigablastTarget, InterruptedIncorporateIsRenamed) {
   ExpectRecords(*c.ReadFile(rdb, "posdb0003.dat"), recs);
   EXPECT_EQ(*c.VerifyErrors(rdb, "posdb0003.dat"), 0);
   EXPECT_FALSE(c.mem().Exists(c.dir + "/posdb0002.003.dat"));
+}
+
+// Readers see exactly the committed files at every instant of a merge: the inputs until the
+// commit (the inputs' retirement), the merge target from then on, the final name after the rename;
+// never both, never neither. Both snapshot paths: ListCommittedFiles and ListCommittedSets.
+TEST(MergeSnapshot, EveryTestPointSeesTheCommittedFilesOnly) {
+  if (!testpoint::kEnabled) GTEST_SKIP() << "test points are compiled out";
+  MergeCluster c;
+  ScenarioA a;
+  a.Setup(c);
+  auto catalog = c.LoadCatalog();
+  ASSERT_TRUE(catalog.ok());
+  const CollectionEntry& coll = *catalog->FindCollection("main.posdb");
+  const DatabaseEntry& db = *catalog->FindDatabase("main");
+  std::vector<std::pair<std::string, std::vector<std::string>>> seen;
+  testpoint::SetHandler([&](std::string_view name) -> Status {
+    if (name.rfind("merge.", 0) != 0) return Status::Ok();
+    auto one = ListCommittedFiles(&c.mem(), c.workdir, *catalog, coll);
+    auto sets = ListCommittedSets(&c.mem(), c.workdir, db, {&coll});
+    if (!one.ok()) return one.status();
+    if (!sets.ok()) return sets.status();
+    EXPECT_EQ(*one, (*sets)[0].files) << name;
+    std::vector<std::string> names;
+    for (const CommittedFile& f : *one) names.push_back(f.name);
+    if (seen.empty() || seen.back().first != name) seen.emplace_back(std::string(name), names);
+    return Status::Ok();
+  });
+  auto r = c.Merge(a.Request(c));
+  testpoint::SetHandler(nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  a.Check(c);
+  const std::vector<std::string> inputs = {"posdb0001.dat", "posdb0003.dat", "posdb0005.dat",
+                                           "posdb0007.dat"};
+  const std::vector<std::string> target = {"posdb0000.004.dat"};
+  const std::vector<std::string> final_name = {"posdb0001.dat"};
+  std::map<std::string, std::vector<std::string>> want = {
+      {"merge.after_journal_start", inputs},   {"merge.after_target_create", inputs},
+      {"merge.checkpoint.after_target_sync", inputs},
+      {"merge.checkpoint.after_journal", inputs},
+      {"merge.after_target_sync", inputs},     {"merge.after_target_map", inputs},
+      {"merge.before_incorporate", inputs},    {"merge.after_bundles_commit", inputs},
+      {"merge.after_retire", target},          {"merge.after_remove_inputs", target},
+      {"merge.after_unretire", target},        {"merge.after_rename_target", final_name},
+      {"merge.after_journal_remove", final_name}};
+  std::set<std::string> points;
+  for (const auto& [point, names] : seen) {
+    points.insert(point);
+    auto it = want.find(point);
+    if (it == want.end()) continue;
+    EXPECT_EQ(names, it->second) << point;
+  }
+  for (const char* p : {"merge.after_target_create", "merge.before_incorporate",
+                        "merge.after_retire", "merge.after_unretire", "merge.after_rename_target"}) {
+    EXPECT_EQ(points.count(p), 1u) << p << " was not reached";
+  }
 }
 
 // Inputs a live lease lists stay on disk (retired) after the commit; with the first input pinned
