@@ -1,6 +1,7 @@
 #include "jobs/import_job.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <numeric>
 #include <set>
@@ -48,9 +49,12 @@ struct Batch {
   std::vector<BatchRec> recs;  // good positive records
   std::vector<BatchRec> bad;   // T1 failures (quarantine)
   SourcePos from, to;
-  uint64_t bytes() const {
-    return arena.size() + (recs.size() + bad.size()) * sizeof(BatchRec);
-  }
+  int64_t records_total = 0, negatives_total = 0;  // bookmark counters at `to`
+  // Memory a batch takes when committed: its bytes, its records, and per record the sort index
+  // and a target reference (TargetRecordRef).
+  // (Two target references: the mirrors of a shard are written at once.)
+  static constexpr size_t kPerRecord = sizeof(BatchRec) + 2 * sizeof(uint32_t) + 2 * 24;
+  uint64_t bytes() const { return arena.size() + (recs.size() + bad.size()) * kPerRecord; }
   void Clear() {
     arena.clear();
     recs.clear();
@@ -125,6 +129,7 @@ class Importer {
  public:
   Importer(FileSystem* fs, const ImportRequest& req, const ImportEnv& env)
       : fs_(fs), req_(req), env_(env) {}
+  ~Importer() { JoinCommit().IgnoreError(); }
 
   Result<ImportReport> Run();
 
@@ -133,9 +138,14 @@ class Importer {
   Status OpenTargets();
   Status ReadAndCommit();
   Status CommitBatch();
+  // Hands the batch read so far to the committer (after the previous commit is done); wait:
+  // commit it before returning. Returns the previous (or, with wait, this) commit's error.
+  Status Flush(bool wait);
+  Status JoinCommit();
+  uint64_t BatchLimit() const { return req_.dry_run ? req_.memory : req_.memory / 2; }
   Status CheckPlacement();
   Status CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted);
-  Status CommitLocals(int32_t shard, const std::vector<uint32_t>& sorted);
+  Status CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted);
   Status CommitStage(int32_t shard, const std::vector<uint32_t>& sorted);
   Status CommitQuarantine();
   Status WriteBookmark();
@@ -158,7 +168,11 @@ class Importer {
   std::unique_ptr<ImportLedger> own_ledger_;  // stage bundles and quarantine
   std::unique_ptr<FileLock> import_lock_;
   std::unique_ptr<GigablastDetector> own_detector_;
-  Batch batch_;
+  Batch batch_;  // being read
+  Batch spare_;  // being committed (by committer_), then reused
+  Batch* cb_ = &spare_;
+  std::thread committer_;
+  Status commit_status_;
   int64_t start_us_ = 0;
   int64_t records_total_ = 0, negatives_total_ = 0;
   uint64_t total_bytes_ = 0, done_bytes_ = 0;
@@ -421,23 +435,23 @@ Status Importer::CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted
   std::vector<TargetRecordRef> refs;
   refs.reserve(sorted.size());
   for (uint32_t i : sorted) {
-    const BatchRec& r = batch_.recs[i];
+    const BatchRec& r = cb_->recs[i];
     if (t.ledger->Holds(t.name, r.pos, r.slot)) {
       tr.skipped_held++;
       continue;
     }
-    refs.push_back(RefOf(batch_, r, ks));
+    refs.push_back(RefOf(*cb_, r, ks));
   }
   if (refs.empty()) return Status::Ok();
   ASSIGN_OR_RETURN(TargetFilesWritten w,
                    WriteTargetFiles(fs_, t.db_dir, *rdb_, t.part_size, refs));
   LedgerEntry e;
   e.target = t.name;
-  e.from = batch_.from;
-  e.to = batch_.to;
+  e.from = cb_->from;
+  e.to = cb_->to;
   e.slots = RangesOf(owner_, t.shard);
   e.renames = w.renames;
-  RETURN_IF_ERROR(t.ledger->Commit(std::move(e), batch_.from));
+  RETURN_IF_ERROR(t.ledger->Commit(std::move(e), cb_->from));
   RETURN_IF_ERROR(t.ledger->Publish());
   TEST_POINT("import.after_target_publish");
   tr.records += static_cast<int64_t>(refs.size());
@@ -447,30 +461,32 @@ Status Importer::CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted
   return Status::Ok();
 }
 
-// The shard's local targets (its mirrors), up to --max-inflight written at once.
-Status Importer::CommitLocals(int32_t shard, const std::vector<uint32_t>& sorted) {
+// Every local target of the batch (each with its shard's sorted records), up to --max-inflight
+// written at once: a slow target slows the batch instead of growing memory.
+Status Importer::CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted) {
   std::vector<LocalTarget*> targets;
   for (auto& t : locals_) {
-    if (t->shard == shard) targets.push_back(t.get());
+    if (sorted.count(t->shard)) targets.push_back(t.get());
   }
   std::vector<uint64_t> before;
   for (LocalTarget* t : targets) before.push_back(report_.targets[t->report_index].bytes);
   const size_t width = std::max<size_t>(1, static_cast<size_t>(req_.max_inflight));
-  for (size_t i = 0; i < targets.size(); i += width) {
-    const size_t n = std::min(width, targets.size() - i);
-    std::vector<Status> results(n);
-    if (n == 1) {
-      results[0] = CommitLocal(*targets[i], sorted);
-    } else {
-      std::vector<std::thread> threads;
-      for (size_t k = 0; k < n; ++k) {
-        threads.emplace_back(
-            [&, k] { results[k] = CommitLocal(*targets[i + k], sorted); });
-      }
-      for (std::thread& th : threads) th.join();
+  std::vector<Status> results(targets.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next++; k < targets.size(); k = next++) {
+      results[k] = CommitLocal(*targets[k], sorted.at(targets[k]->shard));
     }
-    for (Status& st : results) RETURN_IF_ERROR(std::move(st));
+  };
+  const size_t n = std::min(width, targets.size());
+  if (n <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> threads;
+    for (size_t k = 0; k < n; ++k) threads.emplace_back(worker);
+    for (std::thread& th : threads) th.join();
   }
+  for (Status& st : results) RETURN_IF_ERROR(std::move(st));
   for (size_t k = 0; k < targets.size(); ++k) {
     report_.bytes_written += report_.targets[targets[k]->report_index].bytes - before[k];
   }
@@ -497,14 +513,14 @@ Status Importer::CommitStage(int32_t shard, const std::vector<uint32_t>& sorted)
   const std::string target = "stage.s" + std::to_string(shard);
   std::vector<uint32_t> keep;
   for (uint32_t i : sorted) {
-    const BatchRec& r = batch_.recs[i];
+    const BatchRec& r = cb_->recs[i];
     if (!own_ledger_->Holds(target, r.pos, r.slot)) keep.push_back(i);
   }
   if (keep.empty()) return Status::Ok();
   const int64_t now_s = fs_->NowMicros() / 1000000;
   const std::string tag_text = srcid_ + "/" + std::to_string(shard) + "/" +
-                               std::to_string(batch_.from.file_id) + "/" +
-                               std::to_string(batch_.from.offset);
+                               std::to_string(cb_->from.file_id) + "/" +
+                               std::to_string(cb_->from.offset);
   const std::string name =
       BundleDirName(req_.database, req_.rdb, shard, now_s, Crc32c(tag_text));
   const std::string pending = JoinPath(req_.stage_dir, ".import-pending");
@@ -515,18 +531,18 @@ Status Importer::CommitStage(int32_t shard, const std::vector<uint32_t>& sorted)
                  MakeHeader(catalog_, coll_, req_.database, "import", shard, now_s));
   RETURN_IF_ERROR(w.Open());
   for (uint32_t i : keep) {
-    const TargetRecordRef ref = RefOf(batch_, batch_.recs[i], ks);
+    const TargetRecordRef ref = RefOf(*cb_, cb_->recs[i], ks);
     RETURN_IF_ERROR(w.Add(0, ref.key, ref.data, ref.data_size));
   }
   RETURN_IF_ERROR(w.Commit());
   TEST_POINT("import.after_bundle_write");
   LedgerEntry e;
   e.target = target;
-  e.from = batch_.from;
-  e.to = batch_.to;
+  e.from = cb_->from;
+  e.to = cb_->to;
   e.slots = RangesOf(owner_, shard);
   e.renames = {{w.final_path(), JoinPath(req_.stage_dir, name)}};
-  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), batch_.from));
+  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->from));
   RETURN_IF_ERROR(own_ledger_->Publish());
   ImportTargetReport tr;
   tr.name = "bundle " + name;
@@ -542,19 +558,19 @@ Status Importer::CommitStage(int32_t shard, const std::vector<uint32_t>& sorted)
 Status Importer::CommitQuarantine() {
   const int ks = rdb_->key_size;
   std::vector<uint32_t> keep;
-  for (uint32_t i = 0; i < batch_.bad.size(); ++i) {
-    if (!own_ledger_->Holds("quarantine", batch_.bad[i].pos, batch_.bad[i].slot)) keep.push_back(i);
+  for (uint32_t i = 0; i < cb_->bad.size(); ++i) {
+    if (!own_ledger_->Holds("quarantine", cb_->bad[i].pos, cb_->bad[i].slot)) keep.push_back(i);
   }
   if (keep.empty()) return Status::Ok();
   // One stream per source file, keys sorted and distinct within it.
   std::map<int32_t, std::vector<uint32_t>> by_file;
-  for (uint32_t i : keep) by_file[batch_.bad[i].file_index].push_back(i);
+  for (uint32_t i : keep) by_file[cb_->bad[i].file_index].push_back(i);
   const int64_t now_s = fs_->NowMicros() / 1000000;
   const std::string qdir = JoinPath(StateDir(req_.workdir), "quarantine");
   const std::string pending = JoinPath(qdir, ".import-pending");
   const std::string name = "import." + req_.database + "." + req_.rdb + "." + srcid_ + "." +
-                           std::to_string(batch_.from.file_id) + "." +
-                           std::to_string(batch_.from.offset);
+                           std::to_string(cb_->from.file_id) + "." +
+                           std::to_string(cb_->from.offset);
   BundleWriter w(fs_, pending, name, *rdb_,
                  MakeHeader(catalog_, coll_, req_.database, "quarantine", catalog_.this_shard(),
                             now_s));
@@ -562,20 +578,20 @@ Status Importer::CommitQuarantine() {
   for (auto& [fi, idx] : by_file) {
     w.SetSlotSource(fi, JoinPath(req_.source_dir, scan_.files[static_cast<size_t>(fi)].name),
                     "corrupt-record");
-    for (uint32_t i : SortedDistinct(batch_, batch_.bad, idx, ks, nullptr)) {
-      const BatchRec& r = batch_.bad[i];
-      const TargetRecordRef ref = RefOf(batch_, r, ks);
+    for (uint32_t i : SortedDistinct(*cb_, cb_->bad, idx, ks, nullptr)) {
+      const BatchRec& r = cb_->bad[i];
+      const TargetRecordRef ref = RefOf(*cb_, r, ks);
       RETURN_IF_ERROR(w.Add(fi, ref.key, ref.data, ref.data_size, r.pos.offset, r.stored_size));
     }
   }
   RETURN_IF_ERROR(w.Commit());
   LedgerEntry e;
   e.target = "quarantine";
-  e.from = batch_.from;
-  e.to = batch_.to;
+  e.from = cb_->from;
+  e.to = cb_->to;
   e.slots = {{0, kNumSlots}};
   e.renames = {{w.final_path(), JoinPath(qdir, name)}};
-  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), batch_.from));
+  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->from));
   RETURN_IF_ERROR(own_ledger_->Publish());
   report_.quarantine_entries.push_back(JoinPath(qdir, name));
   return Status::Ok();
@@ -586,39 +602,42 @@ Status Importer::WriteBookmark() {
   b.db = req_.database;
   b.rdb = req_.rdb;
   b.source_dir = req_.source_dir;
-  b.pos = pos_;
-  b.records = records_total_;
-  b.negatives_skipped = negatives_total_;
+  b.pos = cb_->to;
+  b.records = cb_->records_total;
+  b.negatives_skipped = cb_->negatives_total;
   b.updated = fs_->NowMicros() / 1000000;
   TEST_POINT("import.before_bookmark");
   RETURN_IF_ERROR(WriteImportBookmark(fs_, bookmark_path_, b));
   TEST_POINT("import.after_bookmark");
-  return WriteLegacyBookmark(fs_, legacy_path_, pos_);
+  return WriteLegacyBookmark(fs_, legacy_path_, cb_->to);
 }
 
 Status Importer::CommitBatch() {
-  if (batch_.from == batch_.to) return Status::Ok();
+  if (cb_->from == cb_->to) return Status::Ok();
   if (!req_.dry_run) {
     const int ks = rdb_->key_size;
     RETURN_IF_ERROR(CheckPlacement());
     std::map<int32_t, std::vector<uint32_t>> by_shard;
-    for (uint32_t i = 0; i < batch_.recs.size(); ++i) {
-      by_shard[owner_[static_cast<size_t>(batch_.recs[i].slot)]].push_back(i);
+    for (uint32_t i = 0; i < cb_->recs.size(); ++i) {
+      by_shard[owner_[static_cast<size_t>(cb_->recs[i].slot)]].push_back(i);
     }
+    std::map<int32_t, std::vector<uint32_t>> sorted;
     for (auto& [shard, idx] : by_shard) {
-      const std::vector<uint32_t> sorted =
-          SortedDistinct(batch_, batch_.recs, std::move(idx), ks, &report_.duplicates_superseded);
-      RETURN_IF_ERROR(CommitLocals(shard, sorted));
+      sorted[shard] =
+          SortedDistinct(*cb_, cb_->recs, std::move(idx), ks, &report_.duplicates_superseded);
+    }
+    by_shard.clear();
+    RETURN_IF_ERROR(CommitLocals(sorted));
+    for (const auto& [shard, recs] : sorted) {
       if (std::find(stage_shards_.begin(), stage_shards_.end(), shard) != stage_shards_.end()) {
-        RETURN_IF_ERROR(CommitStage(shard, sorted));
+        RETURN_IF_ERROR(CommitStage(shard, recs));
       }
     }
     RETURN_IF_ERROR(CommitQuarantine());
     RETURN_IF_ERROR(WriteBookmark());
   }
   report_.batches++;
-  batch_.Clear();
-  batch_.from = batch_.to;
+  cb_->Clear();
   // Between batches the targets yield (SHARD-ROLE.md §7): catalog rewrites are not held up, and
   // the restore re-checks the placement at once.
   if (!req_.dry_run) {
@@ -637,10 +656,42 @@ Status Importer::CommitBatch() {
   return Status::Ok();
 }
 
+Status Importer::JoinCommit() {
+  if (committer_.joinable()) committer_.join();
+  Status st = std::move(commit_status_);
+  commit_status_ = Status::Ok();
+  return st;
+}
+
+// Reading and writing overlap: while the committer writes batch k to the targets, the reader fills
+// batch k+1 (each batch at most --memory / 2). Commits stay strictly in order.
+Status Importer::Flush(bool wait) {
+  RETURN_IF_ERROR(JoinCommit());
+  if (batch_.from == batch_.to) return Status::Ok();
+  batch_.records_total = records_total_;
+  batch_.negatives_total = negatives_total_;
+  std::swap(batch_, spare_);
+  batch_.Clear();
+  batch_.from = batch_.to = spare_.to;
+  cb_ = &spare_;
+  if (wait || req_.dry_run) return CommitBatch();
+  committer_ = std::thread([this] { commit_status_ = CommitBatch(); });
+  return Status::Ok();
+}
+
 Status Importer::ReadAndCommit() {
   const int ks = rdb_->key_size;
   const bool titledb = rdb_->id == RdbId::kTitledb;
   batch_.from = batch_.to = pos_;
+  // Reserved once (pages are touched only as records arrive): no reallocation copies, and the
+  // batch never holds more than --memory.
+  if (!req_.dry_run) {
+    const uint64_t want = std::min<uint64_t>(BatchLimit(), total_bytes_ + (1 << 20));
+    for (Batch* b : {&batch_, &spare_}) {
+      b->arena.reserve(static_cast<size_t>(want));
+      b->recs.reserve(static_cast<size_t>(want / Batch::kPerRecord));
+    }
+  }
   uint32_t since_check = 0;
   for (size_t fi = 0; fi < scan_.files.size(); ++fi) {
     const SourceFile& f = scan_.files[fi];
@@ -654,6 +705,11 @@ Status Importer::ReadAndCommit() {
     for (;;) {
       ASSIGN_OR_RETURN(bool more, reader.Next(&r));
       if (!more) break;
+      // The batch stays within --memory: commit it before a record that would not fit.
+      if (!req_.dry_run && batch_.bytes() + r.size + Batch::kPerRecord > BatchLimit() &&
+          !batch_.recs.empty()) {
+        RETURN_IF_ERROR(Flush(false));
+      }
       report_.bytes_read += r.size;
       done_bytes_ += r.size;
       const SourcePos rpos{f.id, r.offset};
@@ -694,16 +750,12 @@ Status Importer::ReadAndCommit() {
       if (++since_check >= env_.check_every) {
         since_check = 0;
         if (env_.progress) env_.progress({done_bytes_, total_bytes_});
-        const bool full = batch_.bytes() >= req_.memory;
         const bool stop = StopRequested();
-        if (full || stop) RETURN_IF_ERROR(CommitBatch());
         if (stop) {
+          RETURN_IF_ERROR(Flush(true));
           return InterruptedStatus("import stopped at file " + std::to_string(pos_.file_id) +
                                    " offset " + std::to_string(pos_.offset) +
                                    "; a rerun continues from the bookmark");
-        }
-        if (!req_.dry_run) {
-          for (auto& t : locals_) RETURN_IF_ERROR(t->ctx->MaybeYield(env_.check_every));
         }
       }
     }
@@ -718,7 +770,7 @@ Status Importer::ReadAndCommit() {
     batch_.to = pos_ = SourcePos{f.id, f.size};
     done_bytes_ += f.size - reader.position();
   }
-  RETURN_IF_ERROR(CommitBatch());
+  RETURN_IF_ERROR(Flush(true));
   if (env_.progress) env_.progress({done_bytes_, total_bytes_});
   return Status::Ok();
 }
@@ -737,6 +789,8 @@ Result<ImportReport> Importer::Run() {
   }
   RETURN_IF_ERROR(OpenTargets());
   Status st = ReadAndCommit();
+  Status committed = JoinCommit();
+  if (st.ok()) st = std::move(committed);
   if (!st.ok()) {
     // Stops after committed work are reported (exit 9, 5, 6); other errors fail the run.
     const ErrorCode c = st.code();

@@ -45,7 +45,7 @@ struct ImportRequest {
   std::string legacy_bookmark;  // default <workdir>/lasttitledbinjectinfo.dat
   std::string stage_dir;        // bundles for shards with hosts not on this machine
   uint64_t memory = uint64_t{256} << 20;  // records buffered per batch
-  int max_inflight = 2;                    // target writes at once
+  int max_inflight = 4;                    // target writes at once
   bool dry_run = false;
   bool force = false;  // write although a Gigablast process works in a target dir
   int64_t lock_timeout_ms = 0;

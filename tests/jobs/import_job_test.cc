@@ -304,14 +304,18 @@ TEST(ImportJob, LegacyBookmarks) {
   EXPECT_NE(r3.status().message().find("I8"), std::string::npos);
 }
 
-// Simulated crash at every named test point (first, second and fifth hit), then a rerun: exact.
+// Simulated crash at every named test point (its second hit: after a committed batch), then a
+// rerun: exact.
 TEST(ImportJob, CrashAtEveryTestPointThenRerun) {
   if (!testpoint::kEnabled) GTEST_SKIP() << "test points are compiled out";
   const std::vector<std::string> points = {
       "import.after_target_write", "import.before_ledger_commit", "import.after_ledger_commit",
       "import.after_target_publish", "import.before_bookmark", "import.after_bookmark"};
   for (const std::string& point : points) {
-    for (int hit : {1, 3}) {
+    // The second hit falls after a committed batch; the first one, before any, for one point.
+    std::vector<int> hits = {2};
+    if (point == "import.after_ledger_commit") hits.push_back(1);
+    for (int hit : hits) {
       SCOPED_TRACE(point + " hit " + std::to_string(hit));
       Cluster c;
       c.Setup();

@@ -18,7 +18,7 @@ namespace {
 
 struct ImportCmdOptions {
   std::string dir, database, rdb = "titledb", bookmark, stage_dir, memory = "256M";
-  int max_inflight = 2;
+  int max_inflight = 4;
   bool dry_run = false, force = false;
   double max_duration = 0;
 };
@@ -219,7 +219,7 @@ CommandSpec ImportCommand() {
                             "<workdir>/lasttitledbinjectinfo.dat), read when no exact bookmark "
                             "exists and kept up to date");
             sub->add_option("--max-inflight", o->max_inflight,
-                            "target writes at once (default 2)")
+                            "target writes at once (default 4)")
                 ->check(CLI::Range(1, 64));
             sub->add_option("--memory", o->memory,
                             "records buffered per batch (default 256M); a batch is committed "
