@@ -417,12 +417,12 @@ Status Importer::CheckPlacement() {
     if (!t->acq.exists()) continue;
     auto filter = t->acq.ownership_filter();
     if (!filter.ok()) continue;  // an unsharded description: nothing to check against
-    for (const SlotRange& r : RangesOf(owner_, t->shard)) {
-      if (!(*filter)->IsRangeEntirelyOwned(r.min, r.max)) {
+    for (int slot = 0; slot < kNumSlots; ++slot) {
+      if (owner_[static_cast<size_t>(slot)] == t->shard && !(*filter)->Owned(slot)) {
         return StaleConfigStatus("host " + std::to_string(t->host_id) + " (" + t->workdir +
                                  "): its catalog does not give shard " +
-                                 std::to_string(t->shard) + " the slots " +
-                                 SlotRangesText({r}) + " the routing catalog does");
+                                 std::to_string(t->shard) + " slot " + std::to_string(slot) +
+                                 ", which the routing catalog does");
       }
     }
   }
@@ -449,7 +449,7 @@ Status Importer::CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted
   e.target = t.name;
   e.from = cb_->from;
   e.to = cb_->to;
-  e.slots = RangesOf(owner_, t.shard);
+  e.slots = SlotBits(RangesOf(owner_, t.shard));
   e.renames = w.renames;
   RETURN_IF_ERROR(t.ledger->Commit(std::move(e), cb_->from));
   RETURN_IF_ERROR(t.ledger->Publish());
@@ -540,7 +540,7 @@ Status Importer::CommitStage(int32_t shard, const std::vector<uint32_t>& sorted)
   e.target = target;
   e.from = cb_->from;
   e.to = cb_->to;
-  e.slots = RangesOf(owner_, shard);
+  e.slots = SlotBits(RangesOf(owner_, shard));
   e.renames = {{w.final_path(), JoinPath(req_.stage_dir, name)}};
   RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->from));
   RETURN_IF_ERROR(own_ledger_->Publish());
@@ -589,7 +589,7 @@ Status Importer::CommitQuarantine() {
   e.target = "quarantine";
   e.from = cb_->from;
   e.to = cb_->to;
-  e.slots = {{0, kNumSlots}};
+  e.slots.set();
   e.renames = {{w.final_path(), JoinPath(qdir, name)}};
   RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->from));
   RETURN_IF_ERROR(own_ledger_->Publish());

@@ -20,7 +20,37 @@ SourcePos PosFrom(const Json& j) {
   return {j.at("file_id").get<int32_t>(), j.at("offset").get<uint64_t>()};
 }
 
+std::string SlotsHex(const std::bitset<kNumSlots>& b) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out(kNumSlots / 4, '0');
+  for (int i = 0; i < kNumSlots; i += 4) {
+    const int v = b[i] | (b[i + 1] << 1) | (b[i + 2] << 2) | (b[i + 3] << 3);
+    out[static_cast<size_t>(i / 4)] = kHex[v];
+  }
+  return out;
+}
+
+std::bitset<kNumSlots> SlotsFromHex(const std::string& h) {
+  if (h.size() != kNumSlots / 4) throw std::invalid_argument("slots: not 2048 hex digits");
+  std::bitset<kNumSlots> b;
+  for (int i = 0; i < kNumSlots / 4; ++i) {
+    const char c = h[static_cast<size_t>(i)];
+    const int v = c >= 'a' ? c - 'a' + 10 : c - '0';
+    if (v < 0 || v > 15) throw std::invalid_argument("slots: not hex");
+    for (int k = 0; k < 4; ++k) b[static_cast<size_t>(i * 4 + k)] = (v >> k) & 1;
+  }
+  return b;
+}
+
 }  // namespace
+
+std::bitset<kNumSlots> SlotBits(const std::vector<SlotRange>& ranges) {
+  std::bitset<kNumSlots> b;
+  for (const SlotRange& r : ranges) {
+    for (int s = r.min; s < r.max; ++s) b[static_cast<size_t>(s)] = true;
+  }
+  return b;
+}
 
 std::string ImportLedgerPath(const std::string& workdir, const std::string& db,
                              const std::string& rdb, const std::string& srcid) {
@@ -47,7 +77,7 @@ Status ImportLedger::Load() {
       le.target = e.at("target").get<std::string>();
       le.from = PosFrom(e.at("from"));
       le.to = PosFrom(e.at("to"));
-      for (const Json& s : e.at("slots")) le.slots.push_back({s.at(0), s.at(1)});
+      le.slots = SlotsFromHex(e.at("slots").get<std::string>());
       for (const Json& r : e.at("renames")) {
         le.renames.push_back({r.at(0).get<std::string>(), r.at(1).get<std::string>()});
       }
@@ -64,9 +94,7 @@ Status ImportLedger::Load() {
 bool ImportLedger::Holds(const std::string& target, const SourcePos& pos, int slot) const {
   for (const LedgerEntry& e : entries_) {
     if (e.target != target || pos < e.from || !(pos < e.to)) continue;
-    for (const SlotRange& r : e.slots) {
-      if (slot >= r.min && slot < r.max) return true;
-    }
+    if (slot >= 0 && slot < kNumSlots && e.slots[static_cast<size_t>(slot)]) return true;
   }
   return false;
 }
@@ -109,9 +137,7 @@ Status ImportLedger::Write() {
     je["target"] = e.target;
     je["from"] = PosJson(e.from);
     je["to"] = PosJson(e.to);
-    Json slots = Json::array();
-    for (const SlotRange& r : e.slots) slots.push_back({r.min, r.max});
-    je["slots"] = slots;
+    je["slots"] = SlotsHex(e.slots);
     Json renames = Json::array();
     for (const LedgerRename& r : e.renames) renames.push_back({r.from, r.to});
     je["renames"] = renames;

@@ -21,12 +21,14 @@
 // host's working dir, and in the importer's for its staged bundles and quarantine entries.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "catalog/catalog.h"
+#include "format/rdb_registry.h"
 #include "io/file_system.h"
 #include "jobs/import_source.h"
 
@@ -41,7 +43,7 @@ struct LedgerRename {
 struct LedgerEntry {
   std::string target;  // "host3", "stage.s1", "quarantine", "ingest"
   SourcePos from, to;
-  std::vector<SlotRange> slots;
+  std::bitset<kNumSlots> slots;  // stored as 2048 hex digits (bit i = slot i)
   std::vector<LedgerRename> renames;  // in order; the last one makes the batch visible
   std::string label;                  // e.g. a bundle identity for ingest
   bool committing = false;
@@ -75,6 +77,9 @@ class ImportLedger {
   std::string path_;
   std::vector<LedgerEntry> entries_;
 };
+
+// The slots of sorted ranges as a bitset.
+std::bitset<kNumSlots> SlotBits(const std::vector<SlotRange>& ranges);
 
 // "import-ledger.<db>.<rdb>.<srcid>.json" under workdir/shardtool/journal.
 std::string ImportLedgerPath(const std::string& workdir, const std::string& db,

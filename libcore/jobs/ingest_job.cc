@@ -50,9 +50,9 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
   }
   const int ks = rdb->key_size;
 
-  CatalogStore store(fs, req.workdir);
-  ASSIGN_OR_RETURN(LoadedCatalog loaded, store.Load());
-  const Catalog& cat = loaded.catalog;
+  CatalogCache* cache = env.catalogs ? env.catalogs : CatalogCache::Process();
+  ASSIGN_OR_RETURN(auto snap, cache->Get(fs, req.workdir));
+  const Catalog& cat = snap->catalog();
   const DatabaseEntry* db = cat.FindDatabase(m.header.database);
   if (db == nullptr) {
     return NamespaceNotFoundStatus("database " + m.header.database + " (named by " +

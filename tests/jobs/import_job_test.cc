@@ -54,6 +54,7 @@ struct Cluster {
   // Source records by file id, in file order.
   std::map<int32_t, std::vector<TestRecord>> source_files;
   testing::NoGigablast no_gb;
+  CatalogCache cache;  // per test: the process-wide one would carry other tests' catalogs
 
   void MakeHost(int h) {
     const std::string wd = "/cluster/host" + std::to_string(h);
@@ -109,6 +110,7 @@ struct Cluster {
   ImportEnv Env() {
     ImportEnv e;
     e.gigablast = &no_gb;
+    e.catalogs = &cache;
     e.heartbeat_thread = false;
     e.read_buffer = 4096;
     e.check_every = 128;
@@ -425,6 +427,7 @@ TEST(ImportJob, StagedBundlesRoundTripThroughIngest) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().exit_status(), 3);
   req.stage_dir = "/stage";
+  req.memory = 64 << 10;  // a few batches: a few bundles per shard
   auto r = c.Import(req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   c.ExpectExact();
@@ -435,6 +438,7 @@ TEST(ImportJob, StagedBundlesRoundTripThroughIngest) {
   ASSERT_TRUE(listing.ok());
   int ingested = 0;
   IngestEnv ienv;
+  ienv.catalogs = &c.cache;
   ienv.gigablast = &c.no_gb;
   ienv.heartbeat_thread = false;
   for (const DirEntry& e : *listing) {
@@ -479,6 +483,7 @@ TEST(IngestJob, CorruptBundlesAreRefused) {
   }
   ASSERT_FALSE(b0.empty());
   IngestEnv ienv;
+  ienv.catalogs = &c.cache;
   ienv.gigablast = &c.no_gb;
   ienv.heartbeat_thread = false;
   IngestRequest ir;
