@@ -125,6 +125,23 @@ TargetRecordRef RefOf(const Batch& b, const BatchRec& r, int ks) {
   return {k, r.data_size ? k + ks : nullptr, r.data_size};
 }
 
+// Removes every bundle directory (and its files) under `pending`.
+Status RemovePending(FileSystem* fs, const std::string& pending) {
+  if (!fs->Exists(pending)) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<DirEntry> dirs, fs->ListDir(pending));
+  for (const DirEntry& d : dirs) {
+    const std::string dir = JoinPath(pending, d.name);
+    if (!d.is_dir) {
+      RETURN_IF_ERROR(fs->RemoveFile(dir));
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::vector<DirEntry> files, fs->ListDir(dir));
+    for (const DirEntry& f : files) RETURN_IF_ERROR(fs->RemoveFile(JoinPath(dir, f.name)));
+    RETURN_IF_ERROR(fs->RemoveDir(dir));
+  }
+  return fs->SyncDir(pending);
+}
+
 class Importer {
  public:
   Importer(FileSystem* fs, const ImportRequest& req, const ImportEnv& env)
@@ -380,6 +397,12 @@ Status Importer::OpenTargets() {
                       "import-stage." + req_.database + "." + req_.rdb + "." + srcid_ + ".json"));
     RETURN_IF_ERROR(own_ledger_->Load());
     RETURN_IF_ERROR(own_ledger_->RollForward().status());
+    // Bundles a crash left before their ledger entry was committed.
+    if (!req_.stage_dir.empty()) {
+      RETURN_IF_ERROR(RemovePending(fs_, JoinPath(req_.stage_dir, ".import-pending")));
+    }
+    RETURN_IF_ERROR(
+        RemovePending(fs_, JoinPath(JoinPath(StateDir(req_.workdir), "quarantine"), ".import-pending")));
   }
   return Status::Ok();
 }
