@@ -1,5 +1,11 @@
 #include "testing/golden_dump.h"
 
+// GCC 12 at -O1 (tests) reports a false -Wstringop-overread inside libstdc++'s operator+ on the
+// paths below (the same family as the false positives CMakeLists.txt turns off).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+#endif
+
 #include <fstream>
 #include <sstream>
 
@@ -93,10 +99,8 @@ bool ParseLine(const std::string& rdb, const std::string& line, DumpRecord* r) {
 
 std::span<const GoldenFile> GoldenFiles() { return kGoldenFiles; }
 
-// Appended in place: GCC 12 at -O3 reports a false stringop-overread for `GoldenDir() + "..."`
-// when the source path has some lengths.
-std::string GoldenDataDir() { return GoldenDir().append("/coll.main.0"); }
-std::string GoldenDumpDir() { return GoldenDir().append("/dumps"); }
+std::string GoldenDataDir() { return GoldenDir() + "/coll.main.0"; }
+std::string GoldenDumpDir() { return GoldenDir() + "/dumps"; }
 
 bool ReadFileBytes(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
