@@ -140,6 +140,7 @@ void PrintText(Context& ctx, const GlobalOptions& g, const ImportReport& r) {
   }
   out << "  routed     " << (routed.empty() ? "nothing" : routed) << "\n";
   for (const ImportTargetReport& t : r.targets) {
+    if (r.dry_run) break;  // nothing was written
     out << "  " << t.name << " (shard " << t.shard << "): " << t.records << " records written";
     if (t.skipped_held) out << ", " << t.skipped_held << " already there";
     for (const std::string& f : t.files) out << "\n      " << f;
@@ -151,7 +152,8 @@ void PrintText(Context& ctx, const GlobalOptions& g, const ImportReport& r) {
   out << "  time       " << HumanDuration(r.seconds) << " ("
       << HumanBytes(static_cast<uint64_t>(rate)) << "/s read, " << HumanBytes(r.bytes_written)
       << " written)\n";
-  out << "  bookmark   file " << r.bookmark.file_id << " offset " << r.bookmark.offset << "\n";
+  out << "  bookmark   " << (r.dry_run ? "(not written) would reach " : "") << "file "
+      << r.bookmark.file_id << " offset " << r.bookmark.offset << "\n";
 }
 
 int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o) {
