@@ -41,4 +41,10 @@ run "$bin/shardtool" --workdir "$demo/host1" verify main --report-limit 3
 echo "exit status: $?"
 set -e
 echo
+echo "== import: a foreign cluster's titledb files, routed to the owning shards (every mirror), exactly once"
+"$bin/shardtool-gen" --out "$demo-foreign" --shards 1 --mirrors 0 --docs 500 --files 2 \
+    --rdbs titledb --seed 42 >/dev/null
+run "$bin/shardtool" --workdir "$host0" import --dir "$demo-foreign/host0/coll.main.0" --db main
+run "$bin/shardtool" --workdir "$host0" import --dir "$demo-foreign/host0/coll.main.0" --db main
+echo
 echo "== the sample cluster is in $demo (hosts.conf, host0..host7, gen-manifest.json)"

@@ -55,5 +55,7 @@ CommandSpec VerifyCommand();
 CommandSpec InitCommand();
 CommandSpec CatalogCommand();
 CommandSpec MergeCommand();
+CommandSpec ImportCommand();
+CommandSpec IngestCommand();
 
 }  // namespace shardtool

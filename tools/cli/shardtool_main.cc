@@ -13,6 +13,8 @@ const std::vector<CommandSpec>& Commands() {
       InspectCommand(),
       VerifyCommand(),
       MergeCommand(),
+      ImportCommand(),
+      IngestCommand(),
       CatalogCommand(),
   };
   return kCommands;

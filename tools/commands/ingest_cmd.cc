@@ -1,0 +1,88 @@
+// `shardtool ingest BUNDLE`: adds a bundle made by `import --stage-dir` or `merge --orphans-to`
+// to this host, exactly once (FORMAT.md §10.2). Exit 0 ingested (or already), 3 records this
+// shard does not own under the same catalog (B5) or a bad target, 5 under another catalog
+// version (B5), 8 a corrupt bundle (B1-B4).
+#include <ostream>
+
+#include "cli/command.h"
+#include "jobs/ingest_job.h"
+#include "render/json_render.h"
+#include "render/text_render.h"
+
+namespace shardtool {
+namespace {
+
+struct IngestCmdOptions {
+  std::vector<std::string> bundles;
+  bool force = false, dry_run = false;
+};
+
+int RunIngestCmd(Context& ctx, const GlobalOptions& g, const IngestCmdOptions& o) {
+  Json all = Json::array();
+  for (const std::string& bundle : o.bundles) {
+    IngestRequest req;
+    req.workdir = g.workdir;
+    req.bundle_dir = ResolvePath(g, bundle);
+    req.force = o.force;
+    req.dry_run = o.dry_run;
+    req.lock_timeout_ms = static_cast<int64_t>(g.lock_timeout * 1000);
+    auto r = RunIngest(ctx.fs, req, IngestEnv{});
+    if (!r.ok()) return ReportError(ctx, g, r.status());
+    if (g.json) {
+      Json files = Json::array();
+      for (const std::string& f : r->files) files.push_back(f);
+      all.push_back({{"bundle", bundle},
+                     {"kind", r->kind},
+                     {"database", r->database},
+                     {"rdb", r->rdb},
+                     {"target_shard", r->target_shard},
+                     {"streams", r->streams},
+                     {"records", {{"positive", r->positive}, {"negative", r->negative}}},
+                     {"superseded", r->superseded},
+                     {"already_ingested", r->already_ingested},
+                     {"files", files},
+                     {"bytes_written", r->bytes_written},
+                     {"seconds", r->seconds},
+                     {"dry_run", r->dry_run}});
+    } else if (!g.quiet) {
+      std::ostream& out = *ctx.out;
+      out << "ingest " << bundle << " (" << r->kind << ", " << r->database << "." << r->rdb
+          << ", shard " << r->target_shard << "): ";
+      if (r->already_ingested) {
+        out << "already ingested, nothing to do\n";
+        continue;
+      }
+      out << r->positive << " positive and " << r->negative << " negative records"
+          << (r->dry_run ? " (dry run: nothing written)" : "") << "\n";
+      for (const std::string& f : r->files) out << "  " << f << "\n";
+      out << "  " << HumanBytes(r->bytes_written) << " written in " << HumanDuration(r->seconds)
+          << "\n";
+    }
+  }
+  if (g.json) {
+    Json j;
+    j["schema_version"] = 1;
+    j["command"] = "ingest";
+    j["bundles"] = all;
+    *ctx.out << j.dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandSpec IngestCommand() {
+  return {"ingest",
+          "add staged per-shard bundles (from import --stage-dir or merge --orphans-to) to this "
+          "host, exactly once",
+          [](CLI::App* sub) -> CommandRun {
+            auto o = std::make_shared<IngestCmdOptions>();
+            sub->add_option("bundle", o->bundles, "bundle directories")->required();
+            sub->add_flag("--dry-run", o->dry_run, "check the bundles and write nothing");
+            sub->add_flag("--force", o->force,
+                          "write although a Gigablast process works in this directory");
+            return [o](Context& ctx, const GlobalOptions& g) { return RunIngestCmd(ctx, g, *o); };
+          }};
+}
+
+}  // namespace shardtool
