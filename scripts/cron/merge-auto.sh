@@ -46,6 +46,12 @@ files=$(find "$workdir"/coll."$db".*/ -maxdepth 1 -regextype posix-extended \
           -regex ".*/$rdb[0-9]{4,5}(-[0-9]{3})?\.dat" 2>/dev/null | wc -l)
 pending=$(find "$workdir"/coll."$db".*/ -maxdepth 1 -regextype posix-extended \
           -regex ".*/$rdb[0-9]{4,5}(-[0-9]{3})?\.[0-9]{3}\.dat" 2>/dev/null | wc -l)
+# A merge journal of this database and Rdb (shardtool/journal/merge.<uuid>.json) is a merge to
+# finish too, even before its target file exists.
+for j in "$workdir"/shardtool/journal/merge.*.json; do
+  [ -f "$j" ] && grep -q "\"database\": *\"$db\"" "$j" && grep -q "\"rdb\": *\"$rdb\"" "$j" &&
+    pending=$((pending + 1))
+done
 if [ "$files" -le "$min_files" ] && [ "$pending" -eq 0 ]; then
   rm -f "$streak_file"
   exit 0

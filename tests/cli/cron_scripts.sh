@@ -60,6 +60,15 @@ run 0 "$cron/merge-auto.sh" "$wd" main posdb 5
 run 0 "$cron/merge-auto.sh" "$wd" main posdb 5
 [ "$calls" = 1 ] || fail "merge-auto did not finish an interrupted merge"
 rm "$wd/coll.main.0/posdb0000.002.dat"
+# ...or its journal; another Rdb's journal does not count.
+mkdir -p "$wd/shardtool/journal"
+echo '{"database": "main", "rdb": "titledb"}' > "$wd/shardtool/journal/merge.u1.json"
+run 0 "$cron/merge-auto.sh" "$wd" main posdb 5
+[ "$calls" = 0 ] || fail "merge-auto ran for another Rdb's journal"
+echo '{"database": "main", "rdb": "posdb"}' > "$wd/shardtool/journal/merge.u2.json"
+run 0 "$cron/merge-auto.sh" "$wd" main posdb 5
+[ "$calls" = 1 ] || fail "merge-auto did not finish a journalled merge"
+rm -r "$wd/shardtool/journal"
 
 # Busy three runs in a row: the third alerts; a clean run resets the count.
 rm -f "$REPORT_DIR"/*.not-run "$work/alerts"
