@@ -27,11 +27,28 @@ n=$("$st" --workdir "$work/c/host1" --json inspect records coll.main.0/posdb0003
 m=$("$st" --workdir "$work/c/host1" --json inspect map coll.main.0/posdb0003.map | jq_py "d['positive']+d['negative']")
 [ "$n" = "$m" ] || fail "records $n != map $m"
 
+# inspect db / catalog / key after init: totals agree with the generator's manifest, the first
+# titledb record of a file is found by its docId at its offset.
+"$st" --workdir "$work/c/host1" --quiet init --hosts ../hosts.conf --host-id 1
+want=$(python3 -c "
+import json; m=json.load(open('$work/c/gen-manifest.json'))
+print(sum(f['records'] for f in m['files'] if f['host']==1))")
+got=$("$st" --workdir "$work/c/host1" --json inspect db main | jq_py "d['totals']['records']")
+[ "$want" = "$got" ] || fail "inspect db totals $got, manifest says $want"
+[ "$("$st" --workdir "$work/c/host1" --json inspect catalog | jq_py "d['cluster']['num_shards']")" = 2 ] || fail "inspect catalog num_shards"
+docid=$("$st" --workdir "$work/c/host1" --json inspect records coll.main.0/titledb0003-000.dat --limit 1 | jq_py "d['records'][0]['fields']['docid']")
+off=$("$st" --workdir "$work/c/host1" --json inspect key main --rdb titledb --docid "$docid" | \
+      jq_py "[v['offset'] for v in d['keys'][0]['versions'] if v['file']=='coll.main.0/titledb0003-000.dat'][0]")
+[ "$off" = 0 ] || fail "inspect key: offset $off"
+"$st" --workdir "$work/c/host1" inspect key main --rdb titledb --docid "$docid" --payload 20 | grep -q "page from" || fail "inspect key --payload text"
+
 # Text output works and exit codes follow the contract.
 "$st" --workdir "$work/c/host1" inspect file coll.main.0/indexdb0001.dat | grep -q "records" || fail "text output"
 set +e
 "$st" inspect file "$work/nosuch/posdb0001.dat" 2>/dev/null; [ $? -eq 3 ] || fail "missing file should exit 3"
 "$st" inspect 2>/dev/null; [ $? -eq 2 ] || fail "no subcommand should exit 2"
+"$st" --workdir "$work/c/host0" inspect db main 2>/dev/null; [ $? -eq 3 ] || fail "inspect db without a catalog should exit 3"
+"$st" --workdir "$work/c/host1" inspect db nosuch 2>/dev/null; [ $? -eq 3 ] || fail "inspect db of an unknown database should exit 3"
 # A truncated copy: decoding stops with a located Corruption (exit 8), the source untouched.
 cp "$work/c/host1/coll.main.0/titledb0001-000.dat" "$work/t.dat"
 mkdir -p "$work/trunc" && head -c 5000 "$work/t.dat" > "$work/trunc/titledb0001-000.dat"

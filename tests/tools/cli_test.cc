@@ -1,6 +1,7 @@
 // The CLI driven in-process through shardtool::Main with argv arrays (CONVENTIONS.md 11).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -190,7 +191,33 @@ TEST(Cli, HelpAndManPagesAgree) {
     ASSERT_FALSE(man.empty()) << page << " is missing";
     EXPECT_NE(main_page.find(sub->get_name()), std::string::npos);
     CheckOptions(sub, man, page);
+    // Subcommands (inspect db, catalog show, ...) are described on the command's page.
+    for (CLI::App* subsub : sub->get_subcommands({})) {
+      EXPECT_NE(man.find(subsub->get_name()), std::string::npos)
+          << sub->get_name() << " " << subsub->get_name() << " is missing from " << page;
+    }
   }
+}
+
+// Every page in man/ is listed in shardtool(1)'s SEE ALSO (and so installed and findable), and the
+// file-format page exists.
+TEST(Cli, EveryManPageIsListedInSeeAlso) {
+  const std::string main_page = ReadMan("shardtool.1");
+  const size_t see_also = main_page.find(".SH SEE ALSO");
+  ASSERT_NE(see_also, std::string::npos);
+  const std::string listed = main_page.substr(see_also);
+  int pages = 0;
+  for (const auto& e : std::filesystem::directory_iterator(testing::SourceDir() + "/man")) {
+    const std::string name = e.path().filename().string();
+    if (name == "shardtool.1") continue;
+    const std::string stem = name.substr(0, name.rfind('.'));
+    const std::string section = name.substr(name.rfind('.') + 1);
+    EXPECT_NE(listed.find(".BR " + stem + " (" + section + ")"), std::string::npos)
+        << name << " is not in the SEE ALSO of shardtool.1";
+    pages++;
+  }
+  EXPECT_GE(pages, 7);
+  EXPECT_FALSE(ReadMan("shardtool-format.5").empty());
 }
 
 }  // namespace

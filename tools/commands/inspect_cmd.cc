@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "cli/command.h"
+#include "commands/inspect_cmd.h"
 #include "format/key_fields.h"
 #include "jobs/inspect_job.h"
 #include "render/json_render.h"
@@ -17,6 +18,7 @@ struct InspectOptions {
   bool pages = false;
   std::string start, end;
   uint64_t limit = 0;
+  std::string view;
 };
 
 Result<InspectFileOptions> FileOptions(const InspectOptions& o) {
@@ -29,8 +31,9 @@ Result<InspectFileOptions> FileOptions(const InspectOptions& o) {
   return f;
 }
 
-void AddFileArgs(CLI::App* sub, InspectOptions* o) {
-  sub->add_option("path", o->path, "data file (any part), or its map")->required();
+void AddFileArgs(CLI::App* sub, InspectOptions* o, bool required = true) {
+  CLI::Option* path = sub->add_option("path", o->path, "data file (any part), or its map");
+  if (required) path->required();
   sub->add_option("--rdb", o->rdb,
                   "the file's Rdb when its name does not say (titledb, posdb, ...)");
   sub->add_option("--part-size", o->part_size,
@@ -161,6 +164,16 @@ int RunMap(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
 }
 
 int RunRecords(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
+  if (!o.view.empty()) {
+    if (!o.path.empty() || !o.rdb.empty() || o.part_size != 0) {
+      return ReportError(ctx, g, UsageErrorStatus("--view reads the view's collection: give no "
+                                                  "path, --rdb or --part-size with it"));
+    }
+    return RunInspectView(ctx, g, o.view, o.start, o.end, o.limit);
+  }
+  if (o.path.empty()) {
+    return ReportError(ctx, g, UsageErrorStatus("inspect records: give a data file or --view"));
+  }
   auto fo = FileOptions(o);
   if (!fo.ok()) return ReportError(ctx, g, fo.status());
   RecordsOptions ro;
@@ -205,8 +218,10 @@ int RunRecords(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
 }  // namespace
 
 CommandSpec InspectCommand() {
-  return {"inspect", "look inside data files, maps and records", [](CLI::App* sub) -> CommandRun {
+  return {"inspect", "look inside data files, maps, records, databases, the catalog and keys",
+          [](CLI::App* sub) -> CommandRun {
             auto o = std::make_shared<InspectOptions>();
+            auto so = std::make_shared<InspectStateOptions>();
             auto which = std::make_shared<std::string>();
             sub->require_subcommand(1);
             CLI::App* file =
@@ -216,16 +231,24 @@ CommandSpec InspectCommand() {
             AddFileArgs(map, o.get());
             map->add_flag("--pages", o->pages, "list every page (key and offset)");
             CLI::App* rec = sub->add_subcommand("records", "the records of a data file, decoded");
-            AddFileArgs(rec, o.get());
+            AddFileArgs(rec, o.get(), false);
+            rec->add_option("--view", o->view,
+                            "records of this view (<db>.<name>): its collection's committed files "
+                            "merged, newest version wins, keys in the view's range");
             rec->add_option("--start", o->start, "first key (hex, most significant byte first)");
             rec->add_option("--end", o->end, "last key, inclusive (hex)");
             rec->add_option("--limit", o->limit, "print at most N records (default: all)");
-            for (CLI::App* s : {file, map, rec}) {
+            std::vector<CLI::App*> subs = {file, map, rec};
+            for (CLI::App* s : AddInspectStateCommands(sub, so.get())) subs.push_back(s);
+            for (CLI::App* s : subs) {
               s->final_callback([which, s]() { *which = s->get_name(); });
             }
-            return [o, which](Context& ctx, const GlobalOptions& g) -> int {
+            return [o, so, which](Context& ctx, const GlobalOptions& g) -> int {
               if (*which == "file") return RunFile(ctx, g, *o);
               if (*which == "map") return RunMap(ctx, g, *o);
+              if (*which == "db") return RunInspectDb(ctx, g, *so);
+              if (*which == "catalog") return RunInspectCatalog(ctx, g);
+              if (*which == "key") return RunInspectKey(ctx, g, *so);
               return RunRecords(ctx, g, *o);
             };
           }};
