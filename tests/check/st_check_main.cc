@@ -9,9 +9,9 @@
 //
 // Keys are hex, most significant byte first, with the delete bit set (the key's identity).
 // Exit 0 on success, 8 when a file does not decode (with the file and offset), 2 on usage.
+#include <cctype>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -66,10 +66,24 @@ int Main(int argc, char** argv) {
   if (mode == "leftovers") {
     auto entries = fs->ListDir(dir);
     if (!entries.ok()) return Fail(entries.status());
-    const std::regex merge_target(R"(\.[0-9]{3}\.(dat|map|crc)(\.part[0-9]+)?$)");
+    // A merge target: "<name>.mmm.dat|map|crc" (three digits), possibly with ".partN" after.
+    auto merge_target = [](const std::string& n) {
+      for (const char* ext : {".dat", ".map", ".crc"}) {
+        size_t at = n.find(ext);
+        while (at != std::string::npos) {
+          if (at >= 4 && n[at - 4] == '.' && std::isdigit(static_cast<unsigned char>(n[at - 3])) &&
+              std::isdigit(static_cast<unsigned char>(n[at - 2])) &&
+              std::isdigit(static_cast<unsigned char>(n[at - 1]))) {
+            return true;
+          }
+          at = n.find(ext, at + 1);
+        }
+      }
+      return false;
+    };
     for (const DirEntry& e : *entries) {
       const std::string& n = e.name;
-      if (n.find(".tmp") != std::string::npos || std::regex_search(n, merge_target) ||
+      if (n.find(".tmp") != std::string::npos || merge_target(n) ||
           n.rfind(".", 0) == 0) {
         std::printf("%s\n", n.c_str());
       }

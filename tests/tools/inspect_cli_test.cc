@@ -16,6 +16,7 @@
 #include "base/crc32c.h"
 #include "catalog/retired_files.h"
 #include "cli/shardtool_main.h"
+#include "tools/cli_runner.h"
 #include "format/key_fields.h"
 #include "gen/sample_cluster.h"
 #include "jobs/bundle_writer.h"
@@ -26,23 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Out {
-  int code;
-  std::string out, err;
-  json js() const { return json::parse(out); }
-};
-
-Out St(std::vector<std::string> args) {
-  std::vector<const char*> argv = {"shardtool"};
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  Context ctx;
-  ctx.fs = PosixFS();
-  ctx.out = &out;
-  ctx.err = &err;
-  int code = Main(static_cast<int>(argv.size()), argv.data(), ctx);
-  return {code, out.str(), err.str()};
-}
+using Out = testing::CliOut;
+Out St(const std::vector<std::string>& args) { return testing::RunCli(args); }
 
 std::map<std::string, uint32_t> Hashes(const std::string& dir) {
   std::map<std::string, uint32_t> h;
@@ -107,7 +93,7 @@ class InspectCli : public ::testing::Test {
     for (const std::string& n : names) {
       Out r = St({"--workdir", Host(0), "--json", "inspect", "records", "coll.main.0/" + n});
       EXPECT_EQ(r.code, 0) << r.err;
-      const json j = r.js();  // (no range-for over a temporary's member)
+      const json j = r.json();  // (no range-for over a temporary's member)
       for (auto& x : j["records"]) {
         v.push_back({"coll.main.0/" + n, x["key"], x["offset"], x["negative"], x["fields"]});
       }
@@ -125,7 +111,7 @@ TEST_F(InspectCli, DbListsEveryFileWithExactCounts) {
   const auto before = Hashes(Host(0));
   Out r = St({"--workdir", Host(0), "--json", "inspect", "db", "main"});
   ASSERT_EQ(r.code, 0) << r.err;
-  json j = r.js();
+  json j = r.json();
   ExpectMembers(j,
                 {"schema_version", "command", "database", "uuid", "dir", "db_version", "host_id",
                  "shard", "catalog", "collections", "views", "journals", "bookmarks",
@@ -184,7 +170,7 @@ TEST_F(InspectCli, DbShowsLeasesRetiredFilesQuarantineAndRangeDeletions) {
   // expired), posdb0001.dat retired, a quarantine entry, and a range deletion from move-slots.
   const std::string h = root_ + "/state";
   fs::copy(Host(1), h, fs::copy_options::recursive);
-  json cat = St({"--workdir", h, "--json", "inspect", "catalog"}).js();
+  json cat = St({"--workdir", h, "--json", "inspect", "catalog"}).json();
   std::string posdb_uuid;
   for (auto& c : cat["collections"])
     if (c["ns"] == "main.posdb") posdb_uuid = c["uuid"];
@@ -219,7 +205,7 @@ TEST_F(InspectCli, DbShowsLeasesRetiredFilesQuarantineAndRangeDeletions) {
 
   Out r = St({"--workdir", h, "--json", "inspect", "db", "main"});
   ASSERT_EQ(r.code, 0) << r.err;
-  json j = r.js();
+  json j = r.json();
   for (auto& c : j["collections"]) {
     // Shard 1 lost slots 1, 3, 5, 7, 9 of every sharded collection.
     ASSERT_EQ(c["range_deletions"].size(), 1u) << c["ns"];
@@ -258,7 +244,7 @@ TEST_F(InspectCli, DbShowsLeasesRetiredFilesQuarantineAndRangeDeletions) {
 TEST_F(InspectCli, CatalogShowsClusterChunksAndVersions) {
   Out r = St({"--workdir", Host(1), "--json", "inspect", "catalog"});
   ASSERT_EQ(r.code, 0) << r.err;
-  json j = r.js();
+  json j = r.json();
   ExpectMembers(j,
                 {"schema_version", "command", "epoch", "version", "cluster", "this_host", "shard",
                  "databases", "collections", "views", "range_deletions"},
@@ -310,7 +296,7 @@ TEST_F(InspectCli, KeyByDocIdListsEveryVersionNewestFirstWithPayload) {
   Out r = St({"--workdir", Host(0), "--json", "inspect", "key", "main", "--rdb", "titledb",
               "--docid", std::to_string(deleted)});
   ASSERT_EQ(r.code, 0) << r.err;
-  json j = r.js();
+  json j = r.json();
   ExpectMembers(j,
                 {"schema_version", "command", "ns", "slot", "owner", "owner_hosts", "keys",
                  "files"},
@@ -336,20 +322,20 @@ TEST_F(InspectCli, KeyByDocIdListsEveryVersionNewestFirstWithPayload) {
   Out p = St({"--workdir", Host(0), "--json", "inspect", "key", "main", "--rdb", "titledb",
               "--docid", std::to_string(live), "--payload", "40"});
   ASSERT_EQ(p.code, 0) << p.err;
-  json pv = p.js()["keys"][0]["versions"][0];
-  EXPECT_EQ(p.js()["keys"][0]["visible"], true);
+  json pv = p.json()["keys"][0]["versions"][0];
+  EXPECT_EQ(p.json()["keys"][0]["visible"], true);
   EXPECT_EQ(pv["payload"].get<std::string>().size(), 40u);
   const uint64_t full = pv["payload_size"];
   EXPECT_GT(full, 40u);
   Out all = St({"--workdir", Host(0), "--json", "inspect", "key", "main", "--rdb", "titledb",
                 "--docid", std::to_string(live), "--payload"});
   ASSERT_EQ(all.code, 0) << all.err;
-  EXPECT_EQ(all.js()["keys"][0]["versions"][0]["payload"].get<std::string>().size(), full);
+  EXPECT_EQ(all.json()["keys"][0]["versions"][0]["payload"].get<std::string>().size(), full);
   // The same key given as hex finds the same version; the text form shows who sees what.
   Out byhex = St({"--workdir", Host(0), "--json", "inspect", "key", "main", "--rdb", "titledb",
                   pv["key"]});
   ASSERT_EQ(byhex.code, 0) << byhex.err;
-  EXPECT_EQ(byhex.js()["keys"][0]["versions"][0]["offset"], pv["offset"]);
+  EXPECT_EQ(byhex.json()["keys"][0]["versions"][0]["offset"], pv["offset"]);
   Out text = St({"--workdir", Host(0), "inspect", "key", "main", "--rdb", "titledb", "--docid",
                  std::to_string(deleted)});
   EXPECT_NE(text.out.find("sees it deleted"), std::string::npos) << text.out;
@@ -371,7 +357,7 @@ TEST_F(InspectCli, KeyByTermIdFindsEveryPosdbKeyOfTheTerm) {
   Out r = St({"--workdir", Host(0), "--json", "inspect", "key", "main", "--rdb", "posdb",
               "--termid", std::to_string(termid)});
   ASSERT_EQ(r.code, 0) << r.err;
-  json j = r.js();
+  json j = r.json();
   ASSERT_EQ(j["keys"].size(), versions.size());
   for (auto& k : j["keys"]) {
     ASSERT_TRUE(versions.count(k["key"])) << k["key"];
@@ -383,7 +369,7 @@ TEST_F(InspectCli, KeyByTermIdFindsEveryPosdbKeyOfTheTerm) {
   Out both = St({"--workdir", Host(0), "--json", "inspect", "key", "main", "--rdb", "posdb",
                  "--termid", std::to_string(termid), "--docid", std::to_string(docid)});
   ASSERT_EQ(both.code, 0) << both.err;
-  const json bj = both.js();
+  const json bj = both.json();
   EXPECT_FALSE(bj["keys"].empty());
   for (auto& k : bj["keys"]) EXPECT_EQ(k["fields"]["docid"], docid);
 }
@@ -416,7 +402,7 @@ TEST_F(InspectCli, RecordsOfAViewAreTheMergedNewestVersionsInItsRange) {
             0);
   Out r = St({"--workdir", h, "--json", "inspect", "records", "--view", "main.recent"});
   ASSERT_EQ(r.code, 0) << r.err;
-  json j = r.js();
+  json j = r.json();
   ExpectMembers(j, {"schema_version", "view", "view_on", "rdb", "key_range", "records"},
                 "inspect records --view");
   EXPECT_EQ(j["view_on"], "main.titledb");
@@ -432,13 +418,13 @@ TEST_F(InspectCli, RecordsOfAViewAreTheMergedNewestVersionsInItsRange) {
   }
   EXPECT_EQ(St({"--workdir", h, "--json", "inspect", "records", "--view", "main.recent", "--limit",
                 "3"})
-                .js()["records"]
+                .json()["records"]
                 .size(),
             3u);
   // A view is not a collection: inspect key refuses it (exit 3); an unknown view is exit 3.
   Out kv = St({"--workdir", h, "--json", "inspect", "key", "main", "--rdb", "recent", lo});
   EXPECT_EQ(kv.code, 3);
-  EXPECT_EQ(kv.js()["error"]["name"], "CommandNotSupportedOnView");
+  EXPECT_EQ(kv.json()["error"]["name"], "CommandNotSupportedOnView");
   EXPECT_EQ(St({"--workdir", h, "inspect", "records", "--view", "main.nosuch"}).code, 3);
   fs::remove_all(h);
 }
@@ -462,7 +448,7 @@ TEST_F(InspectCli, UsageAndStateErrorsHaveTheirExitCodes) {
   EXPECT_EQ(St({"--workdir", w, "inspect", "records"}).code, 2);
   Out nf = St({"--workdir", w, "--json", "inspect", "db", "nosuch"});
   EXPECT_EQ(nf.code, 3);
-  EXPECT_EQ(nf.js()["error"]["name"], "NamespaceNotFound");
+  EXPECT_EQ(nf.json()["error"]["name"], "NamespaceNotFound");
   EXPECT_EQ(St({"--workdir", w, "inspect", "key", "main", "--rdb", "linkdb", "--docid", "1"}).code,
             3);
   // No catalog yet: exit 3 naming init.
@@ -473,7 +459,7 @@ TEST_F(InspectCli, UsageAndStateErrorsHaveTheirExitCodes) {
   Out miss = St({"--workdir", w, "--json", "inspect", "key", "main", "--rdb", "titledb", "--docid",
                  "1"});
   EXPECT_EQ(miss.code, 0) << miss.err;
-  EXPECT_TRUE(miss.js()["keys"].empty());
+  EXPECT_TRUE(miss.json()["keys"].empty());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "base/crc32c.h"
 #include "cli/shardtool_main.h"
+#include "tools/cli_runner.h"
 #include "gen/sample_cluster.h"
 
 namespace shardtool {
@@ -16,23 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Out {
-  int code;
-  std::string out, err;
-  nlohmann::json json() const { return nlohmann::json::parse(out); }
-};
-
-Out St(std::vector<std::string> args) {
-  std::vector<const char*> argv = {"shardtool"};
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  Context ctx;
-  ctx.fs = PosixFS();
-  ctx.out = &out;
-  ctx.err = &err;
-  int code = Main(static_cast<int>(argv.size()), argv.data(), ctx);
-  return {code, out.str(), err.str()};
-}
+using Out = testing::CliOut;
+Out St(const std::vector<std::string>& args) { return testing::RunCli(args); }
 
 // Every byte of every file under dir, hashed by path (the read-only guarantee).
 std::map<std::string, uint32_t> Hashes(const std::string& dir) {
