@@ -1,5 +1,6 @@
 #include "jobs/file_verifier.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -12,6 +13,18 @@
 #include "iter/record_scanner.h"
 
 namespace shardtool {
+
+SlotOwners SlotOwnersOf(const CollectionEntry& c, int32_t self_shard) {
+  SlotOwners o;
+  o.owner.fill(-1);
+  for (const Chunk& ch : c.chunks) {
+    for (int32_t s = std::max(0, ch.min); s < std::min<int32_t>(ch.max, kNumSlots); s++) {
+      o.owner[static_cast<size_t>(s)] = static_cast<int16_t>(ch.shard);
+    }
+  }
+  o.self = static_cast<int16_t>(self_shard);
+  return o;
+}
 namespace {
 
 // Collects findings: exact counts per rule and severity, the first `limit` of each rule listed.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "format/finding.h"
 #include "format/rdb_registry.h"
 #include "iter/data_file.h"
@@ -25,6 +26,10 @@ struct SlotOwners {
   std::array<int16_t, kNumSlots> owner{};  // owning shard of each slot
   int16_t self = 0;                        // this host's shard
 };
+
+// The owner of every slot from a collection's chunks (-1 where no chunk covers it), and this
+// host's shard: for readers that have a catalog entry but no acquisition (inspect key).
+SlotOwners SlotOwnersOf(const CollectionEntry& c, int32_t self_shard);
 
 struct FileVerifyOptions {
   // --quick: names, parts, map structure, sidecar sizes and ownership of the map's page keys only.

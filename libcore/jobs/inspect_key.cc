@@ -8,7 +8,7 @@
 #include "catalog/namespace.h"
 #include "format/key_fields.h"
 #include "format/titlerec.h"
-#include "jobs/verify_plan.h"
+#include "jobs/file_verifier.h"
 
 namespace shardtool {
 namespace {
