@@ -17,8 +17,8 @@
 
 #include "bench/bench_util.h"
 #include "catalog/catalog_admin.h"
-#include "format/rdb_registry.h"
 #include "format/hosts_conf.h"
+#include "format/rdb_registry.h"
 #include "jobs/import_job.h"
 
 namespace shardtool::bench {
@@ -55,8 +55,8 @@ uint64_t BareRoute(const std::string& src, const std::string& out) {
   std::filesystem::create_directories(out);
   std::vector<int> fds;
   for (int h = 0; h < 4; ++h) {
-    fds.push_back(::open((out + "/h" + std::to_string(h)).c_str(), O_CREAT | O_WRONLY | O_TRUNC,
-                         0644));
+    fds.push_back(
+        ::open((out + "/h" + std::to_string(h)).c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644));
   }
   std::vector<std::string> bufs(4);
   uint64_t written = 0;
@@ -126,14 +126,12 @@ int MeasureImport(const std::string& src, const std::string& root, uint64_t memo
   auto r = RunImport(PosixFS(), req, ImportEnv{});
   const double t = Now() - t0;
   if (!r.ok() || !r->outcome.ok()) {
-    std::fprintf(stderr, "import: %s\n",
-                 (r.ok() ? r->outcome : r.status()).ToString().c_str());
+    std::fprintf(stderr, "import: %s\n", (r.ok() ? r->outcome : r.status()).ToString().c_str());
     return 1;
   }
-  std::printf("IMPORT %.4f %llu %llu %lld %ld\n", t,
-              static_cast<unsigned long long>(r->bytes_read),
-              static_cast<unsigned long long>(r->bytes_written),
-              static_cast<long long>(r->records), PeakRssKiB());
+  std::printf("IMPORT %.4f %llu %llu %lld %ld\n", t, static_cast<unsigned long long>(r->bytes_read),
+              static_cast<unsigned long long>(r->bytes_written), static_cast<long long>(r->records),
+              PeakRssKiB());
   return 0;
 }
 
@@ -162,7 +160,8 @@ int main(int argc, char** argv) {
     } else if (args[i] == "--keep") {
       keep = true;
     } else {
-      std::fprintf(stderr, "usage: import_bench [--docs N] [--memory BYTES] [--runs R] [--dir D]\n");
+      std::fprintf(stderr,
+                   "usage: import_bench [--docs N] [--memory BYTES] [--runs R] [--dir D]\n");
       return 2;
     }
   }
@@ -189,15 +188,16 @@ int main(int argc, char** argv) {
     }
     std::fclose(f);
     imp.push_back(t);
-    std::printf("run %d: bare %.3f s (%.1f MB written), import %.3f s (%lld records, %.1f MB read, "
-                "%.1f MB written), import peak RSS %.1f MiB\n",
-                r + 1, bare.back(), bare_bytes / 1e6, t, records, in / 1e6, written / 1e6,
-                rss / 1024.0);
+    std::printf(
+        "run %d: bare %.3f s (%.1f MB written), import %.3f s (%lld records, %.1f MB read, "
+        "%.1f MB written), import peak RSS %.1f MiB\n",
+        r + 1, bare.back(), bare_bytes / 1e6, t, records, in / 1e6, written / 1e6, rss / 1024.0);
   }
   const double b = Median(bare), i = Median(imp);
-  std::printf("median: bare route-to-shards %.3f s, import %.3f s: import = %.2f x bare "
-              "(target >= 0.6)\n",
-              b, i, b / i);
+  std::printf(
+      "median: bare route-to-shards %.3f s, import %.3f s: import = %.2f x bare "
+      "(target >= 0.6)\n",
+      b, i, b / i);
   if (!keep) std::filesystem::remove_all(dir);
   return 0;
 }

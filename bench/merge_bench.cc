@@ -248,8 +248,8 @@ int MeasureMerge(const std::string& gen_out, const std::string& rdb_name) {
   std::string ours_out;
   const OursRun first = Ours(gen_out, rdb_name, &ours_out);
   if (first.records_out != bare_records || !SameBytes(ours_out, bare_out)) {
-    std::fprintf(stderr, "the bare merge's output differs from ours (%s vs %s)\n",
-                 bare_out.c_str(), ours_out.c_str());
+    std::fprintf(stderr, "the bare merge's output differs from ours (%s vs %s)\n", bare_out.c_str(),
+                 ours_out.c_str());
     return 1;
   }
   std::filesystem::remove_all(gen_out + "/run");
@@ -264,11 +264,11 @@ int MeasureMerge(const std::string& gen_out, const std::string& rdb_name) {
   const double mb = static_cast<double>(InputBytes(dir, rdb)) / 1e6;
   const double ours = Median(ot), bare = Median(bt);
   const std::string p = rdb_name.substr(0, 5);
-  std::printf("%-12s %lld records, %.1f MB in 4 files -> %lld records, %.1f MB (same bytes as "
-              "the bare merge); ours %.3f s, bare %.3f s\n",
-              rdb_name.c_str(), static_cast<long long>(o.records_in), mb,
-              static_cast<long long>(o.records_out), static_cast<double>(o.bytes_out) / 1e6, ours,
-              bare);
+  std::printf(
+      "%-12s %lld records, %.1f MB in 4 files -> %lld records, %.1f MB (same bytes as "
+      "the bare merge); ours %.3f s, bare %.3f s\n",
+      rdb_name.c_str(), static_cast<long long>(o.records_in), mb,
+      static_cast<long long>(o.records_out), static_cast<double>(o.bytes_out) / 1e6, ours, bare);
   Row(p + "-records", static_cast<double>(o.records_in) / ours / 1e6, "M rec/s",
       static_cast<double>(o.records_in) / ours / 20e6, "the 20 M records/s target",
       rdb_name == "posdb" ? ">= 1.00" : "none: large records");
@@ -285,16 +285,17 @@ int MeasureMemory(const std::string& gen_out, const std::string& rdb_name) {
     o = Ours(gen_out, rdb_name, nullptr);
     t.push_back(o.seconds);
   }
-  std::printf("%-12s %10.1f ns/rec   %lld records, %.1f MB in, %.3f s   (target RSS < 128 MiB) "
-              " RSS %ld KiB\n",
-              (rdb_name.substr(0, 5) + "-size").c_str(),
-              Median(t) * 1e9 / static_cast<double>(o.records_in),
-              static_cast<long long>(o.records_in), static_cast<double>(o.bytes_in) / 1e6,
-              Median(t), PeakRssKiB());
+  std::printf(
+      "%-12s %10.1f ns/rec   %lld records, %.1f MB in, %.3f s   (target RSS < 128 MiB) "
+      " RSS %ld KiB\n",
+      (rdb_name.substr(0, 5) + "-size").c_str(),
+      Median(t) * 1e9 / static_cast<double>(o.records_in), static_cast<long long>(o.records_in),
+      static_cast<double>(o.bytes_in) / 1e6, Median(t), PeakRssKiB());
   return 0;
 }
 
-// ---- RocksDB -------------------------------------------------------------------------------------
+// ---- RocksDB
+// -------------------------------------------------------------------------------------
 
 #ifdef SHARDTOOL_HAVE_ROCKSDB
 // One SST per data file: every record's key (big-endian, so that RocksDB's bytewise order is the
@@ -373,8 +374,8 @@ int MeasureRocks(const std::string& gen_out, const std::string& rdb_name) {
   const std::string p = rdb_name.substr(0, 5);
   Row(p + "-rocksdb", static_cast<double>(o.records_in) / Median(ot) / 1e6, "M rec/s",
       Median(rt) / Median(ot), "RocksDB CompactRange", ">= 3.00");
-  std::printf("%-12s RocksDB compaction: %.3f s, %.2f M records/s; ours %.3f s\n", "",
-              Median(rt), static_cast<double>(o.records_in) / Median(rt) / 1e6, Median(ot));
+  std::printf("%-12s RocksDB compaction: %.3f s, %.2f M records/s; ours %.3f s\n", "", Median(rt),
+              static_cast<double>(o.records_in) / Median(rt) / 1e6, Median(ot));
   return 0;
 }
 #endif
@@ -417,9 +418,10 @@ int main(int argc, char** argv) {
   }
   std::filesystem::remove_all(dir);
   const std::string r = " --runs " + std::to_string(runs);
-  std::printf("merge benchmark: 4 overlapping files into one, median of %d runs, page-cached "
-              "inputs, fsync'd outputs\n",
-              runs);
+  std::printf(
+      "merge benchmark: 4 overlapping files into one, median of %d runs, page-cached "
+      "inputs, fsync'd outputs\n",
+      runs);
   struct Job {
     const char* rdb;
     uint64_t docs;
@@ -431,8 +433,9 @@ int main(int argc, char** argv) {
 #ifdef SHARDTOOL_HAVE_ROCKSDB
     if (rocks && !RunSelf("--measure rocks " + out + " " + j.rdb + r)) return 1;
 #else
-    std::printf("rocksdb      skipped: librocksdb-dev was not found when this benchmark was "
-                "built\n");
+    std::printf(
+        "rocksdb      skipped: librocksdb-dev was not found when this benchmark was "
+        "built\n");
 #endif
     if (std::string(j.rdb) == "posdb") {
       // Memory and linearity: this size and a quarter of it, ours alone.

@@ -34,8 +34,8 @@ std::optional<std::string> PeriodicForm(const std::vector<SlotRange>& ranges) {
     }
     auto expanded = ExpandPeriodicSlots(from, every, runs, to);
     if (!expanded || *expanded != ranges) continue;
-    std::string out = "{\"from\":" + std::to_string(from) + ",\"every\":" + std::to_string(every) +
-                      ",\"runs\":";
+    std::string out =
+        "{\"from\":" + std::to_string(from) + ",\"every\":" + std::to_string(every) + ",\"runs\":";
     AppendRanges(&out, runs);
     out += ",\"to\":" + std::to_string(to) + "}";
     return out;

@@ -49,8 +49,7 @@ std::optional<std::vector<SlotRange>> ExpandPeriodicSlots(int64_t from, int64_t 
 template <typename JsonT>
 std::optional<std::vector<SlotRange>> DecodeOwnedSlots(const JsonT& j) {
   auto pair = [](const JsonT& r, SlotRange* out) {
-    if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() ||
-        !r[1].is_number_integer()) {
+    if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() || !r[1].is_number_integer()) {
       return false;
     }
     const int64_t a = r[0].template get<int64_t>(), b = r[1].template get<int64_t>();
@@ -78,9 +77,8 @@ std::optional<std::vector<SlotRange>> DecodeOwnedSlots(const JsonT& j) {
     if (!pair(r, &s)) return std::nullopt;
     ranges.push_back(s);
   }
-  return ExpandPeriodicSlots(j["from"].template get<int64_t>(),
-                             j["every"].template get<int64_t>(), ranges,
-                             j["to"].template get<int64_t>());
+  return ExpandPeriodicSlots(j["from"].template get<int64_t>(), j["every"].template get<int64_t>(),
+                             ranges, j["to"].template get<int64_t>());
 }
 
 }  // namespace shardtool

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "catalog/namespace.h"
 #include "catalog/retired_files.h"
@@ -102,8 +101,7 @@ std::string MergeJournalFileName(std::string_view uuid) {
   return "merge." + std::string(uuid) + ".json";
 }
 
-Result<std::optional<MergeVisibility>> ReadMergeVisibility(FileSystem* fs,
-                                                           std::string_view workdir,
+Result<std::optional<MergeVisibility>> ReadMergeVisibility(FileSystem* fs, std::string_view workdir,
                                                            std::string_view uuid) {
   const std::string path = JoinPath(JournalDir(workdir), MergeJournalFileName(uuid));
   auto text = ReadFileToString(fs, path);
@@ -147,10 +145,8 @@ void HideUncommittedMergeTarget(const MergeVisibility& m, std::vector<CommittedF
   }
   if (m.rename) return;
   const bool committed =
-      m.incorporating &&
-      std::none_of(m.inputs.begin(), m.inputs.end(), [&](const std::string& in) {
-        return listed(in);
-      });
+      m.incorporating && std::none_of(m.inputs.begin(), m.inputs.end(),
+                                      [&](const std::string& in) { return listed(in); });
   if (!committed) std::erase_if(*files, [&](const CommittedFile& f) { return f.name == m.target; });
 }
 

@@ -79,10 +79,10 @@ Result<std::vector<CommittedFile>> ListCommittedFiles(FileSystem* fs, const std:
 
 // What a snapshot needs of a collection's merge journal (the jobs layer owns the full format).
 struct MergeVisibility {
-  bool readable = true;    // false: the journal exists but does not parse
+  bool readable = true;  // false: the journal exists but does not parse
   bool incorporating = false;
-  bool rename = false;     // phase "rename"
-  std::string target;      // the target's part-0 data name
+  bool rename = false;              // phase "rename"
+  std::string target;               // the target's part-0 data name
   std::vector<std::string> inputs;  // the inputs' part-0 names
 };
 
@@ -90,8 +90,7 @@ struct MergeVisibility {
 std::string MergeJournalFileName(std::string_view uuid);
 // Reads the collection's merge journal; nullopt when there is none. A journal that does not parse
 // gives {readable = false} (an operator's problem for the merge, not a reader's), I/O errors fail.
-Result<std::optional<MergeVisibility>> ReadMergeVisibility(FileSystem* fs,
-                                                           std::string_view workdir,
+Result<std::optional<MergeVisibility>> ReadMergeVisibility(FileSystem* fs, std::string_view workdir,
                                                            std::string_view uuid);
 // Removes an uncommitted merge target from `files` (a committed set, retired files already out).
 // With an unreadable journal every merge file whose first input (id + 1) is still listed is left

@@ -15,7 +15,7 @@ namespace shardtool {
 template <int KS, KeyCompression C, int D>
 inline size_t RecordEncoder::EncodeAs(const uint8_t* full_key, const uint8_t* data,
                                       uint32_t data_size, uint8_t* dst) {
-  constexpr uint8_t kBits = C == KeyCompression::kPosdb ? 0x06
+  constexpr uint8_t kBits = C == KeyCompression::kPosdb  ? 0x06
                             : C == KeyCompression::kHalf ? 0x02
                                                          : 0;
   const uint8_t b0 = static_cast<uint8_t>(full_key[0] & ~kBits);

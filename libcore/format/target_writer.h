@@ -85,10 +85,10 @@ class TargetWriter {
     if (verify_end_ > offset_ || buf_len_ + max > buf_.size()) {
       return Add(full_key, data, data_size);
     }
-    const size_t n = encoder_.template EncodeAs<KS, C, D>(full_key, data, data_size,
-                                                          buf_.data() + buf_len_);
+    const size_t n =
+        encoder_.template EncodeAs<KS, C, D>(full_key, data, data_size, buf_.data() + buf_len_);
     map_.template AddRecordT<KS>(offset_, static_cast<uint32_t>(n), full_key,
-                                KeyIsNegative(full_key));
+                                 KeyIsNegative(full_key));
     offset_ += n;
     buf_len_ += n;
     return Status::Ok();
@@ -138,7 +138,7 @@ class TargetWriter {
   size_t buf_len_ = 0;
   uint64_t appended_ = 0;
   uint64_t writeback_at_ = 0;  // appended_ when writeback was last started
-  bool dir_dirty_ = false;  // a part was created since the directory was last fsynced
+  bool dir_dirty_ = false;     // a part was created since the directory was last fsynced
   // Verification of an existing tail [offset_, verify_end_).
   std::unique_ptr<BigFile> existing_;
   uint64_t verify_end_ = 0;
