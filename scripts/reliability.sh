@@ -5,7 +5,7 @@
 # Knobs (defaults are the long campaign):
 #   KILLS=N          random kill -9 instants per Rdb for merge (and per run for import)   (100)
 #   ROUNDS=N         concurrency rounds                                                    (200)
-#   FUZZ_SECONDS=N   seconds per fuzz target (needs build/fuzz; 0 skips)                  (600)
+#   FUZZ_SECONDS=N   seconds per fuzz target (needs build/asan of scripts/test.sh; 0 skips) (600)
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bdir=${1:-$here/build/release}
@@ -30,7 +30,7 @@ for suite in "$here"/tests/cli/*_kill.sh "$here"/tests/cli/catalog_crash.sh; do
 done
 step concurrency env ROUNDS="$rounds" bash "$here/tests/cli/concurrency.sh" "$st" "$gen" "$shared" "$check"
 step hostile bash "$here/tests/cli/hostile.sh" "$st" "$gen" "$shared" "$check"
-if [ "$fuzz" -gt 0 ] && [ -d "$here/build/fuzz/tests/fuzz" ]; then
-  step fuzz "$here/scripts/fuzz.sh" "$here/build/fuzz" "$fuzz"
+if [ "$fuzz" -gt 0 ] && [ -d "$here/build/asan/tests/fuzz" ]; then
+  step fuzz "$here/scripts/fuzz.sh" "$here/build/asan" "$fuzz"
 fi
 exit $status

@@ -5,6 +5,7 @@
 // shardtool's own JSON state): no libcore header exposes JSON types. Its exceptions are caught here
 // and become CorruptCatalog.
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
@@ -431,6 +432,44 @@ Json ToJson(const Catalog& c) {
 
 std::string Scalar(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+// Appends the JSON text of a string: quoted as it is when no byte needs escaping (printable ASCII
+// other than '"' and '\'), else through Scalar (nlohmann's escapes and U+FFFD replacement). The
+// same bytes either way; the fast path spares a DOM node and a dump per key of a 2 MB catalog.
+void AppendQuoted(const std::string& s, std::string* out) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      *out += Scalar(Json(s));
+      return;
+    }
+  }
+  out->push_back('"');
+  out->append(s);
+  out->push_back('"');
+}
+
+// Appends the JSON text of a scalar (what Scalar gives, faster for strings and integers).
+void AppendScalar(const Json& j, std::string* out) {
+  char buf[24];
+  switch (j.type()) {
+    case Json::value_t::string:
+      AppendQuoted(j.get_ref<const std::string&>(), out);
+      return;
+    case Json::value_t::number_integer: {
+      const auto r = std::to_chars(buf, buf + sizeof(buf), j.get<int64_t>());
+      out->append(buf, r.ptr);
+      return;
+    }
+    case Json::value_t::number_unsigned: {
+      const auto r = std::to_chars(buf, buf + sizeof(buf), j.get<uint64_t>());
+      out->append(buf, r.ptr);
+      return;
+    }
+    default:
+      *out += Scalar(j);
+  }
+}
+
 // Appends the one-line form of j (", " and ": " separators) to *out; stops early and returns
 // false once *out is longer than `limit` (so a huge array is never flattened just to learn that
 // it does not fit).
@@ -442,7 +481,7 @@ bool Flat(const Json& j, size_t limit, std::string* out) {
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (!first) *out += ", ";
       first = false;
-      *out += Scalar(Json(it.key()));
+      AppendQuoted(it.key(), out);
       *out += ": ";
       if (!Flat(it.value(), limit, out)) return false;
     }
@@ -455,7 +494,7 @@ bool Flat(const Json& j, size_t limit, std::string* out) {
     }
     *out += ']';
   } else {
-    *out += Scalar(j);
+    AppendScalar(j, out);
   }
   return out->size() <= limit;
 }
@@ -465,7 +504,7 @@ bool Flat(const Json& j, size_t limit, std::string* out) {
 void Emit(const Json& j, size_t indent, size_t column, size_t tail, bool force_expand,
           std::string* out) {
   if (!j.is_structured() || j.empty()) {
-    *out += Scalar(j);
+    AppendScalar(j, out);
     return;
   }
   if (!force_expand) {
@@ -484,7 +523,9 @@ void Emit(const Json& j, size_t indent, size_t column, size_t tail, bool force_e
     *out += pad;
     size_t col = pad.size();
     if (j.is_object()) {
-      const std::string key = Scalar(Json(it.key())) + ": ";
+      std::string key;
+      AppendQuoted(it.key(), &key);
+      key += ": ";
       *out += key;
       col += key.size();
     }

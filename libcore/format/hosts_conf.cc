@@ -6,9 +6,9 @@ namespace shardtool {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsConfDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsNameChar(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.';
+  return IsConfDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.';
 }
 
 std::vector<std::string_view> Tokens(std::string_view line) {
@@ -38,7 +38,7 @@ std::optional<int32_t> ParseUint(std::string_view s, size_t max_digits) {
   if (s.empty() || s.size() > max_digits) return std::nullopt;
   int32_t v = 0;
   for (char c : s) {
-    if (!IsDigit(c)) return std::nullopt;
+    if (!IsConfDigit(c)) return std::nullopt;
     v = v * 10 + (c - '0');
   }
   return v;
@@ -208,7 +208,7 @@ Result<HostsConf> Parser::Run(std::string_view text) {
     } else if (StartsWithNoCase(line, "spare") || StartsWithNoCase(line, "proxy") ||
                StartsWithNoCase(line, "qcproxy") || StartsWithNoCase(line, "scproxy")) {
       // Not shard members.
-    } else if (IsDigit(line.front())) {
+    } else if (IsConfDigit(line.front())) {
       RETURN_IF_ERROR(Grunt(line_no, line));
     } else {
       return Error(line_no, "bad line " + Quote(line), "H1");

@@ -7,7 +7,7 @@
 namespace shardtool {
 namespace {
 
-constexpr int64_t kPagesPerSegment = 2048;
+constexpr int64_t kCheckPagesPerSegment = 2048;
 
 using Wide = __int128;  // exact arithmetic on corrupt i64 header fields
 
@@ -55,14 +55,14 @@ std::string I128ToString(Wide v) {
 }  // namespace
 
 int64_t PageMap::KeyEntryOffset(int64_t page) const {
-  const int64_t seg = page / kPagesPerSegment, i = page % kPagesPerSegment;
-  return 32 + ks_ + seg * kPagesPerSegment * (ks_ + 2) + i * ks_;
+  const int64_t seg = page / kCheckPagesPerSegment, i = page % kCheckPagesPerSegment;
+  return 32 + ks_ + seg * kCheckPagesPerSegment * (ks_ + 2) + i * ks_;
 }
 
 int64_t PageMap::OffsetEntryOffset(int64_t page) const {
-  const int64_t seg = page / kPagesPerSegment, i = page % kPagesPerSegment;
-  const int64_t in_seg = std::min(kPagesPerSegment, num_pages() - seg * kPagesPerSegment);
-  return 32 + ks_ + seg * kPagesPerSegment * (ks_ + 2) + in_seg * ks_ + 2 * i;
+  const int64_t seg = page / kCheckPagesPerSegment, i = page % kCheckPagesPerSegment;
+  const int64_t in_seg = std::min(kCheckPagesPerSegment, num_pages() - seg * kCheckPagesPerSegment);
+  return 32 + ks_ + seg * kCheckPagesPerSegment * (ks_ + 2) + in_seg * ks_ + 2 * i;
 }
 
 void PageMap::CheckStructure(uint64_t logical_size, int missing_leading_parts, uint64_t part_size,
@@ -91,7 +91,7 @@ void PageMap::CheckStructure(uint64_t logical_size, int missing_leading_parts, u
   }
   // M4: choppedHead is a multiple of 2048*PS and covers no more than the missing leading parts.
   {
-    const Wide unit = kPagesPerSegment * ps;
+    const Wide unit = kCheckPagesPerSegment * ps;
     std::string why;
     if (chopped_head_ < 0 || chopped_head_ % unit != 0) {
       why = "is not a non-negative multiple of " + I128ToString(unit);

@@ -6,9 +6,9 @@
 namespace shardtool {
 namespace {
 
-constexpr int64_t kFirstBackoffMicros = 10'000;
+constexpr int64_t kReadFirstBackoffMicros = 10'000;
 constexpr int64_t kBackoffStepMicros = 200'000;
-constexpr int64_t kMaxBackoffMicros = 10'000'000;
+constexpr int64_t kReadMaxBackoffMicros = 10'000'000;
 
 std::string Where(const RandomAccessFile* f, uint64_t offset, size_t n) {
   return f->path() + ": read of " + std::to_string(n) + " bytes at offset " +
@@ -33,8 +33,8 @@ Status Located(const Status& s, const RandomAccessFile* f, uint64_t offset, size
 }  // namespace
 
 int64_t ReadRetryBackoffMicros(int failures) {
-  if (failures <= 1) return kFirstBackoffMicros;
-  return std::min<int64_t>(kBackoffStepMicros * failures, kMaxBackoffMicros);
+  if (failures <= 1) return kReadFirstBackoffMicros;
+  return std::min<int64_t>(kBackoffStepMicros * failures, kReadMaxBackoffMicros);
 }
 
 Status ReadWithRetry(FileSystem* fs, RandomAccessFile* f, uint64_t offset, size_t n, uint8_t* dst,

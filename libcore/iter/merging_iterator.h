@@ -193,9 +193,11 @@ class MergingIteratorT {
   // Leaf a orders before leaf b: smaller key, or the same key from a newer input. Done leaves
   // (and the padding leaves past the inputs) order last. No branch on the outcome.
   bool Less(int a, int b) const {
-    const bool lt = KeyLessNegEqT<KS>(keys_[static_cast<size_t>(a)],
-                                      keys_[static_cast<size_t>(b)], a > b);
-    return (done_[static_cast<size_t>(a)] == 0) & ((done_[static_cast<size_t>(b)] != 0) | lt);
+    const bool lt =
+        KeyLessNegEqT<KS>(keys_[static_cast<size_t>(a)], keys_[static_cast<size_t>(b)], a > b);
+    const unsigned a_live = done_[static_cast<size_t>(a)] == 0 ? 1U : 0U;
+    const unsigned b_done = done_[static_cast<size_t>(b)] != 0 ? 1U : 0U;
+    return (a_live & (b_done | static_cast<unsigned>(lt))) != 0;
   }
   void Advance(int leaf) {
     inputs_[static_cast<size_t>(leaf)]->Next();

@@ -1,6 +1,9 @@
 #include "jobs/import_bookmark.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
 
 #include "catalog/state_paths.h"
 #include "io/atomic_file.h"
@@ -12,23 +15,49 @@ std::string ImportBookmarkPath(const std::string& workdir, const std::string& db
   return JoinPath(JoinPath(StateDir(workdir), "bookmarks"), "import." + db + "." + srcid + ".json");
 }
 
+namespace {
+
+// Member `name` as an integer in [lo, hi] (hi >= 0), or `dflt` when it is absent and optional.
+// Anything else throws, and the caller reports Corruption: a float, a string or an out-of-range
+// number is never narrowed into a position.
+template <typename T>
+T IntMember(const nlohmann::json& j, const char* name, T lo, T hi, std::optional<T> dflt = {}) {
+  if (dflt && !j.contains(name)) return *dflt;
+  const nlohmann::json& v = j.at(name);
+  if (!v.is_number_integer()) throw std::invalid_argument(std::string(name) + ": not an integer");
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(hi)) throw std::out_of_range(std::string(name) + ": too large");
+    return static_cast<T>(u);
+  }
+  const int64_t s = v.get<int64_t>();
+  if (s < static_cast<int64_t>(lo) ||
+      (s >= 0 && static_cast<uint64_t>(s) > static_cast<uint64_t>(hi))) {
+    throw std::out_of_range(std::string(name) + ": out of range");
+  }
+  return static_cast<T>(s);
+}
+
+}  // namespace
+
 Result<std::optional<ImportBookmark>> ReadImportBookmark(FileSystem* fs, const std::string& path) {
   if (!fs->Exists(path)) return std::optional<ImportBookmark>();
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(fs, path));
   try {
     const auto j = nlohmann::json::parse(text);
-    if (j.at("schema_version").get<int>() != 1) {
+    if (!j.is_object()) throw std::invalid_argument("not a JSON object");
+    if (IntMember<int64_t>(j, "schema_version", INT64_MIN, INT64_MAX) != 1) {
       return CorruptionStatus(path + ": unknown schema_version");
     }
     ImportBookmark b;
     b.db = j.at("db").get<std::string>();
     b.rdb = j.value("rdb", "titledb");
     b.source_dir = j.at("source_dir").get<std::string>();
-    b.pos.file_id = j.at("file_id").get<int32_t>();
-    b.pos.offset = j.at("offset").get<uint64_t>();
-    b.records = j.value("records", int64_t{0});
-    b.negatives_skipped = j.value("negatives_skipped", int64_t{0});
-    b.updated = j.value("updated", int64_t{0});
+    b.pos.file_id = IntMember<int32_t>(j, "file_id", 0, INT32_MAX);
+    b.pos.offset = IntMember<uint64_t>(j, "offset", 0, UINT64_MAX);
+    b.records = IntMember<int64_t>(j, "records", 0, INT64_MAX, 0);
+    b.negatives_skipped = IntMember<int64_t>(j, "negatives_skipped", 0, INT64_MAX, 0);
+    b.updated = IntMember<int64_t>(j, "updated", INT64_MIN, INT64_MAX, 0);
     return std::optional<ImportBookmark>(b);
   } catch (const std::exception& e) {
     return CorruptionStatus(path + ": not an import bookmark: " + e.what());
@@ -72,6 +101,7 @@ Result<LegacyBookmark> ReadLegacyBookmark(FileSystem* fs, const std::string& pat
       b.from_start = true;  // "-1,-1" (GB bug 2)
       return b;
     }
+    if (id > INT32_MAX) throw std::out_of_range("file id");  // GB's file ids are 32-bit
     b.pos = {static_cast<int32_t>(id), static_cast<uint64_t>(off)};
   } catch (const std::exception&) {
     return CorruptionStatus(path + ": '" + t + "' is not \"<offset>,<fileId>\" (I8)");

@@ -225,8 +225,10 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
   } else {
     ASSIGN_OR_RETURN(const LocalSnapshot* committed, acq.snapshot());
     const std::vector<CommittedFile>& files = committed->files;
+    // With --cleanup-orphans a single file is rewritten on its own: the orphans of an Rdb that
+    // has one file would otherwise stay until a second file appears.
     ASSIGN_OR_RETURN(MergePlan plan, PlanMerge(files, *rdb, req.selection, req.file_ids,
-                                               req.min_files, coll->part_size));
+                                               req.min_files, coll->part_size, cleanup));
     if (plan.nothing_to_do()) {
       report.nothing_to_do = true;
       report.note = plan.note;

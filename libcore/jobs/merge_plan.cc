@@ -63,7 +63,8 @@ std::pair<size_t, size_t> AutoWindow(const std::vector<const CommittedFile*>& no
 
 Result<MergePlan> PlanMerge(const std::vector<CommittedFile>& files, const RdbInfo& rdb,
                             MergeSelection selection, const std::vector<int32_t>& ids,
-                            int min_files, uint64_t part_size) {
+                            int min_files, uint64_t part_size, bool single_ok) {
+  const size_t min_inputs = single_ok ? 1 : 2;
   MergePlan plan;
   std::vector<const CommittedFile*> normal, merges;
   for (const CommittedFile& f : files) (f.merge ? merges : normal).push_back(&f);
@@ -107,7 +108,10 @@ Result<MergePlan> PlanMerge(const std::vector<CommittedFile>& files, const RdbIn
   std::vector<const CommittedFile*> chosen;
   switch (selection) {
     case MergeSelection::kFiles: {
-      if (ids.size() < 2) return UsageErrorStatus("--files needs at least two file ids (G1)");
+      if (ids.size() < min_inputs) {
+        return UsageErrorStatus(single_ok ? "--files needs a file id"
+                                          : "--files needs at least two file ids (G1)");
+      }
       std::vector<int32_t> sorted = ids;
       std::sort(sorted.begin(), sorted.end());
       if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
@@ -134,8 +138,11 @@ Result<MergePlan> PlanMerge(const std::vector<CommittedFile>& files, const RdbIn
     }
     case MergeSelection::kAll:
       chosen = normal;
-      if (chosen.size() < 2) {
-        plan.note = "fewer than two " + std::string(rdb.name) + " files: nothing to merge";
+      if (chosen.size() < min_inputs) {
+        plan.note = chosen.empty() ? "no " + std::string(rdb.name) + " file: nothing to merge"
+                                   : "one " + std::string(rdb.name) +
+                                         " file: nothing to merge (--cleanup-orphans rewrites it "
+                                         "without its orphans)";
         return plan;
       }
       break;

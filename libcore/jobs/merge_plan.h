@@ -4,8 +4,9 @@
 //     the (up to mmm) files that follow it as inputs (Gigablast's rule); with none left, only its
 //     rename is due (an interrupted incorporate);
 //   - kFiles: the given ids, which must be present normal files, consecutive among the files
-//     present, at least two;
-//   - kAll: every normal file (nothing to do below two);
+//     present, at least two (one with single_ok);
+//   - kAll: every normal file (nothing to do below two; with single_ok, one file is rewritten on
+//     its own: how --cleanup-orphans removes the orphans of an Rdb that has one file);
 //   - kAuto: nothing below min_files files; else Gigablast's window: n = numFiles - min_files + 2
 //     files (at most 50), the consecutive window of smallest total size, skipping (except for
 //     titledb) a window whose predecessor file is smaller than a quarter of the window's total.
@@ -47,6 +48,6 @@ void NameMergeFiles(const RdbInfo& rdb, int32_t first_id, int32_t n, MergePlan* 
 // file conflicts with --files/--all.
 Result<MergePlan> PlanMerge(const std::vector<CommittedFile>& files, const RdbInfo& rdb,
                             MergeSelection selection, const std::vector<int32_t>& ids,
-                            int min_files, uint64_t part_size);
+                            int min_files, uint64_t part_size, bool single_ok = false);
 
 }  // namespace shardtool

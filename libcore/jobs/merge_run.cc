@@ -36,50 +36,6 @@ MergeRun::MergeRun(FileSystem* fs, const MergeRequest& req, const MergeEnv& env,
 
 MergeRun::~MergeRun() = default;
 
-Status MergeRun::Run(MergeJournal journal, Mode mode) {
-  j_ = std::move(journal);
-  mode_ = mode;
-  dir_ = JoinPath(req_.workdir, j_.dir);
-  loop_.counters = &j_.counters;
-  loop_.drop_negatives = j_.drop_negatives;
-  loop_.check_every = std::max<uint32_t>(1, env_.check_every);
-  chopped_bytes_ = j_.chopped_bytes;
-  parts_chopped_ = j_.parts_chopped;
-  peak_extra_ = j_.peak_extra_disk;
-  RETURN_IF_ERROR(OpenInputs());
-  verdicts_.fill(OrphanVerdict::kOwned);
-  owners_.fill(-1);
-  orphans_on_ = j_.cleanup_orphans && rdb_.shardable();
-  if (orphans_on_) {
-    SetFromRanges(j_.drop_slots, OrphanVerdict::kDrop, &verdicts_);
-    SetFromRanges(j_.not_ready_slots, OrphanVerdict::kDeferredNotReady, &verdicts_);
-    SetFromRanges(j_.lease_held_slots, OrphanVerdict::kDeferredLeaseHeld, &verdicts_);
-    SetFromRanges(j_.unexpected_slots, OrphanVerdict::kUnexpected, &verdicts_);
-    for (const auto& [r, shard] : j_.owners) {
-      for (int32_t s = std::max(0, r.min); s < std::min<int32_t>(r.max, kNumSlots); s++) {
-        owners_[static_cast<size_t>(s)] = shard;
-      }
-    }
-    loop_.verdicts = verdicts_.data();
-  }
-  if (j_.last_key) {
-    ASSIGN_OR_RETURN(Key k, Key::FromHex(*j_.last_key, rdb_.key_size));
-    std::memcpy(loop_.last_key, k.data(), static_cast<size_t>(rdb_.key_size));
-    loop_.have_last = true;
-  }
-  if (j_.last_out_key) {
-    ASSIGN_OR_RETURN(Key k, Key::FromHex(*j_.last_out_key, rdb_.key_size));
-    std::memcpy(loop_.last_out, k.data(), static_cast<size_t>(rdb_.key_size));
-    loop_.have_out = true;
-  }
-  RETURN_IF_ERROR(OpenSinks());
-  report_->resumed = report_->resumed || mode != Mode::kFresh;
-  return VisitRdbLayout(rdb_, [&](auto ks, auto kind, auto comp, auto form) -> Status {
-    return RunLayout<decltype(ks)::value, decltype(kind)::value, decltype(comp)::value,
-                     decltype(form)::value>();
-  });
-}
-
 Status MergeRun::OpenInputs() {
   ASSIGN_OR_RETURN(auto entries, fs_->ListDir(dir_));
   report_->records_in_total = 0;
@@ -504,6 +460,52 @@ void MergeRun::FillReport() {
   r.slots_deferred = ranges(seen[static_cast<size_t>(OrphanVerdict::kDeferredNotReady)] |
                             seen[static_cast<size_t>(OrphanVerdict::kDeferredLeaseHeld)]);
   r.slots_unexpected = ranges(seen[static_cast<size_t>(OrphanVerdict::kUnexpected)]);
+}
+
+// Defined after RunLayout, whose instances it selects: clang 14 does not emit them (undefined
+// references at link time) when the generic lambda that names them comes before the definition.
+Status MergeRun::Run(MergeJournal journal, Mode mode) {
+  j_ = std::move(journal);
+  mode_ = mode;
+  dir_ = JoinPath(req_.workdir, j_.dir);
+  loop_.counters = &j_.counters;
+  loop_.drop_negatives = j_.drop_negatives;
+  loop_.check_every = std::max<uint32_t>(1, env_.check_every);
+  chopped_bytes_ = j_.chopped_bytes;
+  parts_chopped_ = j_.parts_chopped;
+  peak_extra_ = j_.peak_extra_disk;
+  RETURN_IF_ERROR(OpenInputs());
+  verdicts_.fill(OrphanVerdict::kOwned);
+  owners_.fill(-1);
+  orphans_on_ = j_.cleanup_orphans && rdb_.shardable();
+  if (orphans_on_) {
+    SetFromRanges(j_.drop_slots, OrphanVerdict::kDrop, &verdicts_);
+    SetFromRanges(j_.not_ready_slots, OrphanVerdict::kDeferredNotReady, &verdicts_);
+    SetFromRanges(j_.lease_held_slots, OrphanVerdict::kDeferredLeaseHeld, &verdicts_);
+    SetFromRanges(j_.unexpected_slots, OrphanVerdict::kUnexpected, &verdicts_);
+    for (const auto& [r, shard] : j_.owners) {
+      for (int32_t s = std::max(0, r.min); s < std::min<int32_t>(r.max, kNumSlots); s++) {
+        owners_[static_cast<size_t>(s)] = shard;
+      }
+    }
+    loop_.verdicts = verdicts_.data();
+  }
+  if (j_.last_key) {
+    ASSIGN_OR_RETURN(Key k, Key::FromHex(*j_.last_key, rdb_.key_size));
+    std::memcpy(loop_.last_key, k.data(), static_cast<size_t>(rdb_.key_size));
+    loop_.have_last = true;
+  }
+  if (j_.last_out_key) {
+    ASSIGN_OR_RETURN(Key k, Key::FromHex(*j_.last_out_key, rdb_.key_size));
+    std::memcpy(loop_.last_out, k.data(), static_cast<size_t>(rdb_.key_size));
+    loop_.have_out = true;
+  }
+  RETURN_IF_ERROR(OpenSinks());
+  report_->resumed = report_->resumed || mode != Mode::kFresh;
+  return VisitRdbLayout(rdb_, [&](auto ks, auto kind, auto comp, auto form) -> Status {
+    return RunLayout<decltype(ks)::value, decltype(kind)::value, decltype(comp)::value,
+                     decltype(form)::value>();
+  });
 }
 
 }  // namespace shardtool

@@ -15,7 +15,7 @@ namespace {
 using testing::Env;
 
 // Under a write acquisition of `q`: titledb 0005 written, 0001 and 0003 retired.
-void CommitMerge(Env& env, testing::Proc& q) {
+void CommitTitledbMerge(Env& env, testing::Proc& q) {
   auto ctx = q.Context();
   auto w = ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
   ASSERT_TRUE(w.ok()) << w.status().ToString();
@@ -45,7 +45,7 @@ TEST(FileRetirement, SR47_ReaderKeepsRetiredFilesUntilItsRelease) {
       if (!lock_free) {
         ASSERT_TRUE(ctx->Yield().ok());
       }
-      CommitMerge(env, *q);
+      CommitTitledbMerge(env, *q);
       if (!lock_free) {
         ASSERT_TRUE(ctx->Restore().ok());
       }
@@ -74,7 +74,7 @@ TEST(FileRetirement, SR47_BusyReleaseLeavesThemToTheNextWrite) {
   auto ctx = env.p->Context();
   auto verify = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
   ASSERT_TRUE(verify.ok());
-  CommitMerge(env, *q);
+  CommitTitledbMerge(env, *q);
   // Another writer holds the collection when the reader releases: the deletion is skipped.
   auto writer_ctx = q->Context();
   auto writer = writer_ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());

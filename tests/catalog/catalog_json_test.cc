@@ -310,6 +310,47 @@ TEST(CatalogJson, LegalVariants) {
   EXPECT_TRUE(ShardVersionOf(c->collections[1], 0).is_untracked());
 }
 
+// Scalars are written as nlohmann writes them (no ASCII escaping; control characters, quotes and
+// backslashes escaped; invalid UTF-8 replaced by U+FFFD), whichever path the writer takes.
+TEST(CatalogJson, ScalarsAreWrittenAsNlohmannWritesThem) {
+  const std::vector<std::string> strings = {"plain",
+                                            "",
+                                            "quote\"d",
+                                            "back\\slash",
+                                            "tab\there",
+                                            "nl\nx",
+                                            std::string("nul\0x", 5),
+                                            "del\x7f",
+                                            "caf\xc3\xa9",
+                                            "bad\xff utf8",
+                                            "ctl\x01"};
+  Json j = Base();
+  for (size_t i = 0; i < strings.size(); i++) {
+    j["futureTop"]["s" + std::to_string(i)] = strings[i];
+  }
+  j["futureTop"]["neg"] = -42;
+  j["futureTop"]["big"] = UINT64_MAX;
+  j["futureTop"]["half"] = 0.5;
+  j["futureTop"]["quote\"key"] = 1;
+  auto c = ParseCatalog(j.dump(-1, ' ', false, Json::error_handler_t::replace), kPath);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::string text = SerializeCatalog(*c);
+  auto dumped = [](const Json& v) {
+    return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
+  for (size_t i = 0; i < strings.size(); i++) {
+    const std::string member = "\"s" + std::to_string(i) + "\": " + dumped(Json(strings[i]));
+    EXPECT_NE(text.find(member), std::string::npos) << member;
+  }
+  EXPECT_NE(text.find("\"neg\": -42"), std::string::npos);
+  EXPECT_NE(text.find("\"big\": 18446744073709551615"), std::string::npos);
+  EXPECT_NE(text.find("\"half\": 0.5"), std::string::npos);
+  EXPECT_NE(text.find(dumped(Json("quote\"key")) + ": 1"), std::string::npos);
+  auto again = ParseCatalog(text, kPath);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(SerializeCatalog(*again), text);
+}
+
 TEST(CatalogJson, UnknownFieldsSurviveRewrites) {
   Json j = Base();
   j["futureTop"] = {{"a", 1}, {"b", Json::array({1, 2})}};

@@ -20,14 +20,14 @@ std::string ReadCorpus(const std::string& name) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-HostsConf MustParse(std::string_view text) {
+HostsConf MustParseHosts(std::string_view text) {
   Result<HostsConf> r = ParseHostsConf(text, "hosts.conf");
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? *r : HostsConf{};
 }
 
 // Expects a Corruption naming the rule (and the line, when given); returns the message.
-std::string ExpectRule(std::string_view text, const std::string& rule, int line = 0) {
+std::string ExpectHostsRule(std::string_view text, const std::string& rule, int line = 0) {
   Result<HostsConf> r = ParseHostsConf(text, "hosts.conf");
   EXPECT_FALSE(r.ok()) << text;
   if (r.ok()) return "";
@@ -44,7 +44,7 @@ std::string ExpectRule(std::string_view text, const std::string& rule, int line 
 const char kHost0[] = "0 5998 7000 8000 9000 10.0.0.1 10.0.0.1 /d\n";
 
 TEST(HostsConf, FourHostsOneMirror) {
-  HostsConf c = MustParse(ReadCorpus("four_hosts_one_mirror.conf"));
+  HostsConf c = MustParseHosts(ReadCorpus("four_hosts_one_mirror.conf"));
   EXPECT_EQ(c.num_shards, 2);
   EXPECT_EQ(c.num_mirrors, 1);
   EXPECT_EQ(c.working_dir, "/var/gigablast/data0");
@@ -66,7 +66,7 @@ TEST(HostsConf, FourHostsOneMirror) {
 }
 
 TEST(HostsConf, IndexSplitsForm) {
-  HostsConf c = MustParse(ReadCorpus("index_splits.conf"));
+  HostsConf c = MustParseHosts(ReadCorpus("index_splits.conf"));
   EXPECT_EQ(c.num_shards, 3);
   EXPECT_EQ(c.num_mirrors, 1);
   ASSERT_EQ(c.hosts.size(), 6u);
@@ -80,7 +80,7 @@ TEST(HostsConf, IndexSplitsForm) {
 }
 
 TEST(HostsConf, CommentsSparesProxiesNotesAndDefaults) {
-  HostsConf c = MustParse(ReadCorpus("comments_and_spares.conf"));
+  HostsConf c = MustParseHosts(ReadCorpus("comments_and_spares.conf"));
   EXPECT_EQ(c.num_shards, 3);
   EXPECT_EQ(c.num_mirrors, 0);
   EXPECT_EQ(c.working_dir, "/data/gb");
@@ -96,11 +96,11 @@ TEST(HostsConf, CommentsSparesProxiesNotesAndDefaults) {
 }
 
 TEST(HostsConf, CrlfAndThreeCopies) {
-  HostsConf one = MustParse(ReadCorpus("single_host_crlf.conf"));
+  HostsConf one = MustParseHosts(ReadCorpus("single_host_crlf.conf"));
   EXPECT_EQ(one.num_shards, 1);
   ASSERT_EQ(one.hosts.size(), 1u);
   EXPECT_EQ(one.hosts[0].workdir, "/home/user/gigablast");
-  HostsConf three = MustParse(ReadCorpus("three_copies.conf"));
+  HostsConf three = MustParseHosts(ReadCorpus("three_copies.conf"));
   EXPECT_EQ(three.num_shards, 2);
   EXPECT_EQ(three.num_mirrors, 2);
   EXPECT_EQ(three.hosts[4].shard, 0);
@@ -109,122 +109,127 @@ TEST(HostsConf, CrlfAndThreeCopies) {
 
 TEST(HostsConf, MirrorsAndSplits) {
   // num-mirrors wins over index-splits (as GB).
-  HostsConf c = MustParse(std::string("index-splits: 4\nnum-mirrors: 1\n") + kHost0 +
-                          "1 1 2 3 4 a b /d\n2 1 2 3 4 a b /d\n3 1 2 3 4 a b /d\n");
+  HostsConf c = MustParseHosts(std::string("index-splits: 4\nnum-mirrors: 1\n") + kHost0 +
+                               "1 1 2 3 4 a b /d\n2 1 2 3 4 a b /d\n3 1 2 3 4 a b /d\n");
   EXPECT_EQ(c.num_shards, 2);
   EXPECT_EQ(c.num_mirrors, 1);
   // num_mirrors is the effective count: 8 grunts with num-mirrors: 2 give 2 shards of 4 hosts.
   std::string eight = "num-mirrors: 2\n";
   for (int i = 0; i < 8; i++) eight += std::to_string(i) + " 1 2 3 4 a b /d\n";
-  HostsConf e = MustParse(eight);
+  HostsConf e = MustParseHosts(eight);
   EXPECT_EQ(e.num_shards, 2);
   EXPECT_EQ(e.num_mirrors, 3);
   // A later directive overrides an earlier one.
-  HostsConf d = MustParse(std::string("num-mirrors: 5\nnum-mirrors: 0\n") + kHost0);
+  HostsConf d = MustParseHosts(std::string("num-mirrors: 5\nnum-mirrors: 0\n") + kHost0);
   EXPECT_EQ(d.num_shards, 1);
 }
 
 TEST(HostsConf, WorkDirNormalisation) {
-  EXPECT_EQ(MustParse(std::string("num-mirrors: 0\n0 1 2 3 4 a b /a/b/\n")).hosts[0].workdir,
+  EXPECT_EQ(MustParseHosts(std::string("num-mirrors: 0\n0 1 2 3 4 a b /a/b/\n")).hosts[0].workdir,
             "/a/b");
-  EXPECT_EQ(MustParse(std::string("num-mirrors: 0\n0 1 2 3 4 a b /a/b//\n")).hosts[0].workdir,
+  EXPECT_EQ(MustParseHosts(std::string("num-mirrors: 0\n0 1 2 3 4 a b /a/b//\n")).hosts[0].workdir,
             "/a/b");
-  EXPECT_EQ(MustParse(std::string("num-mirrors: 0\n0 1 2 3 4 a b /\n")).hosts[0].workdir, "/");
-  EXPECT_EQ(MustParse(std::string("num-mirrors: 0\n0 1 2 3 4 a b //\n")).hosts[0].workdir, "/");
+  EXPECT_EQ(MustParseHosts(std::string("num-mirrors: 0\n0 1 2 3 4 a b /\n")).hosts[0].workdir, "/");
+  EXPECT_EQ(MustParseHosts(std::string("num-mirrors: 0\n0 1 2 3 4 a b //\n")).hosts[0].workdir,
+            "/");
   // 126 characters plus GB's trailing '/' is the longest.
   std::string dir126 = "/" + std::string(125, 'x');
-  EXPECT_EQ(MustParse("num-mirrors: 0\n0 1 2 3 4 a b " + dir126 + "/\n").hosts[0].workdir, dir126);
-  EXPECT_EQ(
-      MustParse("num-mirrors: 0\nworking-dir: " + dir126 + "\n0 1 2 3 4 a b\n").hosts[0].workdir,
-      dir126);
+  EXPECT_EQ(MustParseHosts("num-mirrors: 0\n0 1 2 3 4 a b " + dir126 + "/\n").hosts[0].workdir,
+            dir126);
+  EXPECT_EQ(MustParseHosts("num-mirrors: 0\nworking-dir: " + dir126 + "\n0 1 2 3 4 a b\n")
+                .hosts[0]
+                .workdir,
+            dir126);
 }
 
 TEST(HostsConf, H1BadLines) {
-  ExpectRule(std::string("num-mirrors: 0\n") + kHost0 + "hello world\n", "H1", 3);
-  ExpectRule(std::string("num-mirrors: 0\nPort-Offset: 3\n") + kHost0, "H1", 2);
-  ExpectRule("num-mirrors: abc\n" + std::string(kHost0), "H1", 1);
-  ExpectRule("num-mirrors: -1\n" + std::string(kHost0), "H1", 1);
-  ExpectRule("num-mirrors:\n" + std::string(kHost0), "H1", 1);
-  ExpectRule("num-mirrors: 1 2\n" + std::string(kHost0), "H1", 1);
-  ExpectRule("index-splits: 1x\n" + std::string(kHost0), "H1", 1);
-  ExpectRule("num-mirrors: 9999999999\n" + std::string(kHost0), "H1", 1);
-  ExpectRule("working-dir:\nnum-mirrors: 0\n" + std::string(kHost0), "H1", 1);
-  ExpectRule("working-dir: /a /b\nnum-mirrors: 0\n" + std::string(kHost0), "H1", 1);
-  ExpectRule("num-mirrors: 0\n0 5998 7000 8000 9000\n", "H1", 2);                  // no ip
-  ExpectRule("num-mirrors: 0\n0 5998 7000 8000 10.0.0.1 10.0.0.1 /d\n", "H1", 2);  // 3 ports
-  ExpectRule("num-mirrors: 0\n0x 1 2 3 4 a b /d\n", "H1", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 65536 a b /d\n", "H1", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 -3 4 a b /d\n", "H1", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 host-1 b /d\n", "H1", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a host_2 /d\n", "H1", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 abcdefghijklmnop b /d\n", "H1", 2);  // 16 characters
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a abcdefghijklmnop /d\n", "H1", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 /d\n", "H1", 2);
-  ExpectRule(std::string("num-mirrors: 0\n") + kHost0 + "\x01\n", "H1", 3);
+  ExpectHostsRule(std::string("num-mirrors: 0\n") + kHost0 + "hello world\n", "H1", 3);
+  ExpectHostsRule(std::string("num-mirrors: 0\nPort-Offset: 3\n") + kHost0, "H1", 2);
+  ExpectHostsRule("num-mirrors: abc\n" + std::string(kHost0), "H1", 1);
+  ExpectHostsRule("num-mirrors: -1\n" + std::string(kHost0), "H1", 1);
+  ExpectHostsRule("num-mirrors:\n" + std::string(kHost0), "H1", 1);
+  ExpectHostsRule("num-mirrors: 1 2\n" + std::string(kHost0), "H1", 1);
+  ExpectHostsRule("index-splits: 1x\n" + std::string(kHost0), "H1", 1);
+  ExpectHostsRule("num-mirrors: 9999999999\n" + std::string(kHost0), "H1", 1);
+  ExpectHostsRule("working-dir:\nnum-mirrors: 0\n" + std::string(kHost0), "H1", 1);
+  ExpectHostsRule("working-dir: /a /b\nnum-mirrors: 0\n" + std::string(kHost0), "H1", 1);
+  ExpectHostsRule("num-mirrors: 0\n0 5998 7000 8000 9000\n", "H1", 2);                  // no ip
+  ExpectHostsRule("num-mirrors: 0\n0 5998 7000 8000 10.0.0.1 10.0.0.1 /d\n", "H1", 2);  // 3 ports
+  ExpectHostsRule("num-mirrors: 0\n0x 1 2 3 4 a b /d\n", "H1", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 65536 a b /d\n", "H1", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 -3 4 a b /d\n", "H1", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 host-1 b /d\n", "H1", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a host_2 /d\n", "H1", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 abcdefghijklmnop b /d\n", "H1", 2);  // 16 characters
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a abcdefghijklmnop /d\n", "H1", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 /d\n", "H1", 2);
+  ExpectHostsRule(std::string("num-mirrors: 0\n") + kHost0 + "\x01\n", "H1", 3);
   // 15 characters is fine.
-  EXPECT_EQ(MustParse("num-mirrors: 0\n0 1 2 3 4 abcdefghijklmno b /d\n").hosts[0].ip1,
+  EXPECT_EQ(MustParseHosts("num-mirrors: 0\n0 1 2 3 4 abcdefghijklmno b /d\n").hosts[0].ip1,
             "abcdefghijklmno");
 }
 
 TEST(HostsConf, H2ShardCount) {
-  ExpectRule(kHost0, "H2");
-  ExpectRule("# nothing\n", "H2");
-  ExpectRule("", "H2");
-  ExpectRule("num-mirrors: 0\n", "H2");   // no grunts
-  ExpectRule("index-splits: 3\n", "H2");  // no grunts: GB's numMirrors would be -1
-  ExpectRule("index-splits: 3\nspare 1 2 3 4 a b /d\n", "H2");
-  ExpectRule(std::string("index-splits: 0\n") + kHost0, "H2");
-  ExpectRule(std::string("num-mirrors: 1\n") + kHost0, "H2");  // 1 grunt / 2 = 0 shards
-  ExpectRule(std::string("num-mirrors: 999999999\n") + kHost0, "H2");
-  std::string m = ExpectRule(std::string("num-mirrors: 4\n") + kHost0, "H2");
+  ExpectHostsRule(kHost0, "H2");
+  ExpectHostsRule("# nothing\n", "H2");
+  ExpectHostsRule("", "H2");
+  ExpectHostsRule("num-mirrors: 0\n", "H2");   // no grunts
+  ExpectHostsRule("index-splits: 3\n", "H2");  // no grunts: GB's numMirrors would be -1
+  ExpectHostsRule("index-splits: 3\nspare 1 2 3 4 a b /d\n", "H2");
+  ExpectHostsRule(std::string("index-splits: 0\n") + kHost0, "H2");
+  ExpectHostsRule(std::string("num-mirrors: 1\n") + kHost0, "H2");  // 1 grunt / 2 = 0 shards
+  ExpectHostsRule(std::string("num-mirrors: 999999999\n") + kHost0, "H2");
+  std::string m = ExpectHostsRule(std::string("num-mirrors: 4\n") + kHost0, "H2");
   EXPECT_EQ(m.find("line"), std::string::npos) << m;  // a file-level rule has no line
 }
 
 TEST(HostsConf, H3HostsNotAMultiple) {
   std::string five = "num-mirrors: 1\n";
   for (int i = 0; i < 5; i++) five += std::to_string(i) + " 1 2 3 4 a b /d\n";
-  std::string m = ExpectRule(five, "H3");
+  std::string m = ExpectHostsRule(five, "H3");
   EXPECT_NE(m.find("5 hosts"), std::string::npos) << m;
   std::string six = "index-splits: 4\n";
   for (int i = 0; i < 6; i++) six += std::to_string(i) + " 1 2 3 4 a b /d\n";
-  ExpectRule(six, "H3");
+  ExpectHostsRule(six, "H3");
   std::string seven = "num-mirrors: 2\n";
   for (int i = 0; i < 7; i++) seven += std::to_string(i) + " 1 2 3 4 a b /d\n";
-  ExpectRule(seven, "H3");
+  ExpectHostsRule(seven, "H3");
 }
 
 TEST(HostsConf, H4WorkDirs) {
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b\n", "H4", 2);  // none at all
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b\n", "H4", 2);  // none at all
   // working-dir: applies only to the lines after it, as in GB.
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b\nworking-dir: /d\n", "H4", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b data/gb\n", "H4", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b noquery\n", "H4", 2);
-  ExpectRule("num-mirrors: 0\nworking-dir: data/gb\n0 1 2 3 4 a b\n", "H4", 3);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b\nworking-dir: /d\n", "H4", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b data/gb\n", "H4", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b noquery\n", "H4", 2);
+  ExpectHostsRule("num-mirrors: 0\nworking-dir: data/gb\n0 1 2 3 4 a b\n", "H4", 3);
   // A relative working-dir: nobody uses is harmless.
-  EXPECT_EQ(MustParse("num-mirrors: 0\nworking-dir: rel\n0 1 2 3 4 a b /abs\n").working_dir, "rel");
+  EXPECT_EQ(MustParseHosts("num-mirrors: 0\nworking-dir: rel\n0 1 2 3 4 a b /abs\n").working_dir,
+            "rel");
   std::string dir127 = "/" + std::string(126, 'x');
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b " + dir127 + "\n", "H4", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b " + dir127 + "/\n", "H4", 2);
-  ExpectRule("num-mirrors: 0\nworking-dir: " + dir127 + "\n0 1 2 3 4 a b\n", "H4", 3);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b /" + std::string(125, 'x') + "//\n", "H4", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b " + dir127 + "\n", "H4", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b " + dir127 + "/\n", "H4", 2);
+  ExpectHostsRule("num-mirrors: 0\nworking-dir: " + dir127 + "\n0 1 2 3 4 a b\n", "H4", 3);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b /" + std::string(125, 'x') + "//\n", "H4", 2);
 }
 
 TEST(HostsConf, H5HostIdOrder) {
-  ExpectRule("num-mirrors: 0\n1 1 2 3 4 a b /d\n", "H5", 2);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b /d\n2 1 2 3 4 a b /d\n", "H5", 3);
-  ExpectRule("num-mirrors: 0\n0 1 2 3 4 a b /d\n0 1 2 3 4 a b /d\n", "H5", 3);
+  ExpectHostsRule("num-mirrors: 0\n1 1 2 3 4 a b /d\n", "H5", 2);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b /d\n2 1 2 3 4 a b /d\n", "H5", 3);
+  ExpectHostsRule("num-mirrors: 0\n0 1 2 3 4 a b /d\n0 1 2 3 4 a b /d\n", "H5", 3);
   // Spares and proxies do not take grunt numbers.
-  EXPECT_EQ(MustParse("num-mirrors: 0\n0 1 2 3 4 a b /d\nspare 1 2 3 4 a b /d\n1 1 2 3 4 a b /d\n")
-                .hosts.size(),
-            2u);
+  EXPECT_EQ(
+      MustParseHosts("num-mirrors: 0\n0 1 2 3 4 a b /d\nspare 1 2 3 4 a b /d\n1 1 2 3 4 a b /d\n")
+          .hosts.size(),
+      2u);
 }
 
 TEST(HostsConf, FormatRoundTrips) {
   for (const auto& entry : std::filesystem::directory_iterator(CorpusDir())) {
     SCOPED_TRACE(entry.path().filename().string());
-    HostsConf c = MustParse(ReadCorpus(entry.path().filename().string()));
+    HostsConf c = MustParseHosts(ReadCorpus(entry.path().filename().string()));
     std::string text = FormatHostsConf(c);
-    HostsConf back = MustParse(text);
+    HostsConf back = MustParseHosts(text);
     EXPECT_EQ(back, c);
     EXPECT_EQ(FormatHostsConf(back), text);
   }
@@ -249,7 +254,7 @@ TEST(HostsConf, FormatRoundTrips) {
   EXPECT_NE(text.find("\n5 5998 7005 8005 9005 127.0.0.1 127.0.0.1 /tmp/cluster/host5\n"),
             std::string::npos)
       << text;
-  HostsConf back = MustParse(text);
+  HostsConf back = MustParseHosts(text);
   EXPECT_EQ(back, g);
   EXPECT_EQ(back.hosts[5].line, 9);  // line numbers are kept but not compared
 }
@@ -280,7 +285,7 @@ TEST(HostsConf, MalformedInputNeverCrashes) {
     Result<HostsConf> r = ParseHostsConf(t, "fuzz.conf");
     if (r.ok()) {
       EXPECT_GE(r->num_shards, 1);
-      EXPECT_EQ(MustParse(FormatHostsConf(*r)), *r);
+      EXPECT_EQ(MustParseHosts(FormatHostsConf(*r)), *r);
     } else {
       EXPECT_EQ(r.status().code(), ErrorCode::kCorruption);
     }

@@ -13,7 +13,7 @@ namespace {
 
 using testing::DecodedRecord;
 
-constexpr uint64_t kGbPartSize = 2013265920;
+constexpr uint64_t kGbMaxPartSize = 2013265920;
 
 // A good data file with its map: records of `rdb` whose sizes give both claimed and -1 pages.
 struct Fixture {
@@ -49,7 +49,7 @@ struct Fixture {
   }
   std::vector<Finding> Check(const PageMap& m, uint64_t L, int missing = 0) const {
     std::vector<Finding> f;
-    m.CheckStructure(L, missing, kGbPartSize, "titledb0001.map", &f);
+    m.CheckStructure(L, missing, kGbMaxPartSize, "titledb0001.map", &f);
     return f;
   }
   // First page > 0 with offset >= 0 (want_claimed) or -1.
@@ -191,7 +191,7 @@ TEST(MapRules, M6OffsetOutOfRange) {
   auto sm = PageMap::Parse(sb, 16, 1024, "tagdb0001.map");
   ASSERT_TRUE(sm.ok());
   std::vector<Finding> out;
-  sm->CheckStructure(2000, 0, kGbPartSize, "tagdb0001.map", &out);
+  sm->CheckStructure(2000, 0, kGbMaxPartSize, "tagdb0001.map", &out);
   auto f6 = WithRule(out, "M6");
   ASSERT_EQ(f6.size(), 1u);
   EXPECT_EQ(f6[0].page, 1);
@@ -204,7 +204,7 @@ TEST(MapRules, StructureFindingsAreCappedWithExactTotal) {
   std::string bytes = t.map_bytes;
   for (int64_t p = 0; p < good.num_pages(); p++) SetOffset(&bytes, good, p, -7);
   std::vector<Finding> out;
-  t.Map(bytes).CheckStructure(t.file.size(), 0, kGbPartSize, "titledb0001.map", &out, 3);
+  t.Map(bytes).CheckStructure(t.file.size(), 0, kGbMaxPartSize, "titledb0001.map", &out, 3);
   auto f = WithRule(out, "M6");
   ASSERT_EQ(f.size(), 4u);
   EXPECT_EQ(f[3].page, -1);

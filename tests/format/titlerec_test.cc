@@ -14,7 +14,9 @@
 namespace shardtool {
 namespace {
 
-const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+const uint8_t* TitleBytes(const std::string& s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
 uint32_t Size(const std::string& s) { return static_cast<uint32_t>(s.size()); }
 
 std::string ReadGolden(const std::string& rel) {
@@ -59,16 +61,16 @@ TEST(TitlerecGolden, PositiveRecordInflatesCleanly) {
   // titledb0003-000.dat: key[12] | i32 dataSize | data, then two negative keys (no size field).
   std::string file = ReadGolden("coll.main.0/titledb0003-000.dat");
   ASSERT_EQ(file.size(), 1295u);
-  const uint8_t* key = U8(file);
+  const uint8_t* key = TitleBytes(file);
   ASSERT_FALSE(KeyIsNegative(key));
   EXPECT_EQ(TitledbDocId(key), 41029786537u);  // the dump's docId
-  const int32_t data_size = LoadLEi32(U8(file) + 12);
+  const int32_t data_size = LoadLEi32(TitleBytes(file) + 12);
   EXPECT_EQ(data_size, 1255);  // the dump's size=0001255
   EXPECT_EQ(12u + 4u + static_cast<uint32_t>(data_size) + 2 * 12u, file.size());
-  EXPECT_TRUE(KeyIsNegative(U8(file) + 12 + 4 + data_size));
-  EXPECT_TRUE(KeyIsNegative(U8(file) + 12 + 4 + data_size + 12));
+  EXPECT_TRUE(KeyIsNegative(TitleBytes(file) + 12 + 4 + data_size));
+  EXPECT_TRUE(KeyIsNegative(TitleBytes(file) + 12 + 4 + data_size + 12));
 
-  const uint8_t* data = U8(file) + 16;
+  const uint8_t* data = TitleBytes(file) + 16;
   Result<TitlerecHeader> h = ParseTitlerecHeader(data, static_cast<uint32_t>(data_size));
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(h->data_size, 1255);
@@ -81,8 +83,8 @@ TEST(TitlerecGolden, PositiveRecordInflatesCleanly) {
   EXPECT_EQ(inflater.trailing_bytes(), 0u);
   // GB's serialized XmlDoc: i16 header size, then i16 titlerec version (the dump's version=121),
   // later the URL (the dump's url=) and the HTML content.
-  EXPECT_EQ(LoadLE16(U8(page)), 88);
-  EXPECT_EQ(LoadLE16(U8(page) + 2), 121);
+  EXPECT_EQ(LoadLE16(TitleBytes(page)), 88);
+  EXPECT_EQ(LoadLE16(TitleBytes(page) + 2), 121);
   EXPECT_NE(page.find(std::string("http://127.0.0.1/doc0.html\0", 27)), std::string::npos);
   EXPECT_NE(page.find("<html><head><title>Test document 0"), std::string::npos);
 
@@ -92,8 +94,8 @@ TEST(TitlerecGolden, PositiveRecordInflatesCleanly) {
                   .ok());
   EXPECT_TRUE(findings.empty()) << findings[0].ToString();
   // The negative keys have their reserved bits clear too.
-  EXPECT_FALSE(TitledbReservedBitsSet(U8(file) + 1271));
-  EXPECT_FALSE(TitledbReservedBitsSet(U8(file) + 1283));
+  EXPECT_FALSE(TitledbReservedBitsSet(TitleBytes(file) + 1271));
+  EXPECT_FALSE(TitledbReservedBitsSet(TitleBytes(file) + 1283));
 }
 
 TEST(Titlerec, MakeDataRoundTrips) {
@@ -103,10 +105,10 @@ TEST(Titlerec, MakeDataRoundTrips) {
     for (int level : {kZlibDefaultLevel, 0, 1, 9}) {
       std::string data = MakeTitlerecData(page, level);
       ASSERT_GE(data.size(), 6u);
-      EXPECT_EQ(LoadLEi32(U8(data)), static_cast<int32_t>(n));
+      EXPECT_EQ(LoadLEi32(TitleBytes(data)), static_cast<int32_t>(n));
       EXPECT_EQ(static_cast<uint8_t>(data[4]), 0x78);  // zlib header
       std::string out;
-      Status s = inflater.Inflate(U8(data), Size(data), &out);
+      Status s = inflater.Inflate(TitleBytes(data), Size(data), &out);
       ASSERT_TRUE(s.ok()) << s.ToString();
       EXPECT_EQ(out, page);
       EXPECT_EQ(inflater.trailing_bytes(), 0u);
@@ -119,7 +121,7 @@ TEST(Titlerec, GzipStreamIsAccepted) {
   std::string data = WithUbuf(5000, GzipStream(page));
   Inflater inflater;
   std::string out;
-  ASSERT_TRUE(inflater.Inflate(U8(data), Size(data), &out).ok());
+  ASSERT_TRUE(inflater.Inflate(TitleBytes(data), Size(data), &out).ok());
   EXPECT_EQ(out, page);
 }
 
@@ -132,19 +134,20 @@ TEST(Titlerec, T1HeaderRules) {
   }
   for (int32_t ubuf : {0, -1, -100, kMaxTitlerecUbufSize + 1, INT32_MIN, INT32_MAX}) {
     std::string d = WithUbuf(ubuf, "x");
-    Result<TitlerecHeader> h = ParseTitlerecHeader(U8(d), Size(d));
+    Result<TitlerecHeader> h = ParseTitlerecHeader(TitleBytes(d), Size(d));
     ASSERT_FALSE(h.ok()) << ubuf;
     EXPECT_NE(h.status().message().find("(T1)"), std::string::npos);
   }
   for (int32_t ubuf : {1, kMaxTitlerecUbufSize}) {
     std::string d = WithUbuf(ubuf, "");
-    EXPECT_TRUE(ParseTitlerecHeader(U8(d), Size(d)).ok()) << ubuf;
+    EXPECT_TRUE(ParseTitlerecHeader(TitleBytes(d), Size(d)).ok()) << ubuf;
   }
 
   Key key = MakeTitledbKey(12345, 678, true);
   std::vector<Finding> findings;
   std::string d = WithUbuf(0, "");
-  EXPECT_FALSE(CheckTitlerecT1(U8(d), Size(d), "titledb0001-000.dat", 96, key.data(), &findings));
+  EXPECT_FALSE(
+      CheckTitlerecT1(TitleBytes(d), Size(d), "titledb0001-000.dat", 96, key.data(), &findings));
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "T1");
   EXPECT_EQ(findings[0].severity, Severity::kError);
@@ -156,11 +159,11 @@ TEST(Titlerec, T1HeaderRules) {
   // Inflate reports T1 too, and CheckTitlerec stops after T1.
   Inflater inflater;
   std::string out;
-  Status s = inflater.Inflate(U8(d), Size(d), &out);
+  Status s = inflater.Inflate(TitleBytes(d), Size(d), &out);
   EXPECT_EQ(s.code(), ErrorCode::kCorruption);
   EXPECT_NE(s.message().find("(T1)"), std::string::npos);
   findings.clear();
-  ASSERT_TRUE(CheckTitlerec(key.data(), U8(d), 3, true, &inflater, "f", 0, &findings).ok());
+  ASSERT_TRUE(CheckTitlerec(key.data(), TitleBytes(d), 3, true, &inflater, "f", 0, &findings).ok());
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "T1");
 }
@@ -168,7 +171,7 @@ TEST(Titlerec, T1HeaderRules) {
 // Inflate must fail with T2; returns the message.
 std::string ExpectT2(Inflater* inflater, const std::string& data) {
   std::string out = "stale";
-  Status s = inflater->Inflate(U8(data), Size(data), &out);
+  Status s = inflater->Inflate(TitleBytes(data), Size(data), &out);
   EXPECT_EQ(s.code(), ErrorCode::kCorruption) << s.ToString();
   EXPECT_NE(s.message().find("(T2)"), std::string::npos) << s.ToString();
   EXPECT_TRUE(out.empty());
@@ -205,7 +208,7 @@ TEST(Titlerec, T2StreamRules) {
 
   // The inflater is reusable after errors.
   std::string out;
-  ASSERT_TRUE(inflater.Inflate(U8(good), Size(good), &out).ok());
+  ASSERT_TRUE(inflater.Inflate(TitleBytes(good), Size(good), &out).ok());
   EXPECT_EQ(out, page);
 
   // CheckTitlerec turns T2 into an error finding (deep only).
@@ -213,10 +216,12 @@ TEST(Titlerec, T2StreamRules) {
   std::string bad = WithUbuf(20001, stream);
   std::vector<Finding> findings;
   ASSERT_TRUE(
-      CheckTitlerec(key.data(), U8(bad), Size(bad), false, nullptr, "f", 5, &findings).ok());
+      CheckTitlerec(key.data(), TitleBytes(bad), Size(bad), false, nullptr, "f", 5, &findings)
+          .ok());
   EXPECT_TRUE(findings.empty());
   ASSERT_TRUE(
-      CheckTitlerec(key.data(), U8(bad), Size(bad), true, &inflater, "f", 5, &findings).ok());
+      CheckTitlerec(key.data(), TitleBytes(bad), Size(bad), true, &inflater, "f", 5, &findings)
+          .ok());
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "T2");
   EXPECT_EQ(findings[0].severity, Severity::kError);
@@ -230,7 +235,7 @@ TEST(Titlerec, HugeUbufSizeDoesNotAllocateIt) {
   StoreLE32(reinterpret_cast<uint8_t*>(data.data()), kMaxTitlerecUbufSize);
   Inflater inflater;
   std::string out;
-  Status s = inflater.Inflate(U8(data), Size(data), &out);
+  Status s = inflater.Inflate(TitleBytes(data), Size(data), &out);
   EXPECT_EQ(s.code(), ErrorCode::kCorruption);
   EXPECT_NE(s.message().find("inflates to 5 bytes"), std::string::npos);
   EXPECT_LT(out.capacity(), size_t{1} << 20);
@@ -241,14 +246,15 @@ TEST(Titlerec, T3TrailingBytesAndReservedKeyBits) {
   std::string data = MakeTitlerecData(page) + "junk";
   Inflater inflater;
   std::string out;
-  ASSERT_TRUE(inflater.Inflate(U8(data), Size(data), &out).ok());
+  ASSERT_TRUE(inflater.Inflate(TitleBytes(data), Size(data), &out).ok());
   EXPECT_EQ(out, page);
   EXPECT_EQ(inflater.trailing_bytes(), 4u);
 
   Key key = MakeTitledbKey(77, 88, true);
   std::vector<Finding> findings;
   ASSERT_TRUE(
-      CheckTitlerec(key.data(), U8(data), Size(data), true, &inflater, "t", 0, &findings).ok());
+      CheckTitlerec(key.data(), TitleBytes(data), Size(data), true, &inflater, "t", 0, &findings)
+          .ok());
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "T3");
   EXPECT_EQ(findings[0].severity, Severity::kNotice);
@@ -256,7 +262,8 @@ TEST(Titlerec, T3TrailingBytesAndReservedKeyBits) {
   // Not a deep check: trailing bytes are not looked at.
   findings.clear();
   ASSERT_TRUE(
-      CheckTitlerec(key.data(), U8(data), Size(data), false, nullptr, "t", 0, &findings).ok());
+      CheckTitlerec(key.data(), TitleBytes(data), Size(data), false, nullptr, "t", 0, &findings)
+          .ok());
   EXPECT_TRUE(findings.empty());
 
   // Key bits 9..1.
@@ -300,9 +307,9 @@ TEST(Titlerec, MalformedInputNeverCrashes) {
         d[4 + rng() % (d.size() - 4)] ^= static_cast<char>(1 + rng() % 255);
       if (rng() % 3 == 0) d.resize(4 + rng() % (d.size() - 4));
     }
-    Status s = inflater.Inflate(U8(d), Size(d), &out);
+    Status s = inflater.Inflate(TitleBytes(d), Size(d), &out);
     if (s.ok()) {
-      EXPECT_EQ(out.size(), LoadLE32(U8(d)));
+      EXPECT_EQ(out.size(), LoadLE32(TitleBytes(d)));
     } else {
       EXPECT_EQ(s.code(), ErrorCode::kCorruption);
     }

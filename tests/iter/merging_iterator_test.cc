@@ -46,7 +46,13 @@ std::vector<Out> MergeLists(const std::vector<std::vector<TestRecord>>& lists,
     streams.push_back(std::make_unique<VectorStream>(&l));
     ptrs.push_back(streams.back().get());
   }
-  const int ks = lists.empty() || lists[0].empty() ? 12 : lists[0][0].key.size();
+  int ks = 12;  // (any size will do when every list is empty)
+  for (const auto& l : lists) {
+    if (!l.empty()) {
+      ks = l[0].key.size();
+      break;
+    }
+  }
   MergingIterator it(ptrs, ks);
   std::vector<Out> out;
   for (it.SeekToFirst(); it.Valid(); it.Next()) {
@@ -202,7 +208,9 @@ TEST(MergingIterator, RandomListsMatchBruteForce) {
       ro.num_mid = 2;
       ro.negative_fraction = 0.3;
       for (int i = 0; i < k; i++) {
-        lists.push_back(testing::RandomRecords(rdb, rng() % 60, rng(), ro));
+        // (Two statements: the order in which arguments are evaluated differs between compilers.)
+        const size_t n = rng() % 60;
+        lists.push_back(testing::RandomRecords(rdb, n, rng(), ro));
       }
       // Share keys across lists: copy some of list 0's keys (with other data) into others.
       for (int i = 1; i < k && !lists[0].empty(); i++) {

@@ -2,9 +2,12 @@
 // mirror of its shard, none elsewhere) for clean, corrupt and decoy inputs; crash at every named
 // test point and rerun; a catalog change mid-run (SR53); ENOSPC on one target; bundles round trip
 // through ingest, which refuses records it does not own (B5).
+#include "jobs/import_job.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <map>
 #include <set>
 #include <string>
@@ -12,7 +15,6 @@
 
 #include "catalog/catalog_admin.h"
 #include "catalog/catalog_ops.h"
-#include <cerrno>
 #include "catalog/discovery.h"
 #include "format/file_name.h"
 #include "io/fault_file_system.h"
@@ -20,7 +22,6 @@
 #include "io/test_point.h"
 #include "jobs/bundle_writer.h"
 #include "jobs/import_bookmark.h"
-#include "jobs/import_job.h"
 #include "jobs/ingest_job.h"
 #include "testing/merge_cluster.h"
 #include "testing/record_lists.h"
@@ -307,13 +308,47 @@ TEST(ImportJob, LegacyBookmarks) {
   EXPECT_NE(r3.status().message().find("I8"), std::string::npos);
 }
 
+// Bookmarks that would only fit by narrowing are corrupt, not silently truncated positions.
+TEST(ImportJob, BookmarksOutOfRangeAreCorrupt) {
+  MemFileSystem fs;
+  ASSERT_TRUE(fs.CreateDirs("/w").ok());
+  const std::string legacy = "/w/lasttitledbinjectinfo.dat";
+  fs.WriteAll(legacy, "0,4294967299");  // file id 2^32 + 3
+  auto l = ReadLegacyBookmark(&fs, legacy);
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.status().exit_status(), 8);
+  fs.WriteAll(legacy, "7,2147483647");
+  l = ReadLegacyBookmark(&fs, legacy);
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(l->pos.file_id, 2147483647);
+  EXPECT_EQ(l->pos.offset, 7u);
+
+  const std::string exact = "/w/import.main.s.json";
+  const std::string head = R"({"schema_version":1,"db":"main","source_dir":"/s",)";
+  for (const char* bad :
+       {R"("file_id":4294967299,"offset":0})", R"("file_id":1.5,"offset":0})",
+        R"("file_id":-1,"offset":0})", R"("file_id":1,"offset":-5})",
+        R"("file_id":1,"offset":"7"})", R"("file_id":1,"offset":0,"records":-1})"}) {
+    fs.WriteAll(exact, head + bad);
+    auto b = ReadImportBookmark(&fs, exact);
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_EQ(b.status().exit_status(), 8) << bad;
+  }
+  fs.WriteAll(exact, head + R"("file_id":2147483647,"offset":18446744073709551615})");
+  auto b = ReadImportBookmark(&fs, exact);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_TRUE(b->has_value());
+  EXPECT_EQ((*b)->pos.file_id, 2147483647);
+  EXPECT_EQ((*b)->pos.offset, UINT64_MAX);
+}
+
 // Simulated crash at every named test point (its second hit: after a committed batch), then a
 // rerun: exact.
 TEST(ImportJob, CrashAtEveryTestPointThenRerun) {
   if (!testpoint::kEnabled) GTEST_SKIP() << "test points are compiled out";
   const std::vector<std::string> points = {
-      "import.after_target_write", "import.before_ledger_commit", "import.after_ledger_commit",
-      "import.after_target_publish", "import.before_bookmark", "import.after_bookmark"};
+      "import.after_target_write",   "import.before_ledger_commit", "import.after_ledger_commit",
+      "import.after_target_publish", "import.before_bookmark",      "import.after_bookmark"};
   for (const std::string& point : points) {
     // The second hit falls after a committed batch; the first one, before any, for one point.
     std::vector<int> hits = {2};

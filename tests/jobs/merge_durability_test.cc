@@ -13,7 +13,6 @@
 
 #include "acquire/lease.h"
 #include "acquire/local_snapshot.h"
-
 #include "catalog/discovery.h"
 #include "catalog/retired_files.h"
 #include "catalog/state_paths.h"
@@ -23,6 +22,7 @@
 #include "jobs/bundle_writer.h"
 #include "jobs/merge_job.h"
 #include "testing/merge_cluster.h"
+#include "testing/sanitizer.h"
 
 namespace shardtool {
 namespace {
@@ -32,13 +32,7 @@ using testing::TestRecord;
 
 constexpr uint64_t kSmallPart = 2048ULL * 1024;  // clusterdb's smallest part size: 2 MiB
 
-void ExpectRecords(const std::vector<TestRecord>& got, const std::vector<TestRecord>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); i++) {
-    ASSERT_EQ(got[i].key.ToHex(), want[i].key.ToHex()) << "record " << i;
-    ASSERT_EQ(got[i].data, want[i].data) << "record " << i;
-  }
-}
+using testing::ExpectRecords;
 
 // Scenario A: four overlapping posdb files, all merged, orphans of moved slots to bundles.
 struct ScenarioA {
@@ -468,13 +462,18 @@ TEST(MergeSnapshot, EveryTestPointSeesTheCommittedFilesOnly) {
   const std::vector<std::string> target = {"posdb0000.004.dat"};
   const std::vector<std::string> final_name = {"posdb0001.dat"};
   std::map<std::string, std::vector<std::string>> want = {
-      {"merge.after_journal_start", inputs},   {"merge.after_target_create", inputs},
+      {"merge.after_journal_start", inputs},
+      {"merge.after_target_create", inputs},
       {"merge.checkpoint.after_target_sync", inputs},
       {"merge.checkpoint.after_journal", inputs},
-      {"merge.after_target_sync", inputs},     {"merge.after_target_map", inputs},
-      {"merge.before_incorporate", inputs},    {"merge.after_bundles_commit", inputs},
-      {"merge.after_retire", target},          {"merge.after_remove_inputs", target},
-      {"merge.after_unretire", target},        {"merge.after_rename_target", final_name},
+      {"merge.after_target_sync", inputs},
+      {"merge.after_target_map", inputs},
+      {"merge.before_incorporate", inputs},
+      {"merge.after_bundles_commit", inputs},
+      {"merge.after_retire", target},
+      {"merge.after_remove_inputs", target},
+      {"merge.after_unretire", target},
+      {"merge.after_rename_target", final_name},
       {"merge.after_journal_remove", final_name}};
   std::set<std::string> points;
   for (const auto& [point, names] : seen) {
@@ -483,8 +482,9 @@ TEST(MergeSnapshot, EveryTestPointSeesTheCommittedFilesOnly) {
     if (it == want.end()) continue;
     EXPECT_EQ(names, it->second) << point;
   }
-  for (const char* p : {"merge.after_target_create", "merge.before_incorporate",
-                        "merge.after_retire", "merge.after_unretire", "merge.after_rename_target"}) {
+  for (const char* p :
+       {"merge.after_target_create", "merge.before_incorporate", "merge.after_retire",
+        "merge.after_unretire", "merge.after_rename_target"}) {
     EXPECT_EQ(points.count(p), 1u) << p << " was not reached";
   }
 }
@@ -539,13 +539,13 @@ TEST(MergeLeases, PinnedInputsAreRetiredNotRemoved) {
   }
 }
 
-
 // The fault campaign of issue 8 for the merge writer: each kind of file-system fault (EIO on
 // open, read, append, fsync, directory fsync, rename, remove; a short write then ENOSPC) injected
 // at the n-th call of its kind, for n spread over every call a clean merge makes of that kind.
 // Each faulted run either finishes correctly or fails with exit status 7 and leaves the inputs
 // readable; a clean rerun then always gives the uninterrupted result. SHARDTOOL_FAULT_SWEEP=all
-// tries every n (the long campaign); CI tries the first, a middle and the last call of each kind.
+// tries every n (the long campaign); CI tries the first, a middle and the last call of each kind
+// (the first and the last under ASan, where each run costs ten times more).
 TEST(MergeFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsComplete) {
   struct Kind {
     const char* name;
@@ -556,8 +556,7 @@ TEST(MergeFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsCompl
       {"open", FsOp::kOpen, [](uint64_t n) { return FaultRule::Fail(FsOp::kOpen).Nth(n); }},
       {"read", FsOp::kRead, [](uint64_t n) { return FaultRule::Fail(FsOp::kRead).Nth(n); }},
       {"append", FsOp::kAppend, [](uint64_t n) { return FaultRule::Fail(FsOp::kAppend).Nth(n); }},
-      {"short write", FsOp::kAppend,
-       [](uint64_t n) { return FaultRule::ShortWrite(7).Nth(n); }},
+      {"short write", FsOp::kAppend, [](uint64_t n) { return FaultRule::ShortWrite(7).Nth(n); }},
       {"fsync", FsOp::kSync, [](uint64_t n) { return FaultRule::Fail(FsOp::kSync).Nth(n); }},
       {"dir fsync", FsOp::kSyncDir,
        [](uint64_t n) { return FaultRule::Fail(FsOp::kSyncDir).Nth(n); }},
@@ -582,8 +581,9 @@ TEST(MergeFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsCompl
     const uint64_t total = calls[k.op];
     ASSERT_GT(total, 0u) << k.name;
     std::vector<uint64_t> ns;
-    const uint64_t want = all ? total : std::min<uint64_t>(total, 3);
-    for (uint64_t i = 0; i < want; i++) ns.push_back(1 + i * (total - 1) / std::max<uint64_t>(want - 1, 1));
+    const uint64_t want = all ? total : std::min<uint64_t>(total, testing::kSanitized ? 2 : 3);
+    for (uint64_t i = 0; i < want; i++)
+      ns.push_back(1 + i * (total - 1) / std::max<uint64_t>(want - 1, 1));
     ns.erase(std::unique(ns.begin(), ns.end()), ns.end());
     for (uint64_t n : ns) {
       SCOPED_TRACE(std::string(k.name) + " at call " + std::to_string(n) + " of " +

@@ -7,11 +7,10 @@
 
 #include <gtest/gtest.h>
 
-#include "acquire/router.h"
-
 #include <fstream>
 #include <sstream>
 
+#include "acquire/router.h"
 #include "base/crc32c.h"
 #include "catalog/catalog_admin.h"
 #include "catalog/state_paths.h"
@@ -32,13 +31,7 @@ TestRecord T(uint64_t docid, bool positive, const std::string& tag = "") {
   return {MakeTitledbKey(docid, docid * 7, positive), positive ? "v" + tag : ""};
 }
 
-void ExpectRecords(const std::vector<TestRecord>& got, const std::vector<TestRecord>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); i++) {
-    ASSERT_EQ(got[i].key.ToHex(), want[i].key.ToHex()) << "record " << i;
-    ASSERT_EQ(got[i].data, want[i].data) << "record " << i;
-  }
-}
+using testing::ExpectRecords;
 
 std::vector<TestRecord> Random(const RdbInfo& rdb, size_t n, uint64_t seed) {
   testing::RandomListOptions ro;

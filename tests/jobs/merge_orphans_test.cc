@@ -63,13 +63,7 @@ std::vector<TestRecord> FromBundle(const BundleContents& b, int ks) {
   return out;
 }
 
-void ExpectRecords(const std::vector<TestRecord>& got, const std::vector<TestRecord>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); i++) {
-    ASSERT_EQ(got[i].key.ToHex(), want[i].key.ToHex()) << i;
-    ASSERT_EQ(got[i].data, want[i].data) << i;
-  }
-}
+using testing::ExpectRecords;
 
 TEST(MergeOrphans, DecisionInterfaceCountsDropDeferredUnexpected) {
   OrphanSetup s;
@@ -129,6 +123,39 @@ TEST(MergeOrphans, DecisionInterfaceCountsDropDeferredUnexpected) {
     for (const BundleRange& rg : st.ranges) in_ranges += rg.records;
   }
   EXPECT_EQ(in_ranges, drop);
+}
+
+// An Rdb with one file: without --cleanup-orphans there is nothing to merge; with it the file is
+// rewritten on its own (a one-input merge), orphans out and tombstones gone (no older file).
+TEST(MergeOrphans, SingleFileIsRewrittenWithoutItsOrphans) {
+  OrphanSetup s(RdbId::kTitledb, 1);
+  const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
+  s.c.env.orphan_policy = [](const Catalog&,
+                             const CollectionEntry&) -> Result<std::unique_ptr<OrphanPolicy>> {
+    return std::unique_ptr<OrphanPolicy>(new ModPolicy());
+  };
+  auto plain = s.c.Merge(s.c.Request("titledb", MergeSelection::kAll));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_TRUE(plain->nothing_to_do);
+  EXPECT_NE(plain->note.find("--cleanup-orphans"), std::string::npos) << plain->note;
+
+  auto req = s.c.Request("titledb", MergeSelection::kAll);
+  req.cleanup_orphans = true;
+  auto r = s.c.Merge(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->nothing_to_do) << r->note;
+  ASSERT_TRUE(r->outcome.ok()) << r->outcome.ToString();
+  int64_t drop = 0;
+  for (const auto& t : testing::ReferenceMerge(rdb, s.lists)) {
+    drop += KeySlot(rdb, t.key.data()) % 4 == 1 ? 1 : 0;
+  }
+  EXPECT_GT(drop, 0);
+  EXPECT_EQ(r->counters.orphans_dropped, drop);
+  testing::ReferenceOptions ro;
+  ro.drop_negatives = true;
+  ro.drop = [&](const Key& k) { return KeySlot(rdb, k.data()) % 4 == 1; };
+  ExpectRecords(*s.c.ReadFile(rdb, "titledb0001-000.dat"),
+                testing::ReferenceMerge(rdb, s.lists, ro));
 }
 
 TEST(MergeOrphans, RangeDeletionNotReadyIsDeferredThenDroppedWithOrphanDelay) {

@@ -1,11 +1,21 @@
 #include "testing/record_lists.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <random>
 
 namespace shardtool::testing {
+
+void ExpectRecords(const std::vector<TestRecord>& got, const std::vector<TestRecord>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); i++) {
+    ASSERT_EQ(got[i].key.ToHex(), want[i].key.ToHex()) << "record " << i;
+    ASSERT_EQ(got[i].data, want[i].data) << "record " << i;
+  }
+}
 
 std::vector<TestRecord> RandomRecords(const RdbInfo& rdb, size_t n, uint64_t seed,
                                       const RandomListOptions& opt) {

@@ -30,6 +30,9 @@ struct RandomListOptions {
 std::vector<TestRecord> RandomRecords(const RdbInfo& rdb, size_t n, uint64_t seed,
                                       const RandomListOptions& opt = {});
 
+// The two lists hold the same records in the same order (gtest assertions, naming the index).
+void ExpectRecords(const std::vector<TestRecord>& got, const std::vector<TestRecord>& want);
+
 // Canonical encoding (RecordEncoder) of the records; offsets/sizes of each record if wanted.
 std::string EncodeRecords(const RdbInfo& rdb, const std::vector<TestRecord>& recs,
                           std::vector<uint64_t>* offsets = nullptr);

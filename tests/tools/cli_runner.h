@@ -2,11 +2,16 @@
 // captured stdout and stderr.
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/crc32c.h"
 #include "cli/shardtool_main.h"
 #include "io/file_system.h"
 
@@ -29,6 +34,24 @@ inline CliOut RunCli(const std::vector<std::string>& args) {
   ctx.err = &err;
   const int code = Main(static_cast<int>(argv.size()), argv.data(), ctx);
   return {code, out.str(), err.str()};
+}
+
+inline CliOut St(const std::vector<std::string>& args) { return RunCli(args); }
+
+// The CRC-32C of every regular file under dir, by path: equal before and after a command means
+// the command wrote nothing there. Paths containing `skip` (when not empty) are left out.
+inline std::map<std::string, uint32_t> Hashes(const std::string& dir,
+                                              const std::string& skip = "") {
+  std::map<std::string, uint32_t> h;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    if (!skip.empty() && e.path().string().find(skip) != std::string::npos) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    h[e.path().string()] = Crc32c(ss.str());
+  }
+  return h;
 }
 
 }  // namespace shardtool::testing

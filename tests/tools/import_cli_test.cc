@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "cli/shardtool_main.h"
-#include "tools/cli_runner.h"
 #include "gen/sample_cluster.h"
+#include "tools/cli_runner.h"
 
 namespace shardtool {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 using Out = testing::CliOut;
-Out St(const std::vector<std::string>& args) { return testing::RunCli(args); }
+using testing::St;
 
 class ImportCli : public ::testing::Test {
  protected:
@@ -89,8 +89,8 @@ TEST_F(ImportCli, ImportsJsonFollowsDesign9AndRerunDoesNothing) {
   for (const auto& t : j["targets"]) EXPECT_GT(t["records"], 0);
   // The imported files verify clean on every host (ownership included).
   for (int h = 0; h < 4; ++h) {
-    Out v = St({"--workdir", c + "/host" + std::to_string(h), "verify", "main", "--rdb",
-                "titledb"});
+    Out v =
+        St({"--workdir", c + "/host" + std::to_string(h), "verify", "main", "--rdb", "titledb"});
     EXPECT_EQ(v.code, 0) << v.out << v.err;
   }
   // The Gigablast bookmark names the last file and its size.
@@ -151,8 +151,8 @@ TEST_F(ImportCli, StageDirAndIngest) {
   }
   EXPECT_GE(ingested, 2);
   for (int h = 2; h < 4; ++h) {
-    Out v = St({"--workdir", c + "/host" + std::to_string(h), "verify", "main", "--rdb",
-                "titledb"});
+    Out v =
+        St({"--workdir", c + "/host" + std::to_string(h), "verify", "main", "--rdb", "titledb"});
     EXPECT_EQ(v.code, 0) << v.out << v.err;
   }
 }
@@ -164,8 +164,7 @@ TEST_F(ImportCli, UsageAndMissingThings) {
                 "doledb"})
                 .code,
             2);
-  EXPECT_EQ(St({"--workdir", c + "/host0", "import", "--dir", Source(), "--db", "nosuch"}).code,
-            3);
+  EXPECT_EQ(St({"--workdir", c + "/host0", "import", "--dir", Source(), "--db", "nosuch"}).code, 3);
   EXPECT_EQ(St({"--workdir", c + "/host0", "import", "--dir", "/nonexistent", "--db", "main"}).code,
             3);
   EXPECT_EQ(St({"--workdir", c + "/host0", "ingest", "/nonexistent"}).code, 3);

@@ -1,7 +1,7 @@
-// `shardtool inspect db|catalog|key` and `inspect records --view`, in-process on a cluster written by
-// the sample generator: exact counts and keys (computed here from `inspect records` of every file),
-// the state files of shardtool/ (leases, retired files, quarantine, range deletions), the JSON
-// fields, error exit codes, and the read-only guarantee.
+// `shardtool inspect db|catalog|key` and `inspect records --view`, in-process on a cluster written
+// by the sample generator: exact counts and keys (computed here from `inspect records` of every
+// file), the state files of shardtool/ (leases, retired files, quarantine, range deletions), the
+// JSON fields, error exit codes, and the read-only guarantee.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -16,10 +16,10 @@
 #include "base/crc32c.h"
 #include "catalog/retired_files.h"
 #include "cli/shardtool_main.h"
-#include "tools/cli_runner.h"
 #include "format/key_fields.h"
 #include "gen/sample_cluster.h"
 #include "jobs/bundle_writer.h"
+#include "tools/cli_runner.h"
 
 namespace shardtool {
 namespace {
@@ -28,19 +28,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 using Out = testing::CliOut;
-Out St(const std::vector<std::string>& args) { return testing::RunCli(args); }
+using testing::St;
 
-std::map<std::string, uint32_t> Hashes(const std::string& dir) {
-  std::map<std::string, uint32_t> h;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    h[e.path().string()] = Crc32c(ss.str());
-  }
-  return h;
-}
+using testing::Hashes;
 
 // Every member listed is present (a schema check of the documented minimum).
 void ExpectMembers(const json& j, std::initializer_list<const char*> names, const char* what) {
@@ -112,11 +102,11 @@ TEST_F(InspectCli, DbListsEveryFileWithExactCounts) {
   Out r = St({"--workdir", Host(0), "--json", "inspect", "db", "main"});
   ASSERT_EQ(r.code, 0) << r.err;
   json j = r.json();
-  ExpectMembers(j,
-                {"schema_version", "command", "database", "uuid", "dir", "db_version", "host_id",
-                 "shard", "catalog", "collections", "views", "journals", "bookmarks",
-                 "quarantine", "totals"},
-                "inspect db");
+  ExpectMembers(
+      j,
+      {"schema_version", "command", "database", "uuid", "dir", "db_version", "host_id", "shard",
+       "catalog", "collections", "views", "journals", "bookmarks", "quarantine", "totals"},
+      "inspect db");
   EXPECT_EQ(j["schema_version"], 1);
   EXPECT_EQ(j["command"], "inspect db");
   EXPECT_EQ(j["dir"], "coll.main.0");
@@ -152,8 +142,8 @@ TEST_F(InspectCli, DbListsEveryFileWithExactCounts) {
       negatives += m->second.second;
     }
   }
-  EXPECT_EQ(nss, (std::set<std::string>{"main.clusterdb", "main.indexdb", "main.posdb",
-                                        "main.titledb"}));
+  EXPECT_EQ(
+      nss, (std::set<std::string>{"main.clusterdb", "main.indexdb", "main.posdb", "main.titledb"}));
   EXPECT_EQ(j["totals"]["files"], files);
   EXPECT_EQ(j["totals"]["records"], records);
   EXPECT_EQ(j["totals"]["negative"], negatives);
@@ -209,8 +199,7 @@ TEST_F(InspectCli, DbShowsLeasesRetiredFilesQuarantineAndRangeDeletions) {
   for (auto& c : j["collections"]) {
     // Shard 1 lost slots 1, 3, 5, 7, 9 of every sharded collection.
     ASSERT_EQ(c["range_deletions"].size(), 1u) << c["ns"];
-    EXPECT_EQ(c["range_deletions"][0]["slots"],
-              json::parse("[[1,2],[3,4],[5,6],[7,8],[9,10]]"));
+    EXPECT_EQ(c["range_deletions"][0]["slots"], json::parse("[[1,2],[3,4],[5,6],[7,8],[9,10]]"));
     if (c["ns"] != "main.posdb") continue;
     ASSERT_EQ(c["leases"].size(), 2u);
     EXPECT_EQ(c["leases"][0]["name"], "dead.json");
@@ -297,10 +286,9 @@ TEST_F(InspectCli, KeyByDocIdListsEveryVersionNewestFirstWithPayload) {
               "--docid", std::to_string(deleted)});
   ASSERT_EQ(r.code, 0) << r.err;
   json j = r.json();
-  ExpectMembers(j,
-                {"schema_version", "command", "ns", "slot", "owner", "owner_hosts", "keys",
-                 "files"},
-                "inspect key");
+  ExpectMembers(
+      j, {"schema_version", "command", "ns", "slot", "owner", "owner_hosts", "keys", "files"},
+      "inspect key");
   EXPECT_EQ(j["slot"], DocIdSlot(deleted));
   EXPECT_EQ(j["owner"], DocIdSlot(deleted) % 2);
   ASSERT_EQ(j["owner_hosts"].size(), 2u);
@@ -332,8 +320,8 @@ TEST_F(InspectCli, KeyByDocIdListsEveryVersionNewestFirstWithPayload) {
   ASSERT_EQ(all.code, 0) << all.err;
   EXPECT_EQ(all.json()["keys"][0]["versions"][0]["payload"].get<std::string>().size(), full);
   // The same key given as hex finds the same version; the text form shows who sees what.
-  Out byhex = St({"--workdir", Host(0), "--json", "inspect", "key", "main", "--rdb", "titledb",
-                  pv["key"]});
+  Out byhex =
+      St({"--workdir", Host(0), "--json", "inspect", "key", "main", "--rdb", "titledb", pv["key"]});
   ASSERT_EQ(byhex.code, 0) << byhex.err;
   EXPECT_EQ(byhex.json()["keys"][0]["versions"][0]["offset"], pv["offset"]);
   Out text = St({"--workdir", Host(0), "inspect", "key", "main", "--rdb", "titledb", "--docid",
@@ -416,11 +404,11 @@ TEST_F(InspectCli, RecordsOfAViewAreTheMergedNewestVersionsInItsRange) {
     EXPECT_EQ(x["offset"], w.offset);
     EXPECT_EQ(x["negative"], w.negative);
   }
-  EXPECT_EQ(St({"--workdir", h, "--json", "inspect", "records", "--view", "main.recent", "--limit",
-                "3"})
-                .json()["records"]
-                .size(),
-            3u);
+  EXPECT_EQ(
+      St({"--workdir", h, "--json", "inspect", "records", "--view", "main.recent", "--limit", "3"})
+          .json()["records"]
+          .size(),
+      3u);
   // A view is not a collection: inspect key refuses it (exit 3); an unknown view is exit 3.
   Out kv = St({"--workdir", h, "--json", "inspect", "key", "main", "--rdb", "recent", lo});
   EXPECT_EQ(kv.code, 3);
@@ -432,17 +420,16 @@ TEST_F(InspectCli, RecordsOfAViewAreTheMergedNewestVersionsInItsRange) {
 TEST_F(InspectCli, UsageAndStateErrorsHaveTheirExitCodes) {
   const std::string w = Host(0);
   // Both a key and --docid; neither; --payload outside titledb; --termid on titledb.
-  EXPECT_EQ(St({"--workdir", w, "inspect", "key", "main", "--rdb", "titledb", "00", "--docid", "1"})
-                .code,
-            2);
+  EXPECT_EQ(
+      St({"--workdir", w, "inspect", "key", "main", "--rdb", "titledb", "00", "--docid", "1"}).code,
+      2);
   EXPECT_EQ(St({"--workdir", w, "inspect", "key", "main", "--rdb", "titledb"}).code, 2);
-  EXPECT_EQ(St({"--workdir", w, "inspect", "key", "main", "--rdb", "posdb", "--termid", "1",
-                "--payload"})
-                .code,
-            2);
-  EXPECT_EQ(St({"--workdir", w, "inspect", "key", "main", "--rdb", "titledb", "--termid", "1"})
-                .code,
-            2);
+  EXPECT_EQ(
+      St({"--workdir", w, "inspect", "key", "main", "--rdb", "posdb", "--termid", "1", "--payload"})
+          .code,
+      2);
+  EXPECT_EQ(
+      St({"--workdir", w, "inspect", "key", "main", "--rdb", "titledb", "--termid", "1"}).code, 2);
   EXPECT_EQ(St({"--workdir", w, "inspect", "key", "main", "--rdb", "titledb", "zz"}).code, 2);
   EXPECT_EQ(St({"--workdir", w, "inspect", "db", "ma in"}).code, 2);
   EXPECT_EQ(St({"--workdir", w, "inspect", "records"}).code, 2);
@@ -456,8 +443,8 @@ TEST_F(InspectCli, UsageAndStateErrorsHaveTheirExitCodes) {
   EXPECT_EQ(none.code, 3);
   EXPECT_NE(none.err.find("shardtool init"), std::string::npos) << none.err;
   // A key that is nowhere: exit 0, no keys.
-  Out miss = St({"--workdir", w, "--json", "inspect", "key", "main", "--rdb", "titledb", "--docid",
-                 "1"});
+  Out miss =
+      St({"--workdir", w, "--json", "inspect", "key", "main", "--rdb", "titledb", "--docid", "1"});
   EXPECT_EQ(miss.code, 0) << miss.err;
   EXPECT_TRUE(miss.json()["keys"].empty());
 }

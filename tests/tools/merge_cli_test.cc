@@ -15,8 +15,8 @@
 
 #include "base/crc32c.h"
 #include "cli/shardtool_main.h"
-#include "tools/cli_runner.h"
 #include "gen/sample_cluster.h"
+#include "tools/cli_runner.h"
 
 namespace shardtool {
 namespace {
@@ -24,21 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 
 using Out = testing::CliOut;
-Out St(const std::vector<std::string>& args) { return testing::RunCli(args); }
+using testing::St;
 
-std::map<std::string, uint32_t> Hashes(const std::string& dir) {
-  std::map<std::string, uint32_t> h;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file() || e.path().string().find("/shardtool/locks/") != std::string::npos) {
-      continue;
-    }
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    h[e.path().string()] = Crc32c(ss.str());
-  }
-  return h;
-}
+using testing::Hashes;
 
 class MergeCli : public ::testing::Test {
  protected:
@@ -110,12 +98,12 @@ TEST_F(MergeCli, AllMergesAndJsonFollowsDesign9) {
 
 TEST_F(MergeCli, DryRunWritesNothing) {
   const std::string h = Host("dry");
-  const auto before = Hashes(h);
+  const auto before = Hashes(h, "/shardtool/locks/");
   Out r = St({"--workdir", h, "--json", "merge", "main", "--rdb", "indexdb", "--all", "--dry-run"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.json()["dry_run"], true);
   EXPECT_GT(r.json()["records_out"].get<int64_t>(), 0);
-  EXPECT_EQ(Hashes(h), before);
+  EXPECT_EQ(Hashes(h, "/shardtool/locks/"), before);
 }
 
 TEST_F(MergeCli, MaxDurationStopsWithExit9AndARerunContinues) {

@@ -9,8 +9,8 @@
 
 #include "base/crc32c.h"
 #include "cli/shardtool_main.h"
-#include "tools/cli_runner.h"
 #include "gen/sample_cluster.h"
+#include "tools/cli_runner.h"
 
 namespace shardtool {
 namespace {
@@ -18,20 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 
 using Out = testing::CliOut;
-Out St(const std::vector<std::string>& args) { return testing::RunCli(args); }
+using testing::St;
 
-// Every byte of every file under dir, hashed by path (the read-only guarantee).
-std::map<std::string, uint32_t> Hashes(const std::string& dir) {
-  std::map<std::string, uint32_t> h;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    h[e.path().string()] = Crc32c(ss.str());
-  }
-  return h;
-}
+using testing::Hashes;
 
 class VerifyCli : public ::testing::Test {
  protected:
@@ -206,7 +195,8 @@ TEST_F(VerifyCli, CorruptionIsLocatedExit1AndNothingChanges) {
 TEST_F(VerifyCli, SR8_PlacementUnknownIsStaleConfigExit5) {
   const std::string h = root_ + "/unknown";
   fs::copy(Host(0), h, fs::copy_options::recursive);
-  ASSERT_EQ(St({"--workdir", h, "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "0"}).code, 0);
+  ASSERT_EQ(St({"--workdir", h, "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "0"}).code,
+            0);
   const std::string path = h + "/shardtool/catalog.json";
   nlohmann::json cat;
   {
