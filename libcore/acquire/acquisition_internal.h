@@ -141,6 +141,10 @@ Status QueryPlanKilledError(const std::string& ns, std::string_view reason, std:
 Status RestoreCheck(ContextShared& ctx, const std::shared_ptr<const CatalogSnapshot>& snap,
                     Entry& e);
 
+// Reads the current catalog and runs RestoreCheck on every entry of every call (the re-validation
+// of a restore and of an adopted stash); the first failure is returned.
+Status RecheckAll(ContextShared& ctx, const std::vector<std::shared_ptr<CallState>>& calls);
+
 // The description for a resolved entry.
 ShardingDescription DescriptionFor(const std::shared_ptr<const CatalogSnapshot>& snap,
                                    const Resolution& res);

@@ -201,14 +201,7 @@ Result<AdoptedStash> AcquisitionContext::AdoptStash(const std::string& journal_n
                                            acquire_internal::CallDeadline(ctx, *call));
     if (!s.ok()) return fail(s);
   }
-  auto snap = ctx.opt.catalogs->Get(ctx.opt.fs, ctx.opt.workdir);
-  if (!snap.ok()) return fail(snap.status());
-  for (const auto& call : calls) {
-    for (auto& e : call->entries) {
-      Status s = acquire_internal::RestoreCheck(ctx, *snap, *e);
-      if (!s.ok()) return fail(s);
-    }
-  }
+  if (Status s = acquire_internal::RecheckAll(ctx, calls); !s.ok()) return fail(s);
   // Adopt the leases: this process holds them from now on.
   const int64_t now = ctx.leases.NowSeconds();
   for (const auto& call : calls) {

@@ -74,6 +74,14 @@ Status RestoreCheck(ContextShared& ctx, const std::shared_ptr<const CatalogSnaps
   return Status::Ok();
 }
 
+Status RecheckAll(ContextShared& ctx, const std::vector<std::shared_ptr<CallState>>& calls) {
+  ASSIGN_OR_RETURN(auto snap, ctx.opt.catalogs->Get(ctx.opt.fs, ctx.opt.workdir));
+  for (const auto& call : calls) {
+    for (auto& e : call->entries) RETURN_IF_ERROR(RestoreCheck(ctx, snap, *e));
+  }
+  return Status::Ok();
+}
+
 }  // namespace acquire_internal
 
 Status AcquisitionContext::Yield() {
@@ -136,14 +144,7 @@ Status AcquisitionContext::Restore() {
                                            acquire_internal::CallDeadline(ctx, *call));
     if (!s.ok()) return fail(s);
   }
-  auto snap = ctx.opt.catalogs->Get(ctx.opt.fs, ctx.opt.workdir);
-  if (!snap.ok()) return fail(snap.status());
-  for (const auto& call : calls) {
-    for (auto& e : call->entries) {
-      Status s = acquire_internal::RestoreCheck(ctx, *snap, *e);
-      if (!s.ok()) return fail(s);
-    }
-  }
+  if (Status s = acquire_internal::RecheckAll(ctx, calls); !s.ok()) return fail(s);
   const int64_t min_interval = ctx.opt.lease_refresh_min_ms * 1000;
   for (const auto& call : calls) {
     for (auto& e : call->entries) {
