@@ -3,15 +3,14 @@
 // 4 busy or orphan cleanup deferred, 9 stopped at a checkpoint (rerun continues), others per
 // DESIGN.md §5. SIGINT and SIGTERM stop the merge at its next clean checkpoint.
 #include <cmath>
-#include <csignal>
 #include <ostream>
 #include <sstream>
 
 #include "catalog/ownership_filter.h"
 #include "cli/command.h"
+#include "cli/job_run.h"
 #include "jobs/merge_job.h"
 #include "render/json_render.h"
-#include "render/progress.h"
 #include "render/text_render.h"
 
 namespace shardtool {
@@ -34,9 +33,6 @@ struct MergeCmdOptions {
   bool force = false;
   std::vector<std::string> placement;
 };
-
-std::atomic<bool> g_stop{false};
-extern "C" void OnMergeStopSignal(int) { g_stop.store(true); }
 
 // "10G", "512M", "1.5GiB", "4096": K, M, G, T are powers of 1024.
 Result<uint64_t> ParseSize(const std::string& text) {
@@ -226,18 +222,11 @@ int RunMergeCmd(Context& ctx, const GlobalOptions& g, const MergeCmdOptions& o) 
   req.pins = *pins;
 
   MergeEnv env;
-  g_stop.store(false);
-  env.stop = &g_stop;
-  const bool bar =
-      g.progress == "always" || (g.progress == "auto" && ctx.stderr_is_tty && !g.quiet);
-  ProgressBar progress(ctx.err, bar, "merge " + o.database + "." + o.rdb);
-  env.progress = [&progress](const MergeProgress& p) { progress.Update(p.done, p.total); };
-  auto old_int = std::signal(SIGINT, OnMergeStopSignal);
-  auto old_term = std::signal(SIGTERM, OnMergeStopSignal);
+  JobRun run(ctx, g, "merge " + o.database + "." + o.rdb);
+  env.stop = run.stop();
+  env.progress = [&run](const MergeProgress& p) { run.Progress(p.done, p.total); };
   auto report = RunMerge(ctx.fs, req, env);
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
-  progress.Finish();
+  run.Finish();
   if (!report.ok()) return ReportError(ctx, g, report.status());
   if (g.json) {
     *ctx.out << ReportJson(g, *report).dump(2) << "\n";

@@ -1,23 +1,22 @@
 // `shardtool verify <db>`: the deep per-file check of a database's data files on this host
 // (DESIGN.md §4, §9). Exit 0 clean, 1 findings (an error finding or a record this shard does not
 // own), others per DESIGN.md §5. Read-only: nothing is written anywhere.
-#include <csignal>
 #include <ostream>
 #include <thread>
 
+#include "acquire/acquisition.h"
+#include "acquire/router.h"
 #include "catalog/catalog_admin.h"
 #include "catalog/catalog_ops.h"
 #include "catalog/catalog_store.h"
 #include "catalog/discovery.h"
-#include "cli/command.h"
-#include "acquire/acquisition.h"
-#include "acquire/router.h"
 #include "catalog/state_paths.h"
+#include "cli/command.h"
+#include "cli/job_run.h"
 #include "io/mem_file_system.h"
 #include "io/overlay_file_system.h"
 #include "jobs/verify_acquire.h"
 #include "render/json_render.h"
-#include "render/progress.h"
 #include "render/text_render.h"
 
 namespace shardtool {
@@ -33,9 +32,6 @@ struct VerifyCmdOptions {
   std::vector<std::string> placement;
   bool resume = false;
 };
-
-std::atomic<bool> g_stop{false};
-extern "C" void OnStopSignal(int) { g_stop.store(true); }
 
 // Where verify's acquisitions live. Normally the working dir itself (shardtool/catalog.json, its
 // locks and leases). On a Gigablast dir that was never initialised, with --hosts and --host-id, the
@@ -53,8 +49,7 @@ struct VerifyWorld {
   bool in_memory = false;
 };
 
-Status SetUpWorld(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o,
-                  VerifyWorld* w) {
+Status SetUpWorld(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o, VerifyWorld* w) {
   w->fs = ctx.fs;
   auto loaded = CatalogCache::Process()->Get(ctx.fs, g.workdir);
   if (loaded.ok()) {
@@ -90,8 +85,8 @@ Status SetUpWorld(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& 
   CatalogStoreOptions so;
   so.locks = w->locks.get();
   CatalogStore store(w->fs, g.workdir, so);
-  auto written = store.Update([&](const CatalogStore::Current&) -> Result<OpResult> { return made; },
-                              0);
+  auto written =
+      store.Update([&](const CatalogStore::Current&) -> Result<OpResult> { return made; }, 0);
   return written.status();
 }
 
@@ -204,22 +199,15 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
   vo.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   vo.quick = o.quick;
   vo.report_limit = o.report_limit;
-  vo.stop = &g_stop;
+  JobRun run(ctx, g, "verify " + o.database);
+  vo.stop = run.stop();
   // Every worker passes its records to the one context: MaybeYield counts them with atomics and
   // lets a single thread yield and restore; workers read through their own open files, never
   // through the handles, so a yield (which makes handles unusable) never races with their reads.
   vo.yield = [&actx, &vo]() { return actx.MaybeYield(vo.yield_every); };
-  const bool bar =
-      g.progress == "always" || (g.progress == "auto" && ctx.stderr_is_tty && !g.quiet);
-  ProgressBar progress(ctx.err, bar, "verify " + o.database);
-  vo.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
-  g_stop.store(false);
-  auto old_int = std::signal(SIGINT, OnStopSignal);
-  auto old_term = std::signal(SIGTERM, OnStopSignal);
+  vo.progress = [&run](uint64_t done, uint64_t total) { run.Progress(done, total); };
   auto report = RunVerify(world.fs, plan->collections, vo);
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
-  progress.Finish();
+  run.Finish();
   if (!report.ok()) {
     if (report.status().code() == ErrorCode::kInterrupted && !world.in_memory &&
         actx.state() == ContextState::kActive) {
@@ -227,10 +215,10 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
       // (stashed, 900 s) so that what this run read is preserved for `verify --resume`.
       Status st = actx.Stash(VerifyStashName(o.database), "");
       if (!st.ok()) return ReportError(ctx, g, st);
-      return ReportError(ctx, g,
-                         InterruptedStatus("verify of " + o.database +
-                                           " interrupted: `shardtool verify " + o.database +
-                                           " --resume` continues on the same files"));
+      return ReportError(
+          ctx, g,
+          InterruptedStatus("verify of " + o.database + " interrupted: `shardtool verify " +
+                            o.database + " --resume` continues on the same files"));
     }
     // A failed restore ends the run; a worker that hit the dropped collection's missing files
     // before the restore noticed gets the restore's error too (exit 6 rather than an I/O error).

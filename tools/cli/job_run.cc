@@ -1,0 +1,36 @@
+#include "cli/job_run.h"
+
+#include <csignal>
+
+namespace shardtool {
+namespace {
+
+std::atomic<bool> g_job_stop{false};
+extern "C" void OnJobStopSignal(int) { g_job_stop.store(true); }
+
+bool WantBar(const Context& ctx, const GlobalOptions& g) {
+  return g.progress == "always" || (g.progress == "auto" && ctx.stderr_is_tty && !g.quiet);
+}
+
+}  // namespace
+
+JobRun::JobRun(const Context& ctx, const GlobalOptions& g, std::string label)
+    : bar_(ctx.err, WantBar(ctx, g), std::move(label)) {
+  g_job_stop.store(false);
+  old_int_ = std::signal(SIGINT, OnJobStopSignal);
+  old_term_ = std::signal(SIGTERM, OnJobStopSignal);
+}
+
+JobRun::~JobRun() { Finish(); }
+
+std::atomic<bool>* JobRun::stop() { return &g_job_stop; }
+
+void JobRun::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  std::signal(SIGINT, old_int_);
+  std::signal(SIGTERM, old_term_);
+  bar_.Finish();
+}
+
+}  // namespace shardtool
