@@ -1,0 +1,247 @@
+// The commit of a batch (import_job.h): per target host new data files under its ledger, per
+// staged shard a bundle, the quarantine entry, then the bookmarks.
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "base/crc32c.h"
+#include "catalog/state_paths.h"
+#include "io/test_point.h"
+#include "jobs/bundle_writer.h"
+#include "jobs/import_bookmark.h"
+#include "jobs/import_internal.h"
+#include "jobs/import_target.h"
+
+namespace shardtool::import_detail {
+
+Status Importer::CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted) {
+  const int ks = rdb_->key_size;
+  ImportTargetReport& tr = report_.targets[t.report_index];
+  std::vector<TargetRecordRef> refs;
+  refs.reserve(sorted.size());
+  for (uint32_t i : sorted) {
+    const BatchRec& r = cb_->recs[i];
+    if (t.ledger->Holds(t.name, r.pos, r.slot)) {
+      tr.skipped_held++;
+      continue;
+    }
+    refs.push_back(RefOf(*cb_, r, ks));
+  }
+  if (refs.empty()) return Status::Ok();
+  ASSIGN_OR_RETURN(TargetFilesWritten w, WriteTargetFiles(fs_, t.db_dir, *rdb_, t.part_size, refs));
+  LedgerEntry e;
+  e.target = t.name;
+  e.from = cb_->from;
+  e.to = cb_->to;
+  e.slots = SlotBits(RangesOf(owner_, t.shard));
+  e.renames = w.renames;
+  RETURN_IF_ERROR(t.ledger->Commit(std::move(e), cb_->from));
+  RETURN_IF_ERROR(t.ledger->Publish());
+  TEST_POINT("import.after_target_publish");
+  tr.records += static_cast<int64_t>(refs.size());
+  tr.bytes += w.bytes;
+  const std::string db_rel = BaseName(t.db_dir);
+  for (const std::string& n : w.names) tr.files.push_back(db_rel + "/" + n);
+  return Status::Ok();
+}
+
+// Every local target of the batch (each with its shard's sorted records), up to --max-inflight
+// written at once: a slow target slows the batch instead of growing memory.
+Status Importer::CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted) {
+  std::vector<LocalTarget*> targets;
+  for (auto& t : locals_) {
+    if (sorted.count(t->shard)) targets.push_back(t.get());
+  }
+  std::vector<uint64_t> before;
+  for (LocalTarget* t : targets) before.push_back(report_.targets[t->report_index].bytes);
+  const size_t width = std::max<size_t>(1, static_cast<size_t>(req_.max_inflight));
+  std::vector<Status> results(targets.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next++; k < targets.size(); k = next++) {
+      results[k] = CommitLocal(*targets[k], sorted.at(targets[k]->shard));
+    }
+  };
+  const size_t n = std::min(width, targets.size());
+  if (n <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> threads;
+    for (size_t k = 0; k < n; ++k) threads.emplace_back(worker);
+    for (std::thread& th : threads) th.join();
+  }
+  for (Status& st : results) RETURN_IF_ERROR(std::move(st));
+  for (size_t k = 0; k < targets.size(); ++k) {
+    report_.bytes_written += report_.targets[targets[k]->report_index].bytes - before[k];
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+BundleHeader ImportBundleHeader(const Catalog& cat, const CollectionEntry* c, const std::string& db,
+                                const std::string& kind, int32_t target_shard, int64_t now_s) {
+  BundleHeader h;
+  h.kind = kind;
+  h.created = Iso8601Utc(now_s);
+  h.source_host_id = cat.this_host;
+  h.source_shard = cat.this_shard();
+  h.target_shard = target_shard;
+  h.database = db;
+  h.catalog_epoch = cat.epoch;
+  h.catalog_version = cat.version;
+  if (c != nullptr) h.catalog_shard_version = ShardVersionOf(*c, target_shard).ToString();
+  return h;
+}
+
+}  // namespace
+
+Status Importer::CommitStage(int32_t shard, const std::vector<uint32_t>& sorted) {
+  const int ks = rdb_->key_size;
+  const std::string target = "stage.s" + std::to_string(shard);
+  std::vector<uint32_t> keep;
+  for (uint32_t i : sorted) {
+    const BatchRec& r = cb_->recs[i];
+    if (!own_ledger_->Holds(target, r.pos, r.slot)) keep.push_back(i);
+  }
+  if (keep.empty()) return Status::Ok();
+  const int64_t now_s = fs_->NowMicros() / 1000000;
+  const std::string tag_text = srcid_ + "/" + std::to_string(shard) + "/" +
+                               std::to_string(cb_->from.file_id) + "/" +
+                               std::to_string(cb_->from.offset);
+  const std::string name = BundleDirName(req_.database, req_.rdb, shard, now_s, Crc32c(tag_text));
+  const std::string pending = JoinPath(req_.stage_dir, ".import-pending");
+  if (fs_->Exists(JoinPath(pending, name + ".tmp"))) {
+    // A crash left it: BundleWriter::Open reuses the dir and removes its files.
+  }
+  BundleWriter w(fs_, pending, name, *rdb_,
+                 ImportBundleHeader(catalog_, coll_, req_.database, "import", shard, now_s));
+  RETURN_IF_ERROR(w.Open());
+  for (uint32_t i : keep) {
+    const TargetRecordRef ref = RefOf(*cb_, cb_->recs[i], ks);
+    RETURN_IF_ERROR(w.Add(0, ref.key, ref.data, ref.data_size));
+  }
+  RETURN_IF_ERROR(w.Commit());
+  TEST_POINT("import.after_bundle_write");
+  LedgerEntry e;
+  e.target = target;
+  e.from = cb_->from;
+  e.to = cb_->to;
+  e.slots = SlotBits(RangesOf(owner_, shard));
+  e.renames = {{w.final_path(), JoinPath(req_.stage_dir, name)}};
+  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->from));
+  RETURN_IF_ERROR(own_ledger_->Publish());
+  ImportTargetReport tr;
+  tr.name = "bundle " + name;
+  tr.shard = shard;
+  tr.records = static_cast<int64_t>(keep.size());
+  tr.bytes = w.stream_bytes_written();
+  tr.files.push_back(JoinPath(req_.stage_dir, name));
+  report_.bytes_written += tr.bytes;
+  report_.targets.push_back(tr);
+  return Status::Ok();
+}
+
+Status Importer::CommitQuarantine() {
+  const int ks = rdb_->key_size;
+  std::vector<uint32_t> keep;
+  for (uint32_t i = 0; i < cb_->bad.size(); ++i) {
+    if (!own_ledger_->Holds("quarantine", cb_->bad[i].pos, cb_->bad[i].slot)) keep.push_back(i);
+  }
+  if (keep.empty()) return Status::Ok();
+  // One stream per source file, keys sorted and distinct within it.
+  std::map<int32_t, std::vector<uint32_t>> by_file;
+  for (uint32_t i : keep) by_file[cb_->bad[i].file_index].push_back(i);
+  const int64_t now_s = fs_->NowMicros() / 1000000;
+  const std::string qdir = JoinPath(StateDir(req_.workdir), "quarantine");
+  const std::string pending = JoinPath(qdir, ".import-pending");
+  const std::string name = "import." + req_.database + "." + req_.rdb + "." + srcid_ + "." +
+                           std::to_string(cb_->from.file_id) + "." +
+                           std::to_string(cb_->from.offset);
+  BundleWriter w(fs_, pending, name, *rdb_,
+                 ImportBundleHeader(catalog_, coll_, req_.database, "quarantine",
+                                    catalog_.this_shard(), now_s));
+  RETURN_IF_ERROR(w.Open());
+  for (auto& [fi, idx] : by_file) {
+    w.SetSlotSource(fi, JoinPath(req_.source_dir, scan_.files[static_cast<size_t>(fi)].name),
+                    "corrupt-record");
+    for (uint32_t i : SortedDistinct(*cb_, cb_->bad, idx, ks, nullptr)) {
+      const BatchRec& r = cb_->bad[i];
+      const TargetRecordRef ref = RefOf(*cb_, r, ks);
+      RETURN_IF_ERROR(w.Add(fi, ref.key, ref.data, ref.data_size, r.pos.offset, r.stored_size));
+    }
+  }
+  RETURN_IF_ERROR(w.Commit());
+  LedgerEntry e;
+  e.target = "quarantine";
+  e.from = cb_->from;
+  e.to = cb_->to;
+  e.slots.set();
+  e.renames = {{w.final_path(), JoinPath(qdir, name)}};
+  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->from));
+  RETURN_IF_ERROR(own_ledger_->Publish());
+  report_.quarantine_entries.push_back(JoinPath(qdir, name));
+  return Status::Ok();
+}
+
+Status Importer::WriteBookmark() {
+  ImportBookmark b;
+  b.db = req_.database;
+  b.rdb = req_.rdb;
+  b.source_dir = req_.source_dir;
+  b.pos = cb_->to;
+  b.records = cb_->records_total;
+  b.negatives_skipped = cb_->negatives_total;
+  b.updated = fs_->NowMicros() / 1000000;
+  TEST_POINT("import.before_bookmark");
+  RETURN_IF_ERROR(WriteImportBookmark(fs_, bookmark_path_, b));
+  TEST_POINT("import.after_bookmark");
+  return WriteLegacyBookmark(fs_, legacy_path_, cb_->to);
+}
+
+Status Importer::CommitBatch() {
+  if (cb_->from == cb_->to) return Status::Ok();
+  if (!req_.dry_run) {
+    const int ks = rdb_->key_size;
+    RETURN_IF_ERROR(CheckPlacement());
+    std::map<int32_t, std::vector<uint32_t>> by_shard;
+    for (uint32_t i = 0; i < cb_->recs.size(); ++i) {
+      by_shard[owner_[static_cast<size_t>(cb_->recs[i].slot)]].push_back(i);
+    }
+    std::map<int32_t, std::vector<uint32_t>> sorted;
+    for (auto& [shard, idx] : by_shard) {
+      sorted[shard] =
+          SortedDistinct(*cb_, cb_->recs, std::move(idx), ks, &report_.duplicates_superseded);
+    }
+    by_shard.clear();
+    RETURN_IF_ERROR(CommitLocals(sorted));
+    for (const auto& [shard, recs] : sorted) {
+      if (std::find(stage_shards_.begin(), stage_shards_.end(), shard) != stage_shards_.end()) {
+        RETURN_IF_ERROR(CommitStage(shard, recs));
+      }
+    }
+    RETURN_IF_ERROR(CommitQuarantine());
+    RETURN_IF_ERROR(WriteBookmark());
+  }
+  report_.batches++;
+  cb_->Clear();
+  // Between batches the targets yield (SHARD-ROLE.md §7): catalog rewrites are not held up, and
+  // the restore re-checks the placement at once.
+  if (!req_.dry_run) {
+    for (auto& t : locals_) RETURN_IF_ERROR(t->ctx->Yield());
+  }
+  if (env_.after_batch) RETURN_IF_ERROR(env_.after_batch(static_cast<int>(report_.batches)));
+  if (!req_.dry_run) {
+    for (auto& t : locals_) {
+      Status st = t->ctx->Restore();
+      if (!st.ok()) {
+        return Status(st.code(), "host " + std::to_string(t->host_id) + " (" + t->workdir +
+                                     "): " + st.message());
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace shardtool::import_detail
