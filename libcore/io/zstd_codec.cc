@@ -153,4 +153,48 @@ Status ZstdFrameWriter::Finish() {
   return status_;
 }
 
+struct ZstdBlockCodec::Ctx {
+  CCtxPtr c;
+  DCtxPtr d;
+};
+
+ZstdBlockCodec::ZstdBlockCodec(int level) : ctx_(std::make_unique<Ctx>()), level_(level) {}
+ZstdBlockCodec::~ZstdBlockCodec() = default;
+
+Status ZstdBlockCodec::Compress(std::string_view raw, std::string* frame) {
+  if (ctx_->c == nullptr) {
+    ctx_->c.reset(ZSTD_createCCtx());
+    if (ctx_->c == nullptr) return InternalErrorStatus("zstd: cannot create a compression context");
+    RETURN_IF_ERROR(ConfigureCompressor(ctx_->c.get(), level_, true));
+  }
+  frame->resize(ZSTD_compressBound(raw.size()));
+  const size_t r =
+      ZSTD_compress2(ctx_->c.get(), frame->data(), frame->size(), raw.data(), raw.size());
+  if (ZSTD_isError(r)) return InternalErrorStatus("zstd: compression failed: " + ZstdError(r));
+  frame->resize(r);
+  return Status::Ok();
+}
+
+Status ZstdBlockCodec::Decompress(std::string_view frame, size_t raw_size, std::string* raw) {
+  if (ctx_->d == nullptr) {
+    ctx_->d.reset(ZSTD_createDCtx());
+    if (ctx_->d == nullptr)
+      return InternalErrorStatus("zstd: cannot create a decompression context");
+  }
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
+  if (ZSTD_isError(frame_size) || frame_size != frame.size()) {
+    return CorruptionStatus("zstd: not exactly one frame (" + std::to_string(frame.size()) +
+                            " bytes)");
+  }
+  raw->resize(raw_size);
+  const size_t r =
+      ZSTD_decompressDCtx(ctx_->d.get(), raw->data(), raw->size(), frame.data(), frame.size());
+  if (ZSTD_isError(r)) return CorruptionStatus("zstd: corrupt frame: " + ZstdError(r));
+  if (r != raw_size) {
+    return CorruptionStatus("zstd: frame holds " + std::to_string(r) + " bytes, not " +
+                            std::to_string(raw_size));
+  }
+  return Status::Ok();
+}
+
 }  // namespace shardtool

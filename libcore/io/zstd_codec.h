@@ -56,4 +56,26 @@ class ZstdFrameWriter {
   uint64_t bytes_out_ = 0;
 };
 
+// Many small frames with reused contexts (e.g. the blocks of an import's spill runs): no context
+// allocation per frame, and decompression needs no window buffer beyond the output. Frames carry
+// a content checksum and size. Not thread-safe.
+class ZstdBlockCodec {
+ public:
+  explicit ZstdBlockCodec(int level = 1);
+  ~ZstdBlockCodec();
+  ZstdBlockCodec(const ZstdBlockCodec&) = delete;
+  ZstdBlockCodec& operator=(const ZstdBlockCodec&) = delete;
+
+  // Replaces *frame with one frame holding `raw`.
+  Status Compress(std::string_view raw, std::string* frame);
+  // Replaces *raw with the content of `frame`, which must be exactly one frame of raw_size bytes
+  // (else Corruption).
+  Status Decompress(std::string_view frame, size_t raw_size, std::string* raw);
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+  int level_;
+};
+
 }  // namespace shardtool

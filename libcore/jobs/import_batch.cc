@@ -54,4 +54,14 @@ TargetRecordRef RefOf(const Batch& b, const BatchRec& r, int ks) {
   return {k, r.data_size ? k + ks : nullptr, r.data_size};
 }
 
+Result<bool> BatchSource::Next(SpillRecord* rec) {
+  if (next_ >= idx_.size()) return false;
+  const BatchRec& r = b_.recs[idx_[next_++]];
+  rec->key = b_.arena.data() + r.off;
+  rec->data = r.data_size > 0 ? rec->key + ks_ : nullptr;
+  rec->data_size = r.data_size;
+  rec->pos = r.pos;
+  return true;
+}
+
 }  // namespace shardtool::import_detail

@@ -8,6 +8,7 @@
 
 #include "catalog/catalog.h"
 #include "jobs/import_source.h"
+#include "jobs/import_spill.h"
 #include "jobs/import_target.h"
 
 namespace shardtool::import_detail {
@@ -26,6 +27,7 @@ struct Batch {
   std::vector<BatchRec> recs;  // good positive records
   std::vector<BatchRec> bad;   // T1 failures (quarantine)
   SourcePos from, to;
+  SourcePos commit_from;  // where the commit this batch belongs to starts (<= from)
   int64_t records_total = 0, negatives_total = 0;  // bookmark counters at `to`
   // Memory a batch takes when committed: its bytes, its records, and per record the sort index
   // and a target reference (TargetRecordRef).
@@ -61,5 +63,19 @@ std::vector<SlotRange> RangesOf(const std::vector<int32_t>& owner, int32_t shard
 std::vector<uint32_t> SortedDistinct(const Batch& b, const std::vector<BatchRec>& recs,
                                      std::vector<uint32_t> idx, int ks, int64_t* superseded);
 TargetRecordRef RefOf(const Batch& b, const BatchRec& r, int ks);
+
+// The records idx (sorted, distinct) of a batch as a sorted source. REQUIRES: b and idx outlive it.
+class BatchSource : public SortedSource {
+ public:
+  BatchSource(const Batch& b, const std::vector<uint32_t>& idx, int ks)
+      : b_(b), idx_(idx), ks_(ks) {}
+  Result<bool> Next(SpillRecord* rec) override;
+
+ private:
+  const Batch& b_;
+  const std::vector<uint32_t>& idx_;
+  int ks_;
+  size_t next_ = 0;
+};
 
 }  // namespace shardtool::import_detail

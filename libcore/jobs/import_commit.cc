@@ -1,5 +1,7 @@
-// The commit of a batch (import_job.h): per target host new data files under its ledger, per
-// staged shard a bundle, the quarantine entry, then the bookmarks.
+// The commit (import_job.h): per target host one new data file (more only past a part's size) under
+// its ledger, per staged shard a bundle, the quarantine entry, then the bookmarks. Each target
+// merges its shard's runs of the commit with the last batch itself (a target skips, per record,
+// what its ledger says it holds, so mirrors may differ in what they need).
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -7,6 +9,7 @@
 
 #include "base/crc32c.h"
 #include "catalog/state_paths.h"
+#include "format/rdb_registry.h"
 #include "io/test_point.h"
 #include "jobs/bundle_writer.h"
 #include "jobs/import_bookmark.h"
@@ -15,40 +18,64 @@
 
 namespace shardtool::import_detail {
 
-Status Importer::CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted) {
+Result<Importer::ShardStream> Importer::OpenShardStream(int32_t shard,
+                                                        const std::vector<uint32_t>& sorted,
+                                                        ZstdBlockCodec* codec) {
   const int ks = rdb_->key_size;
+  ShardStream out;
+  auto runs = runs_.find(shard);
+  if (runs == runs_.end() || runs->second.empty()) {
+    out.source = std::make_unique<BatchSource>(*cb_, sorted, ks);
+    return out;
+  }
+  ASSIGN_OR_RETURN(auto sources, OpenSpillRuns(fs_, runs->second, ks, codec));
+  sources.push_back(std::make_unique<BatchSource>(*cb_, sorted, ks));  // the newest
+  auto merger = std::make_unique<SpillMerger>(std::move(sources), ks);
+  out.merger = merger.get();
+  out.source = std::move(merger);
+  return out;
+}
+
+Status Importer::CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted,
+                             int64_t* superseded) {
   ImportTargetReport& tr = report_.targets[t.report_index];
-  std::vector<TargetRecordRef> refs;
-  refs.reserve(sorted.size());
-  for (uint32_t i : sorted) {
-    const BatchRec& r = cb_->recs[i];
-    if (t.ledger->Holds(t.name, r.pos, r.slot)) {
+  ZstdBlockCodec codec;
+  ASSIGN_OR_RETURN(ShardStream stream, OpenShardStream(t.shard, sorted, &codec));
+  TargetFilesWriter w(fs_, t.db_dir, *rdb_, t.part_size);
+  SpillRecord rec;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, stream.source->Next(&rec));
+    if (!more) break;
+    if (t.ledger->Holds(t.name, rec.pos, KeySlot(*rdb_, rec.key))) {
       tr.skipped_held++;
       continue;
     }
-    refs.push_back(RefOf(*cb_, r, ks));
+    RETURN_IF_ERROR(w.Add({rec.key, rec.data, rec.data_size}));
   }
-  if (refs.empty()) return Status::Ok();
-  ASSIGN_OR_RETURN(TargetFilesWritten w, WriteTargetFiles(fs_, t.db_dir, *rdb_, t.part_size, refs));
+  *superseded = stream.superseded();
+  if (w.records() == 0) return Status::Ok();
+  ASSIGN_OR_RETURN(TargetFilesWritten fw, w.Finish());
   LedgerEntry e;
   e.target = t.name;
-  e.from = cb_->from;
+  e.from = cb_->commit_from;
   e.to = cb_->to;
   e.slots = SlotBits(RangesOf(owner_, t.shard));
-  e.renames = w.renames;
-  RETURN_IF_ERROR(t.ledger->Commit(std::move(e), cb_->from));
+  e.renames = fw.renames;
+  RETURN_IF_ERROR(t.ledger->Commit(std::move(e), cb_->commit_from));
   RETURN_IF_ERROR(t.ledger->Publish());
   TEST_POINT("import.after_target_publish");
-  tr.records += static_cast<int64_t>(refs.size());
-  tr.bytes += w.bytes;
+  tr.records += w.records();
+  tr.bytes += fw.bytes;
   const std::string db_rel = BaseName(t.db_dir);
-  for (const std::string& n : w.names) tr.files.push_back(db_rel + "/" + n);
+  for (const std::string& n : fw.names) tr.files.push_back(db_rel + "/" + n);
   return Status::Ok();
 }
 
-// Every local target of the batch (each with its shard's sorted records), up to --max-inflight
-// written at once: a slow target slows the batch instead of growing memory.
-Status Importer::CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted) {
+// Every local target of the commit (each with its shard's records), up to --max-inflight written
+// at once: a slow target slows the commit instead of growing memory. *superseded: per shard, the
+// older records of keys met in more than one run (every target of a shard meets the same).
+Status Importer::CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted,
+                              std::map<int32_t, int64_t>* superseded) {
   std::vector<LocalTarget*> targets;
   for (auto& t : locals_) {
     if (sorted.count(t->shard)) targets.push_back(t.get());
@@ -57,10 +84,11 @@ Status Importer::CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& so
   for (LocalTarget* t : targets) before.push_back(report_.targets[t->report_index].bytes);
   const size_t width = std::max<size_t>(1, static_cast<size_t>(req_.max_inflight));
   std::vector<Status> results(targets.size());
+  std::vector<int64_t> dupes(targets.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t k = next++; k < targets.size(); k = next++) {
-      results[k] = CommitLocal(*targets[k], sorted.at(targets[k]->shard));
+      results[k] = CommitLocal(*targets[k], sorted.at(targets[k]->shard), &dupes[k]);
     }
   };
   const size_t n = std::min(width, targets.size());
@@ -74,6 +102,7 @@ Status Importer::CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& so
   for (Status& st : results) RETURN_IF_ERROR(std::move(st));
   for (size_t k = 0; k < targets.size(); ++k) {
     report_.bytes_written += report_.targets[targets[k]->report_index].bytes - before[k];
+    superseded->emplace(targets[k]->shard, dupes[k]);
   }
   return Status::Ok();
 }
@@ -97,45 +126,45 @@ BundleHeader ImportBundleHeader(const Catalog& cat, const CollectionEntry* c, co
 
 }  // namespace
 
-Status Importer::CommitStage(int32_t shard, const std::vector<uint32_t>& sorted) {
-  const int ks = rdb_->key_size;
+Status Importer::CommitStage(int32_t shard, const std::vector<uint32_t>& sorted,
+                             int64_t* superseded) {
   const std::string target = "stage.s" + std::to_string(shard);
-  std::vector<uint32_t> keep;
-  for (uint32_t i : sorted) {
-    const BatchRec& r = cb_->recs[i];
-    if (!own_ledger_->Holds(target, r.pos, r.slot)) keep.push_back(i);
-  }
-  if (keep.empty()) return Status::Ok();
   const int64_t now_s = fs_->NowMicros() / 1000000;
   const std::string tag_text = srcid_ + "/" + std::to_string(shard) + "/" +
-                               std::to_string(cb_->from.file_id) + "/" +
-                               std::to_string(cb_->from.offset);
+                               std::to_string(cb_->commit_from.file_id) + "/" +
+                               std::to_string(cb_->commit_from.offset);
   const std::string name = BundleDirName(req_.database, req_.rdb, shard, now_s, Crc32c(tag_text));
+  // A bundle a crash left pending under this name: BundleWriter::Open reuses the dir.
   const std::string pending = JoinPath(req_.stage_dir, ".import-pending");
-  if (fs_->Exists(JoinPath(pending, name + ".tmp"))) {
-    // A crash left it: BundleWriter::Open reuses the dir and removes its files.
-  }
   BundleWriter w(fs_, pending, name, *rdb_,
                  ImportBundleHeader(catalog_, coll_, req_.database, "import", shard, now_s));
-  RETURN_IF_ERROR(w.Open());
-  for (uint32_t i : keep) {
-    const TargetRecordRef ref = RefOf(*cb_, cb_->recs[i], ks);
-    RETURN_IF_ERROR(w.Add(0, ref.key, ref.data, ref.data_size));
+  ZstdBlockCodec codec;
+  ASSIGN_OR_RETURN(ShardStream stream, OpenShardStream(shard, sorted, &codec));
+  int64_t kept = 0;
+  SpillRecord rec;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, stream.source->Next(&rec));
+    if (!more) break;
+    if (own_ledger_->Holds(target, rec.pos, KeySlot(*rdb_, rec.key))) continue;
+    if (kept++ == 0) RETURN_IF_ERROR(w.Open());
+    RETURN_IF_ERROR(w.Add(0, rec.key, rec.data, rec.data_size));
   }
+  *superseded = stream.superseded();
+  if (kept == 0) return Status::Ok();
   RETURN_IF_ERROR(w.Commit());
   TEST_POINT("import.after_bundle_write");
   LedgerEntry e;
   e.target = target;
-  e.from = cb_->from;
+  e.from = cb_->commit_from;
   e.to = cb_->to;
   e.slots = SlotBits(RangesOf(owner_, shard));
   e.renames = {{w.final_path(), JoinPath(req_.stage_dir, name)}};
-  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->from));
+  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->commit_from));
   RETURN_IF_ERROR(own_ledger_->Publish());
   ImportTargetReport tr;
   tr.name = "bundle " + name;
   tr.shard = shard;
-  tr.records = static_cast<int64_t>(keep.size());
+  tr.records = kept;
   tr.bytes = w.stream_bytes_written();
   tr.files.push_back(JoinPath(req_.stage_dir, name));
   report_.bytes_written += tr.bytes;
@@ -179,7 +208,7 @@ Status Importer::CommitQuarantine() {
   e.to = cb_->to;
   e.slots.set();
   e.renames = {{w.final_path(), JoinPath(qdir, name)}};
-  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->from));
+  RETURN_IF_ERROR(own_ledger_->Commit(std::move(e), cb_->commit_from));
   RETURN_IF_ERROR(own_ledger_->Publish());
   report_.quarantine_entries.push_back(JoinPath(qdir, name));
   return Status::Ok();
@@ -200,8 +229,9 @@ Status Importer::WriteBookmark() {
   return WriteLegacyBookmark(fs_, legacy_path_, cb_->to);
 }
 
+// The commit of [commit_from, to): the last batch and the runs spilled since commit_from.
 Status Importer::CommitBatch() {
-  if (cb_->from == cb_->to) return Status::Ok();
+  if (cb_->commit_from == cb_->to) return Status::Ok();
   if (!req_.dry_run) {
     const int ks = rdb_->key_size;
     RETURN_IF_ERROR(CheckPlacement());
@@ -215,18 +245,25 @@ Status Importer::CommitBatch() {
           SortedDistinct(*cb_, cb_->recs, std::move(idx), ks, &report_.duplicates_superseded);
     }
     by_shard.clear();
-    RETURN_IF_ERROR(CommitLocals(sorted));
+    for (const auto& [shard, runs] : runs_) sorted[shard];  // shards with runs only
+    RETURN_IF_ERROR(NarrowRuns());
+    std::map<int32_t, int64_t> superseded;
+    RETURN_IF_ERROR(CommitLocals(sorted, &superseded));
     for (const auto& [shard, recs] : sorted) {
       if (std::find(stage_shards_.begin(), stage_shards_.end(), shard) != stage_shards_.end()) {
-        RETURN_IF_ERROR(CommitStage(shard, recs));
+        int64_t n = 0;
+        RETURN_IF_ERROR(CommitStage(shard, recs, &n));
+        superseded.emplace(shard, n);
       }
     }
+    for (const auto& [shard, n] : superseded) report_.duplicates_superseded += n;
     RETURN_IF_ERROR(CommitQuarantine());
     RETURN_IF_ERROR(WriteBookmark());
+    DropRuns();
   }
   report_.batches++;
   cb_->Clear();
-  // Between batches the targets yield (SHARD-ROLE.md §7): catalog rewrites are not held up, and
+  // Between commits the targets yield (SHARD-ROLE.md §7): catalog rewrites are not held up, and
   // the restore re-checks the placement at once.
   if (!req_.dry_run) {
     for (auto& t : locals_) RETURN_IF_ERROR(t->ctx->Yield());

@@ -1,9 +1,16 @@
 // The import job's internals (import_job.h): class Importer, shared by import_job.cc (setup,
-// targets, placement checks, the read loop) and import_commit.cc (the commit of a batch to local
+// targets, placement checks, the read loop), import_runs.cc (spilling a full buffer as sorted runs,
+// their directories and their merges) and import_commit.cc (the commit of a batch to local
 // targets, stage bundles and the quarantine, and the bookmark). Not for use outside the job.
+//
+// Threads: the reader (ReadAndCommit) fills batch_; the committer thread (one at a time) spills or
+// commits spare_ (cb_) and alone touches runs_, the ledgers and the report's commit counters; a
+// commit writes its local targets with up to --max-inflight threads, each with its own merge.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,15 +45,35 @@ class Importer {
   Status OpenTargets();
   Status ReadAndCommit();
   Status CommitBatch();
-  // Hands the batch read so far to the committer (after the previous commit is done); wait:
-  // commit it before returning. Returns the previous (or, with wait, this) commit's error.
-  Status Flush(bool wait);
+  // Hands the batch read so far to the committer (after the previous one is done): commit: as the
+  // last batch of the commit, else to be spilled as runs; wait: before returning. Returns the
+  // previous (or, with wait, this) batch's error.
+  Status Flush(bool commit, bool wait);
   Status JoinCommit();
   uint64_t BatchLimit() const { return req_.dry_run ? req_.memory : req_.memory / 2; }
   Status CheckPlacement();
-  Status CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted);
-  Status CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted);
-  Status CommitStage(int32_t shard, const std::vector<uint32_t>& sorted);
+  // A shard's records of the commit in key order, newest source record of a key: the runs merged
+  // with the batch's sorted records (the newest).
+  struct ShardStream {
+    std::unique_ptr<SortedSource> source;
+    SpillMerger* merger = nullptr;
+    int64_t superseded() const { return merger ? merger->superseded() : 0; }
+  };
+  Result<ShardStream> OpenShardStream(int32_t shard, const std::vector<uint32_t>& sorted,
+                                      ZstdBlockCodec* codec);
+  Status CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted, int64_t* superseded);
+  Status CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted,
+                      std::map<int32_t, int64_t>* superseded);
+  Status CommitStage(int32_t shard, const std::vector<uint32_t>& sorted, int64_t* superseded);
+  // import_runs.cc: the run directories (planned in OpenTargets, made on first use), spilling a
+  // batch, merging runs so that a shard has fewer than the merge width, dropping a commit's runs.
+  void PlanRunDirs();
+  Status RemoveRunLeftovers();
+  Result<std::string> RunDir(int32_t shard);
+  Status SpillBatch();
+  Status NarrowRuns();
+  void DropRuns();
+  void RemoveRunDirs();
   Status CommitQuarantine();
   Status WriteBookmark();
   bool StopRequested();
@@ -71,6 +98,17 @@ class Importer {
   Batch batch_;  // being read
   Batch spare_;  // being committed (by committer_), then reused
   Batch* cb_ = &spare_;
+  // Reader side: where the open commit starts, source bytes read in it, and whether a batch of it
+  // was spilled already.
+  SourcePos commit_start_;
+  uint64_t commit_bytes_ = 0;
+  bool commit_open_ = false;
+  // Committer side: the runs of the open commit per shard (oldest first), run directories.
+  std::map<int32_t, std::vector<std::string>> runs_;
+  std::map<int32_t, std::string> run_dirs_;  // planned, per shard
+  std::set<std::string> made_run_dirs_;
+  std::string run_id_;
+  int run_seq_ = 0;
   std::thread committer_;
   Status commit_status_;
   int64_t start_us_ = 0;

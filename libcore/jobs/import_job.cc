@@ -241,6 +241,8 @@ Status Importer::OpenTargets() {
                       "import-stage." + req_.database + "." + req_.rdb + "." + srcid_ + ".json"));
     RETURN_IF_ERROR(own_ledger_->Load());
     RETURN_IF_ERROR(own_ledger_->RollForward().status());
+    PlanRunDirs();
+    RETURN_IF_ERROR(RemoveRunLeftovers());
     // Bundles a crash left before their ledger entry was committed.
     if (!req_.stage_dir.empty()) {
       RETURN_IF_ERROR(RemovePending(fs_, JoinPath(req_.stage_dir, ".import-pending")));
@@ -303,26 +305,32 @@ Status Importer::JoinCommit() {
   return st;
 }
 
-// Reading and writing overlap: while the committer writes batch k to the targets, the reader fills
-// batch k+1 (each batch at most --memory / 2). Commits stay strictly in order.
-Status Importer::Flush(bool wait) {
+// Reading and writing overlap: while the committer spills batch k as runs (or commits it with the
+// runs before it), the reader fills batch k+1 (each batch at most --memory / 2). Batches are
+// handled strictly in order.
+Status Importer::Flush(bool commit, bool wait) {
   RETURN_IF_ERROR(JoinCommit());
-  if (batch_.from == batch_.to) return Status::Ok();
+  if (commit) commit_bytes_ = 0;
+  if (batch_.from == batch_.to && !(commit && commit_open_)) return Status::Ok();
   batch_.records_total = records_total_;
   batch_.negatives_total = negatives_total_;
+  batch_.commit_from = commit_start_;
   std::swap(batch_, spare_);
   batch_.Clear();
   batch_.from = batch_.to = spare_.to;
+  commit_open_ = !commit;
+  if (commit) commit_start_ = spare_.to;
   cb_ = &spare_;
-  if (wait || req_.dry_run) return CommitBatch();
-  committer_ = std::thread([this] { commit_status_ = CommitBatch(); });
+  auto work = [this, commit] { return commit ? CommitBatch() : SpillBatch(); };
+  if (wait || req_.dry_run) return work();
+  committer_ = std::thread([this, work] { commit_status_ = work(); });
   return Status::Ok();
 }
 
 Status Importer::ReadAndCommit() {
   const int ks = rdb_->key_size;
   const bool titledb = rdb_->id == RdbId::kTitledb;
-  batch_.from = batch_.to = pos_;
+  batch_.from = batch_.to = commit_start_ = pos_;
   // Reserved once (pages are touched only as records arrive): no reallocation copies, and the
   // batch never holds more than --memory.
   if (!req_.dry_run) {
@@ -345,11 +353,15 @@ Status Importer::ReadAndCommit() {
     for (;;) {
       ASSIGN_OR_RETURN(bool more, reader.Next(&r));
       if (!more) break;
-      // The batch stays within --memory: commit it before a record that would not fit.
-      if (!req_.dry_run && batch_.bytes() + r.size + Batch::kPerRecord > BatchLimit() &&
-          !batch_.recs.empty()) {
-        RETURN_IF_ERROR(Flush(false));
+      // A commit covers about --commit-every source bytes; within it, the batch stays within
+      // --memory / 2 and is spilled before a record that would not fit.
+      if (commit_bytes_ >= req_.commit_every) {
+        RETURN_IF_ERROR(Flush(true, false));
+      } else if (!req_.dry_run && batch_.bytes() + r.size + Batch::kPerRecord > BatchLimit() &&
+                 !batch_.recs.empty()) {
+        RETURN_IF_ERROR(Flush(false, false));
       }
+      commit_bytes_ += r.size;
       report_.bytes_read += r.size;
       done_bytes_ += r.size;
       const SourcePos rpos{f.id, r.offset};
@@ -392,7 +404,7 @@ Status Importer::ReadAndCommit() {
         if (env_.progress) env_.progress({done_bytes_, total_bytes_});
         const bool stop = StopRequested();
         if (stop) {
-          RETURN_IF_ERROR(Flush(true));
+          RETURN_IF_ERROR(Flush(true, true));
           return InterruptedStatus("import stopped at file " + std::to_string(pos_.file_id) +
                                    " offset " + std::to_string(pos_.offset) +
                                    "; a rerun continues from the bookmark");
@@ -410,7 +422,7 @@ Status Importer::ReadAndCommit() {
     batch_.to = pos_ = SourcePos{f.id, f.size};
     done_bytes_ += f.size - reader.position();
   }
-  RETURN_IF_ERROR(Flush(true));
+  RETURN_IF_ERROR(Flush(true, true));
   if (env_.progress) env_.progress({done_bytes_, total_bytes_});
   return Status::Ok();
 }
@@ -430,6 +442,7 @@ Result<ImportReport> Importer::Run() {
   RETURN_IF_ERROR(OpenTargets());
   Status st = ReadAndCommit();
   Status committed = JoinCommit();
+  RemoveRunDirs();
   if (st.ok()) st = std::move(committed);
   if (!st.ok()) {
     // Stops after committed work are reported (exit 9, 5, 6); other errors fail the run.

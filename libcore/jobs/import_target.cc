@@ -26,46 +26,70 @@ Result<int32_t> NextOddFileId(FileSystem* fs, const std::string& db_dir, const R
   return max_id % 2 == 1 ? max_id + 2 : max_id + 1;
 }
 
+TargetFilesWriter::TargetFilesWriter(FileSystem* fs, std::string db_dir, const RdbInfo& rdb,
+                                     uint64_t part_size)
+    : fs_(fs), db_dir_(std::move(db_dir)), rdb_(rdb), part_size_(part_size), sizer_(rdb) {}
+
+TargetFilesWriter::~TargetFilesWriter() = default;
+
+Status TargetFilesWriter::StartFile() {
+  if (id_ < 0) {
+    RETURN_IF_ERROR(fs_->CreateDirs(db_dir_));
+    ASSIGN_OR_RETURN(id_, NextOddFileId(fs_, db_dir_, rdb_));
+  } else {
+    id_ += 2;
+  }
+  data_ = DataName(rdb_.name, id_, rdb_.titledb_naming);
+  map_ = MapName(rdb_.name, id_);
+  crc_ = CrcName(rdb_.name, id_);
+  const std::string suffix(kTempSuffix);
+  for (const std::string& t : {data_, map_, crc_}) {
+    const std::string p = JoinPath(db_dir_, t + suffix);
+    if (fs_->Exists(p)) RETURN_IF_ERROR(fs_->RemoveFile(p));
+  }
+  DataFileWriter::Options opt;
+  opt.part_size = part_size_;
+  w_ = std::make_unique<DataFileWriter>(fs_, db_dir_, data_ + suffix, map_ + suffix, crc_ + suffix,
+                                        rdb_, opt);
+  return w_->Open();
+}
+
+Status TargetFilesWriter::EndFile() {
+  RETURN_IF_ERROR(w_->Finish());
+  const std::string suffix(kTempSuffix);
+  out_.bytes += w_->bytes_written();
+  out_.renames.push_back({JoinPath(db_dir_, map_ + suffix), JoinPath(db_dir_, map_)});
+  out_.renames.push_back({JoinPath(db_dir_, crc_ + suffix), JoinPath(db_dir_, crc_)});
+  out_.renames.push_back({JoinPath(db_dir_, data_ + suffix), JoinPath(db_dir_, data_)});
+  out_.names.push_back(data_);
+  w_.reset();
+  return Status::Ok();
+}
+
+Status TargetFilesWriter::Add(const TargetRecordRef& r) {
+  // A record that would start a second part starts a new file instead.
+  if (w_ != nullptr && w_->records() > 0 &&
+      w_->bytes_written() + sizer_.MaxEncodedSize(r.data_size) > part_size_) {
+    RETURN_IF_ERROR(EndFile());
+  }
+  if (w_ == nullptr) RETURN_IF_ERROR(StartFile());
+  ++records_;
+  return w_->Add(r.key, r.data, r.data_size);
+}
+
+Result<TargetFilesWritten> TargetFilesWriter::Finish() {
+  if (w_ == nullptr) return std::move(out_);
+  RETURN_IF_ERROR(EndFile());
+  TEST_POINT("import.after_target_write");
+  return std::move(out_);
+}
+
 Result<TargetFilesWritten> WriteTargetFiles(FileSystem* fs, const std::string& db_dir,
                                             const RdbInfo& rdb, uint64_t part_size,
                                             const std::vector<TargetRecordRef>& recs) {
-  TargetFilesWritten out;
-  RETURN_IF_ERROR(fs->CreateDirs(db_dir));
-  ASSIGN_OR_RETURN(int32_t id, NextOddFileId(fs, db_dir, rdb));
-  RecordEncoder sizer(rdb);
-  size_t i = 0;
-  while (i < recs.size()) {
-    const std::string data = DataName(rdb.name, id, rdb.titledb_naming);
-    const std::string map = MapName(rdb.name, id);
-    const std::string crc = CrcName(rdb.name, id);
-    const std::string tdata = data + std::string(kTempSuffix);
-    const std::string tmap = map + std::string(kTempSuffix);
-    const std::string tcrc = crc + std::string(kTempSuffix);
-    for (const std::string& t : {tdata, tmap, tcrc}) {
-      const std::string p = JoinPath(db_dir, t);
-      if (fs->Exists(p)) RETURN_IF_ERROR(fs->RemoveFile(p));
-    }
-    DataFileWriter::Options opt;
-    opt.part_size = part_size;
-    DataFileWriter w(fs, db_dir, tdata, tmap, tcrc, rdb, opt);
-    RETURN_IF_ERROR(w.Open());
-    for (; i < recs.size(); ++i) {
-      const TargetRecordRef& r = recs[i];
-      if (w.records() > 0 && w.bytes_written() + sizer.MaxEncodedSize(r.data_size) > part_size) {
-        break;  // the next record would start a second part: a new file
-      }
-      RETURN_IF_ERROR(w.Add(r.key, r.data, r.data_size));
-    }
-    RETURN_IF_ERROR(w.Finish());
-    out.bytes += w.bytes_written();
-    out.renames.push_back({JoinPath(db_dir, tmap), JoinPath(db_dir, map)});
-    out.renames.push_back({JoinPath(db_dir, tcrc), JoinPath(db_dir, crc)});
-    out.renames.push_back({JoinPath(db_dir, tdata), JoinPath(db_dir, data)});
-    out.names.push_back(data);
-    id += 2;
-  }
-  TEST_POINT("import.after_target_write");
-  return out;
+  TargetFilesWriter w(fs, db_dir, rdb, part_size);
+  for (const TargetRecordRef& r : recs) RETURN_IF_ERROR(w.Add(r));
+  return w.Finish();
 }
 
 Status RemoveImportTemps(FileSystem* fs, const std::string& db_dir) {

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "format/data_file_writer.h"
 #include "format/rdb_registry.h"
 #include "io/file_system.h"
 #include "jobs/import_ledger.h"
@@ -32,6 +34,34 @@ struct TargetFilesWritten {
 
 // The next free odd id among the data files of `rdb` in db_dir (1 when there are none).
 Result<int32_t> NextOddFileId(FileSystem* fs, const std::string& db_dir, const RdbInfo& rdb);
+
+// Streams records (sorted by key, no two with the same key under cmpNegEq) into new data files of
+// db_dir at the next odd ids under temporary names; Finish makes them durable (parts, map and
+// sidecar fsynced, directory fsynced). Nothing is created before the first Add.
+class TargetFilesWriter {
+ public:
+  TargetFilesWriter(FileSystem* fs, std::string db_dir, const RdbInfo& rdb, uint64_t part_size);
+  ~TargetFilesWriter();
+  Status Add(const TargetRecordRef& r);
+  // Finishes the last file (an empty result when nothing was added).
+  Result<TargetFilesWritten> Finish();
+  int64_t records() const { return records_; }
+
+ private:
+  Status StartFile();
+  Status EndFile();
+
+  FileSystem* fs_;
+  std::string db_dir_;
+  const RdbInfo& rdb_;
+  uint64_t part_size_;
+  RecordEncoder sizer_;
+  std::unique_ptr<DataFileWriter> w_;
+  int32_t id_ = -1;
+  std::string data_, map_, crc_;
+  int64_t records_ = 0;
+  TargetFilesWritten out_;
+};
 
 // Writes `recs` (sorted by key, no two with the same key under cmpNegEq) to db_dir under
 // temporary names, durable (parts, map and sidecar fsynced, directory fsynced).

@@ -23,6 +23,7 @@
 #include "jobs/bundle_writer.h"
 #include "jobs/import_bookmark.h"
 #include "jobs/ingest_job.h"
+#include "testing/import_cluster.h"
 #include "testing/merge_cluster.h"
 #include "testing/record_lists.h"
 #include "testing/shard_fixture.h"
@@ -30,137 +31,8 @@
 namespace shardtool::testing {
 namespace {
 
-const RdbInfo& Titledb() { return GetRdb(RdbId::kTitledb); }
-
-// Titledb records with distinct keys spread over slots; data passes T1 (ubufSize 100).
-std::vector<TestRecord> TitleRecords(size_t n, uint64_t seed, double negative_fraction) {
-  RandomListOptions o;
-  o.negative_fraction = negative_fraction;
-  o.num_hi = 4000;
-  std::vector<TestRecord> recs = RandomRecords(Titledb(), n, seed, o);
-  for (TestRecord& r : recs) {
-    if (r.negative()) continue;
-    std::string d(4, '\0');
-    d[0] = 100;
-    d += std::string(8 + (seed + r.key.data()[3]) % 40, static_cast<char>('a' + seed % 26));
-    r.data = d;
-  }
-  return recs;
-}
-
-struct Cluster {
-  MemFileSystem mem;
-  FileSystem* fs = &mem;
-  std::vector<int> local_hosts = {0, 1, 2, 3};
-  std::string source = "/foreign/coll.main.0";
-  // Source records by file id, in file order.
-  std::map<int32_t, std::vector<TestRecord>> source_files;
-  testing::NoGigablast no_gb;
-  CatalogCache cache;  // per test: the process-wide one would carry other tests' catalogs
-
-  void MakeHost(int h) {
-    const std::string wd = "/cluster/host" + std::to_string(h);
-    mem.WriteAll(wd + "/hosts.conf", FormatHostsConf(FixtureHostsConf("/cluster")));
-    ASSERT_TRUE(WriteDataFile(&mem, wd + "/coll.main.0", Titledb(), 1, {}).ok());
-    AdminOptions admin;
-    admin.uuids = CountingUuidGenerator(10 + static_cast<uint64_t>(h) * 1000);
-    InitArgs init;
-    init.host_id = h;
-    auto r = RunInit(&mem, wd, init, admin);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-  }
-  // Hosts are made once per set of hosts in a template file system and copied (init of a
-  // 2-shard catalog is the slow part of these tests).
-  void Setup() {
-    static std::map<std::vector<int>, std::unique_ptr<MemFileSystem>> templates;
-    auto& t = templates[local_hosts];
-    if (!t) {
-      t = std::make_unique<MemFileSystem>();
-      Cluster maker;
-      maker.local_hosts = local_hosts;
-      for (int h : local_hosts) maker.MakeHost(h);
-      CopyTree(maker.mem, *t, "/cluster");
-    }
-    CopyTree(*t, mem, "/cluster");
-  }
-  static void CopyTree(MemFileSystem& from, MemFileSystem& to, const std::string& dir) {
-    auto entries = from.ListDir(dir);
-    ASSERT_TRUE(entries.ok());
-    for (const DirEntry& e : *entries) {
-      const std::string p = dir + "/" + e.name;
-      if (e.is_dir) {
-        ASSERT_TRUE(to.CreateDirs(p).ok());
-        CopyTree(from, to, p);
-      } else {
-        to.WriteAll(p, from.ReadAll(p));
-      }
-    }
-    ASSERT_TRUE(to.SyncDir(dir).ok());
-  }
-  void AddSource(int32_t id, std::vector<TestRecord> recs) {
-    ASSERT_TRUE(WriteDataFile(&mem, source, Titledb(), id, recs).ok());
-    source_files[id] = std::move(recs);
-  }
-  ImportRequest Request() const {
-    ImportRequest r;
-    r.workdir = "/cluster/host0";
-    r.database = "main";
-    r.source_dir = source;
-    r.memory = 16384;  // many batches
-    return r;
-  }
-  ImportEnv Env() {
-    ImportEnv e;
-    e.gigablast = &no_gb;
-    e.catalogs = &cache;
-    e.heartbeat_thread = false;
-    e.read_buffer = 4096;
-    e.check_every = 128;
-    return e;
-  }
-  Result<ImportReport> Import(ImportRequest r) { return RunImport(fs, r, Env()); }
-  Result<ImportReport> Import() { return Import(Request()); }
-
-  // The imported records on host h (every titledb file but the initial empty one), by key hex,
-  // with how many times each occurs.
-  std::map<std::string, int> HostRecords(int h) {
-    std::map<std::string, int> out;
-    const std::string dir = "/cluster/host" + std::to_string(h) + "/coll.main.0";
-    auto files = ListDataFiles(&mem, dir, Titledb());
-    EXPECT_TRUE(files.ok());
-    for (const CommittedFile& f : *files) {
-      const std::string bytes = mem.ReadAll(JoinPath(dir, f.name));
-      DecodeStatus st;
-      for (const DecodedRecord& r : DecodeAll(Titledb(), bytes, &st)) {
-        out[r.key.ToHex() + ":" + r.data]++;
-      }
-      EXPECT_EQ(st, DecodeStatus::kOk) << f.name;
-    }
-    return out;
-  }
-  // What host h must hold: each positive good source record of its shard once (newest version
-  // of a key).
-  std::map<std::string, int> Expected(int h, int num_shards = 2) {
-    std::map<std::string, std::string> by_key;
-    for (const auto& [id, recs] : source_files) {
-      for (const TestRecord& r : recs) {
-        if (r.negative()) continue;
-        if (r.data.size() < 4 || r.data[0] == 0) continue;  // fails T1: quarantined
-        const int slot = KeySlot(Titledb(), r.key.data());
-        if (slot % num_shards != h % num_shards) continue;
-        by_key[r.key.ToHex()] = r.data;
-      }
-    }
-    std::map<std::string, int> out;
-    for (const auto& [k, d] : by_key) out[k + ":" + d] = 1;
-    return out;
-  }
-  void ExpectExact() {
-    for (int h : local_hosts) {
-      EXPECT_EQ(HostRecords(h), Expected(h)) << "host " << h;
-    }
-  }
-};
+using Cluster = ImportCluster;
+const RdbInfo& Titledb() { return ImportTitledb(); }
 
 TEST(ImportJob, CleanImportGivesEveryRecordOncePerMirror) {
   Cluster c;
@@ -391,6 +263,7 @@ TEST(ImportJob, CrashWhileStagingThenRerun) {
     c.AddSource(1, TitleRecords(300, 21, 0.1));
     ImportRequest q = c.Request();
     q.memory = 20 << 10;
+    q.commit_every = 5 << 10;  // several commits
     q.stage_dir = "/stage";
     std::atomic<int> n{0};
     testpoint::SetHandler([&](std::string_view name) {
@@ -558,6 +431,7 @@ TEST(IngestJob, CorruptBundlesAreRefused) {
   c.AddSource(1, TitleRecords(300, 16, 0.0));
   ImportRequest req = c.Request();
   req.memory = 1 << 20;
+  req.commit_every = 1 << 20;  // one bundle per shard
   req.stage_dir = "/stage";
   ASSERT_TRUE(c.Import(req).ok());
   c.MakeHost(2);

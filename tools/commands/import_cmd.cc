@@ -17,7 +17,8 @@ namespace shardtool {
 namespace {
 
 struct ImportCmdOptions {
-  std::string dir, database, rdb = "titledb", bookmark, stage_dir, memory = "256M";
+  std::string dir, database, rdb = "titledb", bookmark, stage_dir, memory = "256M",
+      commit_every = "4G";
   int max_inflight = 4;
   bool dry_run = false, force = false;
   double max_duration = 0;
@@ -26,13 +27,14 @@ struct ImportCmdOptions {
 std::atomic<bool> g_import_stop{false};
 extern "C" void OnImportStopSignal(int) { g_import_stop.store(true); }
 
-Result<uint64_t> ParseMemory(const std::string& text) {
+// A size with an optional K, M or G unit (binary), at least 1M. flag names the option in errors.
+Result<uint64_t> ParseImportSize(const std::string& flag, const std::string& text) {
   size_t end = 0;
   double v = 0;
   try {
     v = std::stod(text, &end);
   } catch (const std::exception&) {
-    return UsageErrorStatus("--memory " + text + ": not a size (e.g. 256M, 2G)");
+    return UsageErrorStatus(flag + " " + text + ": not a size (e.g. 256M, 2G)");
   }
   std::string unit = text.substr(end);
   if (unit.size() > 1 && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
@@ -45,9 +47,9 @@ Result<uint64_t> ParseMemory(const std::string& text) {
   } else if (unit == "G" || unit == "g") {
     mult = 1024.0 * 1024 * 1024;
   } else if (!unit.empty() && unit != "B") {
-    return UsageErrorStatus("--memory " + text + ": unknown unit '" + unit + "'");
+    return UsageErrorStatus(flag + " " + text + ": unknown unit '" + unit + "'");
   }
-  if (v * mult < 1024 * 1024) return UsageErrorStatus("--memory " + text + ": at least 1M");
+  if (v * mult < 1024 * 1024) return UsageErrorStatus(flag + " " + text + ": at least 1M");
   return static_cast<uint64_t>(v * mult);
 }
 
@@ -83,6 +85,9 @@ Json ReportJson(const ImportReport& r) {
   j["dry_run"] = r.dry_run;
   j["nothing_to_do"] = r.nothing_to_do;
   j["batches"] = r.batches;
+  j["runs_spilled"] = r.runs_spilled;
+  j["run_merges"] = r.run_merges;
+  j["spill_bytes"] = r.spill_bytes;
   j["bytes_read"] = r.bytes_read;
   j["bytes_written"] = r.bytes_written;
   Json targets = Json::array();
@@ -146,6 +151,10 @@ void PrintText(Context& ctx, const GlobalOptions& g, const ImportReport& r) {
     for (const std::string& f : t.files) out << "\n      " << f;
     out << "\n";
   }
+  if (r.runs_spilled > 0) {
+    out << "  spilled    " << r.runs_spilled << " sorted runs (" << HumanBytes(r.spill_bytes)
+        << " compressed), " << r.run_merges << " run merges, in " << r.batches << " commits\n";
+  }
   out << "  skipped    " << r.negatives_skipped << " negatives, " << r.duplicates_superseded
       << " older duplicates; quarantined " << r.quarantined << "\n";
   const double rate = r.seconds > 0 ? static_cast<double>(r.bytes_read) / r.seconds : 0;
@@ -169,9 +178,12 @@ int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o
   req.source_dir = dir;
   if (!o.bookmark.empty()) req.legacy_bookmark = ResolvePath(g, o.bookmark);
   if (!o.stage_dir.empty()) req.stage_dir = ResolvePath(g, o.stage_dir);
-  auto mem = ParseMemory(o.memory);
+  auto mem = ParseImportSize("--memory", o.memory);
   if (!mem.ok()) return ReportError(ctx, g, mem.status());
   req.memory = *mem;
+  auto every = ParseImportSize("--commit-every", o.commit_every);
+  if (!every.ok()) return ReportError(ctx, g, every.status());
+  req.commit_every = *every;
   req.max_inflight = o.max_inflight;
   req.dry_run = o.dry_run;
   req.force = o.force;
@@ -224,15 +236,18 @@ CommandSpec ImportCommand() {
                             "target writes at once (default 4)")
                 ->check(CLI::Range(1, 64));
             sub->add_option("--memory", o->memory,
-                            "records buffered per batch (default 256M); a batch is committed "
-                            "when it is full");
+                            "memory for records (default 256M): read in batches of half of it; "
+                            "a full batch is sorted and spilled as zstd runs");
+            sub->add_option("--commit-every", o->commit_every,
+                            "source bytes per commit (default 4G): each commit merges its runs "
+                            "into one new data file per host and advances the bookmark");
             sub->add_option("--stage-dir", o->stage_dir,
                             "write the records of shards with hosts not on this machine as "
                             "bundles into DIR (for shardtool ingest)");
             sub->add_flag("--dry-run", o->dry_run,
                           "report files, records, negatives, findings and routing; write nothing");
             sub->add_option("--max-duration", o->max_duration,
-                            "stop after S seconds at a batch commit (exit 9; a rerun continues)")
+                            "stop after S seconds: commit what was read (exit 9; a rerun continues)")
                 ->check(CLI::PositiveNumber);
             sub->add_flag("--force", o->force,
                           "write although a Gigablast process works in a target dir");
