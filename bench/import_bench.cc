@@ -4,8 +4,9 @@
 // reads, parse each record (key, size, data), route it by its docId slot and append it to one file
 // per host of its shard (2 mirrors), fsync everything. Bytes written are counted on both sides.
 // The import runs in a fresh process so that its peak RSS is its own; the target is 0.6 x the bare
-// route and memory under --memory + 64 MiB.
-//   import_bench [--docs N] [--memory BYTES] [--runs R] [--dir D] [--keep]
+// route and memory under --memory + 64 MiB. With an input several times --memory (e.g. --memory
+// 32M on the default 300 MB) the import spills sorted runs and merges them at its commit.
+//   import_bench [--docs N] [--memory BYTES] [--commit-every BYTES] [--runs R] [--dir D] [--keep]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -115,12 +116,14 @@ uint64_t BareRoute(const std::string& src, const std::string& out) {
   return written;
 }
 
-int MeasureImport(const std::string& src, const std::string& root, uint64_t memory) {
+int MeasureImport(const std::string& src, const std::string& root, uint64_t memory,
+                  uint64_t commit_every) {
   ImportRequest req;
   req.workdir = root + "/host0";
   req.database = "main";
   req.source_dir = src;
   req.memory = memory;
+  req.commit_every = commit_every;
   req.force = true;
   const double t0 = Now();
   auto r = RunImport(PosixFS(), req, ImportEnv{});
@@ -129,9 +132,12 @@ int MeasureImport(const std::string& src, const std::string& root, uint64_t memo
     std::fprintf(stderr, "import: %s\n", (r.ok() ? r->outcome : r.status()).ToString().c_str());
     return 1;
   }
-  std::printf("IMPORT %.4f %llu %llu %lld %ld\n", t, static_cast<unsigned long long>(r->bytes_read),
+  std::printf("IMPORT %.4f %llu %llu %lld %ld %lld %lld %lld %llu\n", t,
+              static_cast<unsigned long long>(r->bytes_read),
               static_cast<unsigned long long>(r->bytes_written), static_cast<long long>(r->records),
-              PeakRssKiB());
+              PeakRssKiB(), static_cast<long long>(r->batches),
+              static_cast<long long>(r->runs_spilled), static_cast<long long>(r->run_merges),
+              static_cast<unsigned long long>(r->spill_bytes));
   return 0;
 }
 
@@ -141,27 +147,31 @@ int MeasureImport(const std::string& src, const std::string& root, uint64_t memo
 int main(int argc, char** argv) {
   using namespace shardtool::bench;
   std::string dir = "/tmp/shardtool-import-bench";
-  uint64_t docs = 60000, memory = uint64_t{256} << 20;
+  uint64_t docs = 60000, memory = uint64_t{256} << 20, commit_every = uint64_t{4} << 30;
   bool keep = false;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); i++) {
     auto next = [&]() { return i + 1 < args.size() ? args[++i] : std::string(); };
     if (args[i] == "--measure") {
       const std::string src = next(), root = next();
-      return MeasureImport(src, root, std::stoull(next()));
+      const uint64_t m = std::stoull(next());
+      return MeasureImport(src, root, m, std::stoull(next()));
     } else if (args[i] == "--dir") {
       dir = next();
     } else if (args[i] == "--docs") {
       docs = std::stoull(next());
     } else if (args[i] == "--memory") {
       memory = std::stoull(next());
+    } else if (args[i] == "--commit-every") {
+      commit_every = std::stoull(next());
     } else if (args[i] == "--runs") {
       runs = std::stoi(next());
     } else if (args[i] == "--keep") {
       keep = true;
     } else {
       std::fprintf(stderr,
-                   "usage: import_bench [--docs N] [--memory BYTES] [--runs R] [--dir D]\n");
+                   "usage: import_bench [--docs N] [--memory BYTES] [--commit-every BYTES] "
+                   "[--runs R] [--dir D]\n");
       return 2;
     }
   }
@@ -175,7 +185,8 @@ int main(int argc, char** argv) {
     bare.push_back(Now() - t0);
     MakeCluster(dir + "/c");
     const std::string out = dir + "/measure.out";
-    if (!RunSelf("--measure " + src + " " + dir + "/c " + std::to_string(memory) + " > " + out)) {
+    if (!RunSelf("--measure " + src + " " + dir + "/c " + std::to_string(memory) + " " +
+                 std::to_string(commit_every) + " > " + out)) {
       return 1;
     }
     FILE* f = std::fopen(out.c_str(), "r");
@@ -183,7 +194,10 @@ int main(int argc, char** argv) {
     unsigned long long in = 0, written = 0;
     long long records = 0;
     long rss = 0;
-    if (std::fscanf(f, "IMPORT %lf %llu %llu %lld %ld", &t, &in, &written, &records, &rss) != 5) {
+    long long commits = 0, spilled = 0, merges = 0;
+    unsigned long long spill_bytes = 0;
+    if (std::fscanf(f, "IMPORT %lf %llu %llu %lld %ld %lld %lld %lld %llu", &t, &in, &written,
+                    &records, &rss, &commits, &spilled, &merges, &spill_bytes) != 9) {
       return 1;
     }
     std::fclose(f);
@@ -192,6 +206,12 @@ int main(int argc, char** argv) {
         "run %d: bare %.3f s (%.1f MB written), import %.3f s (%lld records, %.1f MB read, "
         "%.1f MB written), import peak RSS %.1f MiB\n",
         r + 1, bare.back(), bare_bytes / 1e6, t, records, in / 1e6, written / 1e6, rss / 1024.0);
+    const double limit = static_cast<double>(memory >> 20) + 64;
+    std::printf(
+        "  %lld commits, %lld runs spilled (%.1f MB), %lld run merges; peak RSS %.1f MiB vs "
+        "--memory + 64 MiB = %.0f MiB: %s\n",
+        commits, spilled, spill_bytes / 1e6, merges, rss / 1024.0, limit,
+        rss / 1024.0 <= limit ? "ok" : "OVER");
   }
   const double b = Median(bare), i = Median(imp);
   std::printf(

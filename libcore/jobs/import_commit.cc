@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "base/crc32c.h"
 #include "catalog/state_paths.h"
@@ -36,62 +38,86 @@ Result<Importer::ShardStream> Importer::OpenShardStream(int32_t shard,
   return out;
 }
 
-Status Importer::CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted,
-                             int64_t* superseded) {
-  ImportTargetReport& tr = report_.targets[t.report_index];
+// One merge of a shard's records feeds each of `ts` (hosts of that shard); each writes what its
+// ledger does not hold yet into new files and commits them.
+Status Importer::CommitLocal(const std::vector<LocalTarget*>& ts,
+                             const std::vector<uint32_t>& sorted, int64_t* superseded) {
+  const int32_t shard = ts.front()->shard;
   ZstdBlockCodec codec;
-  ASSIGN_OR_RETURN(ShardStream stream, OpenShardStream(t.shard, sorted, &codec));
-  TargetFilesWriter w(fs_, t.db_dir, *rdb_, t.part_size);
+  ASSIGN_OR_RETURN(ShardStream stream, OpenShardStream(shard, sorted, &codec));
+  std::vector<std::unique_ptr<TargetFilesWriter>> ws;
+  for (LocalTarget* t : ts) {
+    ws.push_back(std::make_unique<TargetFilesWriter>(fs_, t->db_dir, *rdb_, t->part_size));
+  }
   SpillRecord rec;
   for (;;) {
     ASSIGN_OR_RETURN(bool more, stream.source->Next(&rec));
     if (!more) break;
-    if (t.ledger->Holds(t.name, rec.pos, KeySlot(*rdb_, rec.key))) {
-      tr.skipped_held++;
-      continue;
+    const int slot = KeySlot(*rdb_, rec.key);
+    for (size_t k = 0; k < ts.size(); ++k) {
+      if (ts[k]->ledger->Holds(ts[k]->name, rec.pos, slot)) {
+        report_.targets[ts[k]->report_index].skipped_held++;
+        continue;
+      }
+      RETURN_IF_ERROR(ws[k]->Add({rec.key, rec.data, rec.data_size}));
     }
-    RETURN_IF_ERROR(w.Add({rec.key, rec.data, rec.data_size}));
   }
   *superseded = stream.superseded();
-  if (w.records() == 0) return Status::Ok();
-  ASSIGN_OR_RETURN(TargetFilesWritten fw, w.Finish());
-  LedgerEntry e;
-  e.target = t.name;
-  e.from = cb_->commit_from;
-  e.to = cb_->to;
-  e.slots = SlotBits(RangesOf(owner_, t.shard));
-  e.renames = fw.renames;
-  RETURN_IF_ERROR(t.ledger->Commit(std::move(e), cb_->commit_from));
-  RETURN_IF_ERROR(t.ledger->Publish());
-  TEST_POINT("import.after_target_publish");
-  tr.records += w.records();
-  tr.bytes += fw.bytes;
-  const std::string db_rel = BaseName(t.db_dir);
-  for (const std::string& n : fw.names) tr.files.push_back(db_rel + "/" + n);
+  for (size_t k = 0; k < ts.size(); ++k) {
+    LocalTarget& t = *ts[k];
+    TargetFilesWriter& w = *ws[k];
+    if (w.records() == 0) continue;
+    ASSIGN_OR_RETURN(TargetFilesWritten fw, w.Finish());
+    LedgerEntry e;
+    e.target = t.name;
+    e.from = cb_->commit_from;
+    e.to = cb_->to;
+    e.slots = SlotBits(RangesOf(owner_, shard));
+    e.renames = fw.renames;
+    RETURN_IF_ERROR(t.ledger->Commit(std::move(e), cb_->commit_from));
+    RETURN_IF_ERROR(t.ledger->Publish());
+    TEST_POINT("import.after_target_publish");
+    ImportTargetReport& tr = report_.targets[t.report_index];
+    tr.records += w.records();
+    tr.bytes += fw.bytes;
+    const std::string db_rel = BaseName(t.db_dir);
+    for (const std::string& n : fw.names) tr.files.push_back(db_rel + "/" + n);
+  }
   return Status::Ok();
 }
 
-// Every local target of the commit (each with its shard's records), up to --max-inflight written
-// at once: a slow target slows the commit instead of growing memory. *superseded: per shard, the
-// older records of keys met in more than one run (every target of a shard meets the same).
+// Every local target of the commit, up to --max-inflight tasks at once: a slow target slows the
+// commit instead of growing memory. A task is one target when its shard's records are all in
+// memory, and all hosts of the shard when it has runs (merged once for its mirrors).
+// *superseded: per shard, the older records of keys met in more than one run.
 Status Importer::CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted,
                               std::map<int32_t, int64_t>* superseded) {
-  std::vector<LocalTarget*> targets;
+  std::vector<std::vector<LocalTarget*>> tasks;
+  std::map<int32_t, size_t> shard_task;
   for (auto& t : locals_) {
-    if (sorted.count(t->shard)) targets.push_back(t.get());
+    if (!sorted.count(t->shard)) continue;
+    auto runs = runs_.find(t->shard);
+    const bool spilled = runs != runs_.end() && !runs->second.empty();
+    auto it = shard_task.find(t->shard);
+    if (spilled && it != shard_task.end()) {
+      tasks[it->second].push_back(t.get());
+      continue;
+    }
+    shard_task.emplace(t->shard, tasks.size());
+    tasks.push_back({t.get()});
   }
   std::vector<uint64_t> before;
-  for (LocalTarget* t : targets) before.push_back(report_.targets[t->report_index].bytes);
+  for (auto& t : locals_) before.push_back(report_.targets[t->report_index].bytes);
   const size_t width = std::max<size_t>(1, static_cast<size_t>(req_.max_inflight));
-  std::vector<Status> results(targets.size());
-  std::vector<int64_t> dupes(targets.size());
+  std::vector<Status> results(tasks.size());
+  std::vector<int64_t> dupes(tasks.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t k = next++; k < targets.size(); k = next++) {
-      results[k] = CommitLocal(*targets[k], sorted.at(targets[k]->shard), &dupes[k]);
+    for (size_t k = next++; k < tasks.size(); k = next++) {
+      results[k] = CommitLocal(tasks[k], sorted.at(tasks[k].front()->shard), &dupes[k]);
     }
   };
-  const size_t n = std::min(width, targets.size());
+  const size_t n = std::min(width, tasks.size());
   if (n <= 1) {
     worker();
   } else {
@@ -100,10 +126,10 @@ Status Importer::CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& so
     for (std::thread& th : threads) th.join();
   }
   for (Status& st : results) RETURN_IF_ERROR(std::move(st));
-  for (size_t k = 0; k < targets.size(); ++k) {
-    report_.bytes_written += report_.targets[targets[k]->report_index].bytes - before[k];
-    superseded->emplace(targets[k]->shard, dupes[k]);
+  for (size_t k = 0; k < locals_.size(); ++k) {
+    report_.bytes_written += report_.targets[locals_[k]->report_index].bytes - before[k];
   }
+  for (size_t k = 0; k < tasks.size(); ++k) superseded->emplace(tasks[k].front()->shard, dupes[k]);
   return Status::Ok();
 }
 

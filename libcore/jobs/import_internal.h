@@ -5,7 +5,8 @@
 //
 // Threads: the reader (ReadAndCommit) fills batch_; the committer thread (one at a time) spills or
 // commits spare_ (cb_) and alone touches runs_, the ledgers and the report's commit counters; a
-// commit writes its local targets with up to --max-inflight threads, each with its own merge.
+// commit writes its local targets with up to --max-inflight threads, each target (or, for a
+// shard with runs, each shard's hosts together) in one thread with its own merge.
 #pragma once
 
 #include <map>
@@ -61,7 +62,9 @@ class Importer {
   };
   Result<ShardStream> OpenShardStream(int32_t shard, const std::vector<uint32_t>& sorted,
                                       ZstdBlockCodec* codec);
-  Status CommitLocal(LocalTarget& t, const std::vector<uint32_t>& sorted, int64_t* superseded);
+  // REQUIRES: ts non-empty, all of one shard.
+  Status CommitLocal(const std::vector<LocalTarget*>& ts, const std::vector<uint32_t>& sorted,
+                     int64_t* superseded);
   Status CommitLocals(const std::map<int32_t, std::vector<uint32_t>>& sorted,
                       std::map<int32_t, int64_t>* superseded);
   Status CommitStage(int32_t shard, const std::vector<uint32_t>& sorted, int64_t* superseded);

@@ -69,7 +69,7 @@ class SpillRunWriter {
   std::string path_;
   int ks_;
   std::unique_ptr<WritableFile> file_;
-  ZstdBlockCodec codec_;
+  ZstdBlockCodec codec_{-3};  // a fast level: titlerecs are zlib data already
   std::string raw_, frame_;
   uint64_t bytes_ = 0;
   int64_t records_ = 0;
