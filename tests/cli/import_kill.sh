@@ -40,7 +40,8 @@ contents() {
 }
 
 run_import() { # workroot [extra env...]
-  "$st" --workdir "$1/host0" import --dir "$src" --db main --memory 1M >/dev/null 2>"$work/err"
+  "$st" --workdir "$1/host0" import --dir "$src" --db main --memory 1M --commit-every 2M \
+    >/dev/null 2>"$work/err"
 }
 
 finish() {
@@ -62,6 +63,7 @@ check() {
   contents "$root" >"$work/got"
   cmp -s "$work/got" "$work/want" || fail "$what: hosts differ from an uninterrupted import: $(diff "$work/want" "$work/got" | head -5)"
   ls "$root"/host*/coll.main.0/ | grep -q 'import.tmp' && fail "$what: temporaries left"
+  ls -d "$root"/host*/shardtool/tmp/import.* 2>/dev/null && fail "$what: spill run directories left"
   return 0
 }
 
@@ -81,7 +83,8 @@ random_delay() { awk -v s="$RANDOM$1" -v m="$2" 'BEGIN { srand(s); printf "%.3f"
 for i in $(seq 1 "$iterations"); do
   root=$work/c
   fresh
-  "$st" --workdir "$root/host0" import --dir "$src" --db main --memory 1M >/dev/null 2>&1 &
+  "$st" --workdir "$root/host0" import --dir "$src" --db main --memory 1M --commit-every 2M \
+    >/dev/null 2>&1 &
   pid=$!
   sleep "$(random_delay "$i" 250)"
   kill -9 $pid 2>/dev/null || true
@@ -91,14 +94,14 @@ for i in $(seq 1 "$iterations"); do
 done
 
 # 2. kill -9 at every named test point (builds with test points).
-points="import.after_target_write import.before_ledger_commit import.after_ledger_commit \
-import.after_target_publish import.before_bookmark import.after_bookmark"
+points="import.after_spill import.run_block import.after_target_write import.before_ledger_commit \
+import.after_ledger_commit import.after_target_publish import.before_bookmark import.after_bookmark"
 for p in $points; do
   root=$work/c
   fresh
   code=0
   (SHARDTOOL_TEST_KILL_AT=$p "$st" --workdir "$root/host0" import --dir "$src" --db main \
-    --memory 1M >/dev/null 2>&1; exit $?) || code=$?
+    --memory 1M --commit-every 2M >/dev/null 2>&1; exit $?) || code=$?
   [ $code -eq 0 ] || [ $code -eq 137 ] || fail "$p: exit $code"
   finish "$root"
   check "$root" "kill -9 at $p"
@@ -107,7 +110,8 @@ done
 # 3. SIGTERM: exit 9 (or 0 when it had finished), and a rerun continues.
 root=$work/c
 fresh
-"$st" --workdir "$root/host0" import --dir "$src" --db main --memory 1M >/dev/null 2>&1 &
+"$st" --workdir "$root/host0" import --dir "$src" --db main --memory 1M --commit-every 2M \
+  >/dev/null 2>&1 &
 pid=$!
 sleep 0.1
 kill -TERM $pid 2>/dev/null || true
