@@ -11,7 +11,7 @@
 namespace shardtool {
 namespace {
 
-using Json = nlohmann::json;
+using PolicyJson = nlohmann::json;
 
 // What the policy needs of a lease file (SHARD-ROLE.md §6).
 struct LeaseView {
@@ -27,7 +27,7 @@ struct LeaseView {
 
 // A stale lease (SHARD-ROLE.md §6): expired, or of this host with its pid gone or running with
 // another procStart (pid reuse). A stashed lease (pid 0) is stale only by expiry.
-bool Stale(const Json& j, int64_t expires_at, int64_t now) {
+bool Stale(const PolicyJson& j, int64_t expires_at, int64_t now) {
   if (expires_at < now) return true;
   if (!j.contains("host") || !j.contains("pid") || !j["host"].is_string() ||
       !j["pid"].is_number_integer()) {
@@ -56,10 +56,10 @@ Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& wor
     l.name = e.name;
     auto text = ReadFileToString(fs, JoinPath(dir, e.name), 1 << 20);
     if (text.ok()) {
-      Json j = Json::parse(*text, nullptr, false);
+      PolicyJson j = PolicyJson::parse(*text, nullptr, false);
       try {
         if (!j.is_discarded()) {
-          const Json& os = j.at("ownedSlots");
+          const PolicyJson& os = j.at("ownedSlots");
           if (os.is_string()) {
             l.all_slots = os.get<std::string>() == "all";
           } else {
@@ -70,7 +70,7 @@ Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& wor
           l.epoch = j.at("catalogEpoch").get<std::string>();
           l.catalog_version = j.at("catalogVersion").get<uint64_t>();
           l.expires_at = j.at("expiresAt").get<int64_t>();
-          for (const Json& f : j.value("files", Json::array())) {
+          for (const PolicyJson& f : j.value("files", PolicyJson::array())) {
             l.files.push_back(f.get<std::string>());
           }
           l.readable = true;
