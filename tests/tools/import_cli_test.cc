@@ -84,9 +84,17 @@ TEST_F(ImportCli, ImportsJsonFollowsDesign9AndRerunDoesNothing) {
   const int64_t records = j["records"];
   EXPECT_EQ(static_cast<int64_t>(j["routed"]["0"]) + static_cast<int64_t>(j["routed"]["1"]),
             records);
-  // Every host got its shard's records: 4 targets.
+  // Every host got its shard's records: 4 targets, one new file each (one commit: the 634 KB
+  // source does not fit in the 512 KiB batches of --memory 1M, so the first batch was spilled).
   ASSERT_EQ(j["targets"].size(), 4u);
-  for (const auto& t : j["targets"]) EXPECT_GT(t["records"], 0);
+  for (const auto& t : j["targets"]) {
+    EXPECT_GT(t["records"], 0);
+    EXPECT_EQ(t["files"].size(), 1u);
+  }
+  EXPECT_EQ(j["batches"], 1);
+  EXPECT_GE(j["runs_spilled"], 2);
+  EXPECT_GT(j["spill_bytes"], 0);
+  EXPECT_EQ(j["run_merges"], 0);
   // The imported files verify clean on every host (ownership included).
   for (int h = 0; h < 4; ++h) {
     Out v =
@@ -168,6 +176,12 @@ TEST_F(ImportCli, UsageAndMissingThings) {
   EXPECT_EQ(St({"--workdir", c + "/host0", "import", "--dir", "/nonexistent", "--db", "main"}).code,
             3);
   EXPECT_EQ(St({"--workdir", c + "/host0", "ingest", "/nonexistent"}).code, 3);
+  for (const char* bad : {"512K", "2X", "lots"}) {
+    Out r = St({"--workdir", c + "/host0", "import", "--dir", Source(), "--db", "main",
+                "--commit-every", bad});
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_NE(r.err.find("--commit-every"), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace
