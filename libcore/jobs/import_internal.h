@@ -43,6 +43,8 @@ class Importer {
 
  private:
   Status Setup();
+  // The path of an exact bookmark of this database for another source, or "" (the first found).
+  std::string OtherSourceBookmark();
   Status OpenTargets();
   Status ReadAndCommit();
   Status CommitBatch();

@@ -47,6 +47,21 @@ bool Importer::StopRequested() {
   return req_.max_duration_ms > 0 && fs_->NowMicros() - start_us_ >= req_.max_duration_ms * 1000;
 }
 
+std::string Importer::OtherSourceBookmark() {
+  const std::string dir = DirName(bookmark_path_);
+  auto entries = fs_->ListDir(dir);
+  if (!entries.ok()) return "";
+  const std::string prefix = "import." + req_.database + ".";
+  const std::string own = BaseName(bookmark_path_);
+  for (const auto& e : *entries) {
+    if (e.name.rfind(prefix, 0) == 0 && e.name.size() > 5 &&
+        e.name.compare(e.name.size() - 5, 5, ".json") == 0 && e.name != own) {
+      return JoinPath(dir, e.name);
+    }
+  }
+  return "";
+}
+
 Status Importer::Setup() {
   rdb_ = FindRdb(req_.rdb);
   if (rdb_ == nullptr) return UsageErrorStatus("--rdb " + req_.rdb + ": not a registry Rdb");
@@ -93,6 +108,12 @@ Status Importer::Setup() {
     if (legacy.present && legacy.from_start) {
       report_.warnings.push_back(legacy_path_ + " holds '" + legacy.text +
                                  "' (no position): importing from the beginning");
+    } else if (legacy.present && req_.legacy_bookmark.empty() && !OtherSourceBookmark().empty()) {
+      // Gigablast's bookmark names no source, and shardtool keeps it up to date for the source it
+      // imports: with an exact bookmark of another source beside it, it is that source's position.
+      report_.warnings.push_back(legacy_path_ + " (" + legacy.text +
+                                 ") was last written for another source (" + OtherSourceBookmark() +
+                                 "): importing " + req_.source_dir + " from the beginning");
     } else if (legacy.present) {
       pos_ = legacy.pos;
       report_.resumed = true;

@@ -180,6 +180,27 @@ TEST(ImportJob, LegacyBookmarks) {
   EXPECT_NE(r3.status().message().find("I8"), std::string::npos);
 }
 
+// Gigablast's bookmark names no source: after shardtool finished importing one source (and kept
+// lasttitledbinjectinfo.dat at its end), a second source starts from its beginning, not from the
+// first one's position.
+TEST(ImportJob, LegacyBookmarkOfAnotherSourceIsNotTaken) {
+  Cluster c;
+  c.Setup();
+  c.AddSource(1, TitleRecords(200, 8, 0.0));
+  auto r = c.Import();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->records, 200);
+  ASSERT_TRUE(c.mem.Exists("/cluster/host0/lasttitledbinjectinfo.dat"));
+  c.source = "/foreign2/coll.main.0";
+  c.AddSource(1, TitleRecords(150, 9, 0.0));
+  auto r2 = c.Import();
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ(r2->records, 150);
+  bool warned = false;
+  for (const std::string& w : r2->warnings) warned |= w.find("another source") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 // Bookmarks that would only fit by narrowing are corrupt, not silently truncated positions.
 TEST(ImportJob, BookmarksOutOfRangeAreCorrupt) {
   MemFileSystem fs;

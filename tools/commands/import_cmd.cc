@@ -3,14 +3,13 @@
 // imported (or nothing to do), 1 findings or quarantined records, 3 bad source dir or target,
 // 4 busy, 5 placement changed (rerun continues), 9 stopped (rerun continues).
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 #include <ostream>
 
 #include "cli/command.h"
+#include "cli/job_run.h"
 #include "jobs/import_job.h"
 #include "render/json_render.h"
-#include "render/progress.h"
 #include "render/text_render.h"
 
 namespace shardtool {
@@ -18,14 +17,11 @@ namespace {
 
 struct ImportCmdOptions {
   std::string dir, database, rdb = "titledb", bookmark, stage_dir, memory = "256M",
-      commit_every = "4G";
+                             commit_every = "4G";
   int max_inflight = 4;
   bool dry_run = false, force = false;
   double max_duration = 0;
 };
-
-std::atomic<bool> g_import_stop{false};
-extern "C" void OnImportStopSignal(int) { g_import_stop.store(true); }
 
 // A size with an optional K, M or G unit (binary), at least 1M. flag names the option in errors.
 Result<uint64_t> ParseImportSize(const std::string& flag, const std::string& text) {
@@ -131,10 +127,8 @@ void PrintText(Context& ctx, const GlobalOptions& g, const ImportReport& r) {
   if (g.quiet) return;
   for (const ImportFileReport& f : r.files) {
     out << "  " << f.file << ": " << f.records << " records, " << f.negatives_skipped
-        << " negatives skipped" << (f.quarantined ? ", " + std::to_string(f.quarantined) +
-                                                        " quarantined"
-                                                  : "")
-        << "\n";
+        << " negatives skipped"
+        << (f.quarantined ? ", " + std::to_string(f.quarantined) + " quarantined" : "") << "\n";
     for (const Finding& x : f.findings) out << "    " << x.ToString() << "\n";
   }
   for (const Finding& x : r.findings) out << "  " << x.ToString() << "\n";
@@ -191,18 +185,11 @@ int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o
   req.max_duration_ms = static_cast<int64_t>(std::ceil(o.max_duration * 1000));
 
   ImportEnv env;
-  g_import_stop.store(false);
-  env.stop = &g_import_stop;
-  const bool bar =
-      g.progress == "always" || (g.progress == "auto" && ctx.stderr_is_tty && !g.quiet);
-  ProgressBar progress(ctx.err, bar, "import " + o.database + "." + o.rdb);
-  env.progress = [&progress](const ImportProgress& p) { progress.Update(p.done, p.total); };
-  auto old_int = std::signal(SIGINT, OnImportStopSignal);
-  auto old_term = std::signal(SIGTERM, OnImportStopSignal);
+  JobRun run(ctx, g, "import " + o.database + "." + o.rdb);
+  env.stop = run.stop();
+  env.progress = [&run](const ImportProgress& p) { run.Progress(p.done, p.total); };
   auto report = RunImport(ctx.fs, req, env);
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
-  progress.Finish();
+  run.Finish();
   if (!report.ok()) return ReportError(ctx, g, report.status());
   if (g.json) {
     *ctx.out << ReportJson(*report).dump(2) << "\n";
@@ -218,41 +205,40 @@ int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o
 }  // namespace
 
 CommandSpec ImportCommand() {
-  return {"import",
-          "bulk inject another cluster's data files (titledb by default), routed to the owning "
-          "shards, exactly once, resumable",
-          [](CLI::App* sub) -> CommandRun {
-            auto o = std::make_shared<ImportCmdOptions>();
-            sub->add_option("--dir", o->dir, "the source directory (another cluster's coll dir)")
-                ->required();
-            sub->add_option("--db", o->database, "the database to import into, e.g. main")
-                ->required();
-            sub->add_option("--rdb", o->rdb, "the Rdb of the source files (default titledb)");
-            sub->add_option("--bookmark", o->bookmark,
-                            "Gigablast's bookmark file (default "
-                            "<workdir>/lasttitledbinjectinfo.dat), read when no exact bookmark "
-                            "exists and kept up to date");
-            sub->add_option("--max-inflight", o->max_inflight,
-                            "target writes at once (default 4)")
-                ->check(CLI::Range(1, 64));
-            sub->add_option("--memory", o->memory,
-                            "memory for records (default 256M): read in batches of half of it; "
-                            "a full batch is sorted and spilled as zstd runs");
-            sub->add_option("--commit-every", o->commit_every,
-                            "source bytes per commit (default 4G): each commit merges its runs "
-                            "into one new data file per host and advances the bookmark");
-            sub->add_option("--stage-dir", o->stage_dir,
-                            "write the records of shards with hosts not on this machine as "
-                            "bundles into DIR (for shardtool ingest)");
-            sub->add_flag("--dry-run", o->dry_run,
-                          "report files, records, negatives, findings and routing; write nothing");
-            sub->add_option("--max-duration", o->max_duration,
-                            "stop after S seconds: commit what was read (exit 9; a rerun continues)")
-                ->check(CLI::PositiveNumber);
-            sub->add_flag("--force", o->force,
-                          "write although a Gigablast process works in a target dir");
-            return [o](Context& ctx, const GlobalOptions& g) { return RunImportCmd(ctx, g, *o); };
-          }};
+  return {
+      "import",
+      "bulk inject another cluster's data files (titledb by default), routed to the owning "
+      "shards, exactly once, resumable",
+      [](CLI::App* sub) -> CommandRun {
+        auto o = std::make_shared<ImportCmdOptions>();
+        sub->add_option("--dir", o->dir, "the source directory (another cluster's coll dir)")
+            ->required();
+        sub->add_option("--db", o->database, "the database to import into, e.g. main")->required();
+        sub->add_option("--rdb", o->rdb, "the Rdb of the source files (default titledb)");
+        sub->add_option("--bookmark", o->bookmark,
+                        "Gigablast's bookmark file (default "
+                        "<workdir>/lasttitledbinjectinfo.dat), read when no exact bookmark "
+                        "exists and kept up to date");
+        sub->add_option("--max-inflight", o->max_inflight, "target writes at once (default 4)")
+            ->check(CLI::Range(1, 64));
+        sub->add_option("--memory", o->memory,
+                        "memory for records (default 256M): read in batches of half of it; "
+                        "a full batch is sorted and spilled as zstd runs");
+        sub->add_option("--commit-every", o->commit_every,
+                        "source bytes per commit (default 4G): each commit merges its runs "
+                        "into one new data file per host and advances the bookmark");
+        sub->add_option("--stage-dir", o->stage_dir,
+                        "write the records of shards with hosts not on this machine as "
+                        "bundles into DIR (for shardtool ingest)");
+        sub->add_flag("--dry-run", o->dry_run,
+                      "report files, records, negatives, findings and routing; write nothing");
+        sub->add_option("--max-duration", o->max_duration,
+                        "stop after S seconds: commit what was read (exit 9; a rerun continues)")
+            ->check(CLI::PositiveNumber);
+        sub->add_flag("--force", o->force,
+                      "write although a Gigablast process works in a target dir");
+        return [o](Context& ctx, const GlobalOptions& g) { return RunImportCmd(ctx, g, *o); };
+      }};
 }
 
 }  // namespace shardtool
