@@ -41,8 +41,8 @@ inline bool RunSelf(const std::string& args) {
 
 // Writes a one-shard, one-host sample of `rdb` with `docs` documents in `files` files under out;
 // returns the collection dir (out/host0/coll.main.0).
-inline std::string Generate(const std::string& out, const std::string& rdb, uint64_t docs, int files,
-                            bool sidecars = true) {
+inline std::string Generate(const std::string& out, const std::string& rdb, uint64_t docs,
+                            int files, bool sidecars = true) {
   gen::GenOptions o;
   o.out = out;
   o.shards = 1;

@@ -16,8 +16,8 @@
 #include <cstring>
 #include <random>
 
-#include "bench/bench_util.h"
 #include "base/coding.h"
+#include "bench/bench_util.h"
 #include "format/file_name.h"
 #include "format/page_map.h"
 #include "iter/data_file.h"
@@ -67,8 +67,9 @@ VerifyRun Verify(const std::string& dir, const RdbInfo& rdb, int threads, bool i
   auto r = RunVerify(PosixFS(), Collections(dir, rdb), o);
   const double t = Now() - t0;
   if (!r.ok() || r->summary.errors != 0) {
-    std::fprintf(stderr, "verify failed: %s\n", r.ok() ? r->files[0].findings[0].ToString().c_str()
-                                                      : r.status().ToString().c_str());
+    std::fprintf(
+        stderr, "verify failed: %s\n",
+        r.ok() ? r->files[0].findings[0].ToString().c_str() : r.status().ToString().c_str());
     std::exit(1);
   }
   return {t, r->summary.records, r->summary.bytes};
@@ -101,9 +102,10 @@ uint64_t DirBytes(const std::string& dir) {
   return n;
 }
 
-void Row(const char* name, double value, const char* unit, double ratio, const char* vs, double target) {
-  std::printf("%-9s %14.0f %-10s %7.2f x %-22s (target %s %.2f)  RSS %ld KiB\n", name, value, unit, ratio, vs,
-              name[0] == 'q' ? "<" : ">=", target, PeakRssKiB());
+void Row(const char* name, double value, const char* unit, double ratio, const char* vs,
+         double target) {
+  std::printf("%-9s %14.0f %-10s %7.2f x %-22s (target %s %.2f)  RSS %ld KiB\n", name, value, unit,
+              ratio, vs, name[0] == 'q' ? "<" : ">=", target, PeakRssKiB());
   std::fflush(stdout);
 }
 
@@ -117,8 +119,8 @@ int MeasurePosdb(const std::string& dir) {
     t.push_back(v.seconds);
     records = v.records;
   }
-  Row("posdb", static_cast<double>(records) / Median(t), "records/s", static_cast<double>(records) / Median(t) / 50e6,
-      "the 50 M/s target", 1.0);
+  Row("posdb", static_cast<double>(records) / Median(t), "records/s",
+      static_cast<double>(records) / Median(t) / 50e6, "the 50 M/s target", 1.0);
   return 0;
 }
 
@@ -132,7 +134,8 @@ double BareInflate(const std::string& dir) {
     auto df = OpenDataFile(PosixFS(), dir, e.name, nullptr, {}, nullptr);
     RecordScanner s(df->big.get(), *df->rdb, {});
     for (s.SeekToStart(); s.Valid(); s.Next()) {
-      if (!s.record().negative) payloads.emplace_back(reinterpret_cast<const char*>(s.record().data), s.record().data_size);
+      if (!s.record().negative)
+        payloads.emplace_back(reinterpret_cast<const char*>(s.record().data), s.record().data_size);
     }
   }
   std::vector<double> t;
@@ -206,7 +209,8 @@ std::string WriteSst(const std::string& dir, const RdbInfo& rdb, const std::stri
     auto df = OpenDataFile(PosixFS(), dir, e.name, nullptr, {}, nullptr);
     RecordScanner s(df->big.get(), rdb, {});
     for (s.SeekToStart(); s.Valid(); s.Next()) {
-      for (int i = 0; i < rdb.key_size; i++) key[static_cast<size_t>(i)] = static_cast<char>(s.record().key[rdb.key_size - 1 - i]);
+      for (int i = 0; i < rdb.key_size; i++)
+        key[static_cast<size_t>(i)] = static_cast<char>(s.record().key[rdb.key_size - 1 - i]);
       rocksdb::Slice v(reinterpret_cast<const char*>(s.record().data), s.record().data_size);
       if (!w.Put(key, v).ok()) std::abort();
     }
@@ -244,10 +248,12 @@ int MeasureRocks(const std::string& dir, const std::string& rdb_name) {
     vt.push_back(v.seconds);
     records = v.records;
   }
-  if (n != records) std::fprintf(stderr, "warning: rocksdb saw %lld records, verify %lld\n", (long long)n, (long long)records);
+  if (n != records)
+    std::fprintf(stderr, "warning: rocksdb saw %lld records, verify %lld\n", (long long)n,
+                 (long long)records);
   const std::string label = "rocks-" + rdb_name.substr(0, 3);
-  Row(label.c_str(), static_cast<double>(records) / Median(vt), "records/s", Median(rt) / Median(vt),
-      "RocksDB SST check", 2.5);
+  Row(label.c_str(), static_cast<double>(records) / Median(vt), "records/s",
+      Median(rt) / Median(vt), "RocksDB SST check", 2.5);
   std::filesystem::remove(sst);
   return 0;
 }
@@ -270,7 +276,8 @@ void MakeSparse(const std::string& dir, int gb) {
     if (truncate((dir + "/" + name).c_str(), static_cast<off_t>(p0)) != 0) std::abort();
     int fd = open((dir + "/" + name + ".part1").c_str(), O_CREAT | O_WRONLY, 0644);
     close(fd);
-    if (truncate((dir + "/" + name + ".part1").c_str(), static_cast<off_t>(file_size - p0)) != 0) std::abort();
+    if (truncate((dir + "/" + name + ".part1").c_str(), static_cast<off_t>(file_size - p0)) != 0)
+      std::abort();
     PageMap m(18, rdb.page_size);
     uint8_t key[18] = {};
     const uint64_t pages = file_size / rdb.page_size;
@@ -303,8 +310,9 @@ int MeasureQuick(const std::string& dir) {
     }
     bytes = r->summary.bytes;
   }
-  std::printf("quick     %14.2f seconds    over %.1f GB in %zu files (target < 5 s)  RSS %ld KiB\n", Median(t),
-              static_cast<double>(bytes) / 1e9, Collections(dir, rdb)[0].data_files.size(), PeakRssKiB());
+  std::printf("quick     %14.2f seconds    over %.1f GB in %zu files (target < 5 s)  RSS %ld KiB\n",
+              Median(t), static_cast<double>(bytes) / 1e9,
+              Collections(dir, rdb)[0].data_files.size(), PeakRssKiB());
   return 0;
 }
 
@@ -318,7 +326,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); i++) {
     auto next = [&]() { return i + 1 < args.size() ? args[++i] : std::string(); };
-    if (args[i] == "--runs") runs = std::stoi(next());
+    if (args[i] == "--runs")
+      runs = std::stoi(next());
     else if (args[i] == "--measure") {
       const std::string what = next(), d = next();
       if (what == "posdb") return MeasurePosdb(d);
@@ -329,13 +338,20 @@ int main(int argc, char** argv) {
       if (what == "rocks") return MeasureRocks(d, next());
 #endif
       return 2;
-    } else if (args[i] == "--dir") dir = next();
-    else if (args[i] == "--posdb-docs") posdb_docs = std::stoull(next());
-    else if (args[i] == "--titledb-docs") titledb_docs = std::stoull(next());
-    else if (args[i] == "--quick-gb") quick_gb = std::stoi(next());
-    else if (args[i] == "--keep") keep = true;
+    } else if (args[i] == "--dir")
+      dir = next();
+    else if (args[i] == "--posdb-docs")
+      posdb_docs = std::stoull(next());
+    else if (args[i] == "--titledb-docs")
+      titledb_docs = std::stoull(next());
+    else if (args[i] == "--quick-gb")
+      quick_gb = std::stoi(next());
+    else if (args[i] == "--keep")
+      keep = true;
     else {
-      std::fprintf(stderr, "usage: verify_bench [--runs R] [--posdb-docs N] [--titledb-docs N] [--quick-gb G] [--dir D] [--keep]\n");
+      std::fprintf(stderr,
+                   "usage: verify_bench [--runs R] [--posdb-docs N] [--titledb-docs N] [--quick-gb "
+                   "G] [--dir D] [--keep]\n");
       return 2;
     }
   }

@@ -15,11 +15,11 @@
 namespace shardtool {
 
 struct DataFileName {
-  std::string db;          // Rdb name, e.g. "titledb"
-  int32_t id = 0;          // file id
-  int32_t ddd = -1;        // titledb "-DDD" value, -1 when absent
+  std::string db;            // Rdb name, e.g. "titledb"
+  int32_t id = 0;            // file id
+  int32_t ddd = -1;          // titledb "-DDD" value, -1 when absent
   int32_t merge_files = -1;  // "mmm" of a merge target, -1 for a normal file
-  int32_t part = 0;        // 0 = the bare name, n >= 1 = ".part<n>"
+  int32_t part = 0;          // 0 = the bare name, n >= 1 = ".part<n>"
 
   bool is_merge() const { return merge_files >= 0; }
   // The data name without any part suffix ("titledb0003-000.dat").

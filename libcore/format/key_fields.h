@@ -19,19 +19,19 @@ Key MakeTitledbKey(uint64_t docid, uint64_t uh48, bool positive);
 
 // posdb (§6.2)
 struct PosdbFields {
-  uint64_t termid = 0;      // 48 bits
-  uint64_t docid = 0;       // 38 bits
-  uint32_t siterank = 0;    // 4 bits
-  uint32_t langid = 0;      // 6 bits (bits 4..0 at 52..48, bit 5 at bit 3)
-  uint32_t wordpos = 0;     // 18 bits
-  uint32_t hashgroup = 0;   // 4 bits
-  uint32_t spamrank = 0;    // 4 bits
+  uint64_t termid = 0;         // 48 bits
+  uint64_t docid = 0;          // 38 bits
+  uint32_t siterank = 0;       // 4 bits
+  uint32_t langid = 0;         // 6 bits (bits 4..0 at 52..48, bit 5 at bit 3)
+  uint32_t wordpos = 0;        // 18 bits
+  uint32_t hashgroup = 0;      // 4 bits
+  uint32_t spamrank = 0;       // 4 bits
   uint32_t diversityrank = 0;  // 4 bits
-  uint32_t synonym = 0;     // 2 bits
-  uint32_t densityrank = 0;  // 5 bits
+  uint32_t synonym = 0;        // 2 bits
+  uint32_t densityrank = 0;    // 5 bits
   bool in_outlink_text = false;
   bool sharded_by_termid = false;  // N bit
-  uint32_t multiplier = 0;  // 4 bits
+  uint32_t multiplier = 0;         // 4 bits
   bool positive = true;
 };
 PosdbFields DecodePosdbKey(const uint8_t* key);
@@ -45,7 +45,8 @@ Key MakeIndexdbKey(uint64_t termid, uint8_t score, uint64_t docid, bool positive
 
 // clusterdb (§6.3)
 uint64_t ClusterdbDocId(const uint8_t* key);
-Key MakeClusterdbKey(uint64_t docid, bool family, uint32_t lang, uint32_t sitehash26, bool positive);
+Key MakeClusterdbKey(uint64_t docid, bool family, uint32_t lang, uint32_t sitehash26,
+                     bool positive);
 
 // linkdb, tagdb (§6.3)
 uint32_t LinkdbSiteHash32(const uint8_t* key);
@@ -97,6 +98,7 @@ uint32_t SpiderdbFirstIp(const uint8_t* key);
 //   tagdb     sitehash64 duphash
 //   spiderdb  firstip
 //   doledb    (none)
-std::vector<std::pair<std::string, uint64_t>> DecodeKeyFields(const RdbInfo& rdb, const uint8_t* key);
+std::vector<std::pair<std::string, uint64_t>> DecodeKeyFields(const RdbInfo& rdb,
+                                                              const uint8_t* key);
 
 }  // namespace shardtool

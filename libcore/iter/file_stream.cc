@@ -2,8 +2,7 @@
 
 namespace shardtool {
 
-Result<std::pair<uint64_t, const uint8_t*>> SeekStart(const DataFile& file,
-                                                      const uint8_t* target) {
+Result<std::pair<uint64_t, const uint8_t*>> SeekStart(const DataFile& file, const uint8_t* target) {
   using Start = std::pair<uint64_t, const uint8_t*>;
   const int ks = file.rdb->key_size;
   if (!file.map) {
@@ -19,8 +18,8 @@ Result<std::pair<uint64_t, const uint8_t*>> SeekStart(const DataFile& file,
     // below the target, so that no record >= target can lie in the removed parts.
     ASSIGN_OR_RETURN(Start first, file.FirstReadable());
     if (first.second != nullptr && CompareKeys(first.second, target, ks) > 0) {
-      return CorruptionStatus(file.big->path() + ": records at or after key " +
-                              KeyHex(target, ks) + " may lie in removed parts (D7)");
+      return CorruptionStatus(file.big->path() + ": records at or after key " + KeyHex(target, ks) +
+                              " may lie in removed parts (D7)");
     }
     return first;
   }

@@ -38,8 +38,7 @@ class PositionedStream : public RecordStream {
 
 // Where reading for keys >= target starts in `file`: the logical offset of a record start and the
 // full key of that record (nullptr at offset 0). See the comment atop the file.
-Result<std::pair<uint64_t, const uint8_t*>> SeekStart(const DataFile& file,
-                                                      const uint8_t* target);
+Result<std::pair<uint64_t, const uint8_t*>> SeekStart(const DataFile& file, const uint8_t* target);
 
 template <int KS, KeyCompression C, int D>
 class FileStreamT final : public PositionedStream {
@@ -143,7 +142,8 @@ class FileStreamT final : public PositionedStream {
       return false;
     }
     if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);  // one record larger than the buffer
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf_.size() - len_, end_ - file_pos));
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(buf_.size() - len_, end_ - file_pos));
     Status s = file_->big->Read(file_pos, want, buf_.data() + len_);
     if (!s.ok()) {
       Fail(std::move(s));

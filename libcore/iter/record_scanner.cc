@@ -30,7 +30,8 @@ void RecordScanner::SeekToStart() {
 void RecordScanner::Observe() {
   const uint64_t upto = buf_offset_ + pos_;
   if (opt_.on_consumed && upto > observed_) {
-    opt_.on_consumed(buf_.data() + (observed_ - buf_offset_), static_cast<size_t>(upto - observed_), observed_);
+    opt_.on_consumed(buf_.data() + (observed_ - buf_offset_), static_cast<size_t>(upto - observed_),
+                     observed_);
   }
   observed_ = upto;
 }

@@ -43,7 +43,7 @@ struct LedgerRename {
 struct LedgerEntry {
   std::string target;  // "host3", "stage.s1", "quarantine", "ingest"
   SourcePos from, to;
-  std::bitset<kNumSlots> slots;  // stored as 2048 hex digits (bit i = slot i)
+  std::bitset<kNumSlots> slots;       // stored as 2048 hex digits (bit i = slot i)
   std::vector<LedgerRename> renames;  // in order; the last one makes the batch visible
   std::string label;                  // e.g. a bundle identity for ingest
   bool committing = false;

@@ -36,20 +36,20 @@ Result<SourceScan> ScanImportSource(FileSystem* fs, const std::string& dir, cons
     if (!fresh) it->second = std::min(it->second, parsed->part);
     auto [id_it, id_fresh] = by_id.emplace(parsed->id, base);
     if (!id_fresh && id_it->second != base) {
-      return FailedPreconditionStatus(JoinPath(dir, id_it->second) + " and " +
-                                      JoinPath(dir, base) + " share file id " +
-                                      std::to_string(parsed->id) + " (I2)");
+      return FailedPreconditionStatus(JoinPath(dir, id_it->second) + " and " + JoinPath(dir, base) +
+                                      " share file id " + std::to_string(parsed->id) + " (I2)");
     }
   }
   for (const auto& [id, base] : by_id) {
     if (bases[base] != 0) {
-      return FailedPreconditionStatus(JoinPath(dir, base) +
-                                      ": headless (part 0 is missing: a merge of the source "
-                                      "cluster is consuming it); import refuses the directory (I3)");
+      return FailedPreconditionStatus(
+          JoinPath(dir, base) +
+          ": headless (part 0 is missing: a merge of the source "
+          "cluster is consuming it); import refuses the directory (I3)");
     }
     std::vector<Finding> findings;
-    ASSIGN_OR_RETURN(auto big, BigFile::Open(fs, dir, base, entries, rdb.page_size,
-                                             2013265920ULL, &findings));
+    ASSIGN_OR_RETURN(
+        auto big, BigFile::Open(fs, dir, base, entries, rdb.page_size, 2013265920ULL, &findings));
     if (big->headless()) {
       return FailedPreconditionStatus(JoinPath(dir, base) + ": headless file (I3)");
     }
@@ -69,8 +69,8 @@ SourceReader::SourceReader(FileSystem* fs, std::string dir, const SourceFile& fi
 
 Status SourceReader::Open(uint64_t offset) {
   ASSIGN_OR_RETURN(std::vector<DirEntry> entries, fs_->ListDir(dir_));
-  ASSIGN_OR_RETURN(big_, BigFile::Open(fs_, dir_, file_.name, entries, rdb_.page_size,
-                                       2013265920ULL, nullptr));
+  ASSIGN_OR_RETURN(
+      big_, BigFile::Open(fs_, dir_, file_.name, entries, rdb_.page_size, 2013265920ULL, nullptr));
   size_ = big_->logical_size();
   decoder_.Reset();
   buf_.resize(buffer_size_);
@@ -136,11 +136,10 @@ Result<bool> SourceReader::Next(SourceRecord* out) {
       if (more) continue;
     }
     if (s != DecodeStatus::kOk) {
-      Finding f = DecodeFailureFinding(rdb_, s, JoinPath(dir_, file_.name),
-                                       static_cast<int64_t>(pos_));
+      Finding f =
+          DecodeFailureFinding(rdb_, s, JoinPath(dir_, file_.name), static_cast<int64_t>(pos_));
       f.rule = s == DecodeStatus::kTruncated ? "I5" : "I4";
-      f.message += "; the rest of the file (" + std::to_string(size_ - pos_) +
-                   " bytes) is skipped";
+      f.message += "; the rest of the file (" + std::to_string(size_ - pos_) + " bytes) is skipped";
       findings_.push_back(std::move(f));
       ended_ = true;
       return false;

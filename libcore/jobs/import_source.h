@@ -39,14 +39,14 @@ struct SourcePos {
 
 struct SourceFile {
   int32_t id = 0;
-  std::string name;  // part-0 data name
+  std::string name;   // part-0 data name
   uint64_t size = 0;  // logical size
   int32_t parts = 1;
 };
 
 struct SourceScan {
-  std::vector<SourceFile> files;   // ascending id
-  std::vector<Finding> findings;   // I1 notices
+  std::vector<SourceFile> files;  // ascending id
+  std::vector<Finding> findings;  // I1 notices
 };
 
 // REQUIRES: rdb is shardable.

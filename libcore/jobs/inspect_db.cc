@@ -20,7 +20,8 @@ std::vector<DirEntry> ListOrEmpty(FileSystem* fs, const std::string& dir) {
   auto l = fs->ListDir(dir);
   if (!l.ok()) return {};
   std::vector<DirEntry> v = std::move(*l);
-  std::sort(v.begin(), v.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  std::sort(v.begin(), v.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return v;
 }
 

@@ -112,8 +112,8 @@ struct DbReport {
   std::string catalog_epoch;
   uint64_t catalog_version = 0;
   bool dir_present = false;
-  std::vector<DbCollectionInfo> collections;  // by ns
-  std::vector<std::string> views;             // "main.recent on main.titledb"
+  std::vector<DbCollectionInfo> collections;   // by ns
+  std::vector<std::string> views;              // "main.recent on main.titledb"
   std::vector<std::string> uncatalogued_rdbs;  // data files on disk, no collection in the catalog
   std::vector<DbStateFile> journals;           // shardtool/journal/ files of this database
   std::vector<DbStateFile> bookmarks;          // shardtool/bookmarks/ files of this database

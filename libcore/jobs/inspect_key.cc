@@ -110,8 +110,8 @@ std::string PositiveHex(const RdbInfo& rdb, const uint8_t* key) {
 
 namespace {
 
-Result<KeyReport> InspectKeyOnce(FileSystem* fs, const std::string& workdir,
-                                 const Catalog& catalog, const KeyQuery& q) {
+Result<KeyReport> InspectKeyOnce(FileSystem* fs, const std::string& workdir, const Catalog& catalog,
+                                 const KeyQuery& q) {
   if (!IsValidNamePart(q.database)) {
     return InvalidNamespaceStatus("'" + q.database + "' is not a valid database name")
         .With("input", q.database);
@@ -181,45 +181,46 @@ Result<KeyReport> InspectKeyOnce(FileSystem* fs, const std::string& workdir,
       ro.start_hex = r.range_first;
       ro.end_hex = r.range_last;
     }
-    auto res = InspectRecords(
-        fs, JoinPath(workdir, rel), ro, [&](const RdbInfo& info, const RecordEntry& e) {
-          if (range.keep && !range.keep(e.key)) return;
-          const std::string id = PositiveHex(info, e.key);
-          auto it = keys.find(id);
-          if (it == keys.end()) {
-            if (keys.size() >= q.max_keys) {
-              r.truncated = true;
-              return;
-            }
-            KeyEntry k;
-            k.key = id;
-            k.slot = KeySlot(info, e.key);
-            k.owner = owner_of(k.slot);
-            k.owned = k.owner < 0 || k.owner == r.shard;
-            k.fields = DecodeKeyFields(info, e.key);
-            it = keys.emplace(id, std::move(k)).first;
-          }
-          KeyVersionInfo v;
-          v.file = rel;
-          v.file_id = f.id;
-          v.offset = e.offset;
-          v.key = KeyHex(e.key, info.key_size);
-          v.negative = e.negative;
-          v.data_size = e.data_size;
-          if (q.payload && !e.negative) {
-            std::string page;
-            Status st = inflater.Inflate(e.data, e.data_size, &page);
-            v.has_payload = st.ok();
-            if (!st.ok()) {
-              v.payload_error = st.message();
-            } else {
-              v.payload_size = page.size();
-              if (q.payload_limit > 0 && page.size() > q.payload_limit) page.resize(q.payload_limit);
-              v.payload = std::move(page);
-            }
-          }
-          it->second.versions.push_back(std::move(v));
-        });
+    auto res = InspectRecords(fs, JoinPath(workdir, rel), ro,
+                              [&](const RdbInfo& info, const RecordEntry& e) {
+                                if (range.keep && !range.keep(e.key)) return;
+                                const std::string id = PositiveHex(info, e.key);
+                                auto it = keys.find(id);
+                                if (it == keys.end()) {
+                                  if (keys.size() >= q.max_keys) {
+                                    r.truncated = true;
+                                    return;
+                                  }
+                                  KeyEntry k;
+                                  k.key = id;
+                                  k.slot = KeySlot(info, e.key);
+                                  k.owner = owner_of(k.slot);
+                                  k.owned = k.owner < 0 || k.owner == r.shard;
+                                  k.fields = DecodeKeyFields(info, e.key);
+                                  it = keys.emplace(id, std::move(k)).first;
+                                }
+                                KeyVersionInfo v;
+                                v.file = rel;
+                                v.file_id = f.id;
+                                v.offset = e.offset;
+                                v.key = KeyHex(e.key, info.key_size);
+                                v.negative = e.negative;
+                                v.data_size = e.data_size;
+                                if (q.payload && !e.negative) {
+                                  std::string page;
+                                  Status st = inflater.Inflate(e.data, e.data_size, &page);
+                                  v.has_payload = st.ok();
+                                  if (!st.ok()) {
+                                    v.payload_error = st.message();
+                                  } else {
+                                    v.payload_size = page.size();
+                                    if (q.payload_limit > 0 && page.size() > q.payload_limit)
+                                      page.resize(q.payload_limit);
+                                    v.payload = std::move(page);
+                                  }
+                                }
+                                it->second.versions.push_back(std::move(v));
+                              });
     RETURN_IF_ERROR(res.status());
   }
   for (auto& [id, k] : keys) {

@@ -26,12 +26,12 @@ namespace shardtool {
 
 struct KeyQuery {
   std::string database, rdb;
-  std::string key_hex;            // one key, or
-  std::optional<uint64_t> docid;  // a docId and/or
+  std::string key_hex;             // one key, or
+  std::optional<uint64_t> docid;   // a docId and/or
   std::optional<uint64_t> termid;  // a termId
-  bool payload = false;           // titledb: inflate positive versions' pages
-  uint64_t payload_limit = 0;     // keep the first N bytes (0: all)
-  uint64_t max_keys = 1000;       // stop after this many distinct keys
+  bool payload = false;            // titledb: inflate positive versions' pages
+  uint64_t payload_limit = 0;      // keep the first N bytes (0: all)
+  uint64_t max_keys = 1000;        // stop after this many distinct keys
 };
 
 struct KeyHost {
@@ -55,10 +55,10 @@ struct KeyVersionInfo {
 };
 
 struct KeyEntry {
-  std::string key;  // hex of the positive form
-  int32_t slot = -1;  // -1: not shardable
-  int32_t owner = -1;  // owning shard, -1: unknown or not sharded
-  bool owned = true;   // by this host's shard
+  std::string key;       // hex of the positive form
+  int32_t slot = -1;     // -1: not shardable
+  int32_t owner = -1;    // owning shard, -1: unknown or not sharded
+  bool owned = true;     // by this host's shard
   bool visible = false;  // the newest version is positive
   std::vector<std::pair<std::string, uint64_t>> fields;
   std::vector<KeyVersionInfo> versions;  // newest file first
@@ -86,7 +86,7 @@ Result<KeyReport> InspectKey(FileSystem* fs, const std::string& workdir, const C
                              const KeyQuery& q);
 
 struct ViewRecordsOptions {
-  std::string view;  // "<db>.<name>"
+  std::string view;                // "<db>.<name>"
   std::string start_hex, end_hex;  // further bounds inside the view's range (inclusive)
   uint64_t limit = 0;
 };

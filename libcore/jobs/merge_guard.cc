@@ -8,7 +8,6 @@
 #include <fstream>
 #include <sstream>
 
-
 namespace shardtool {
 
 namespace {

@@ -46,11 +46,11 @@
 #include <string>
 #include <vector>
 
+#include "acquire/router.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "io/file_system.h"
 #include "io/lock_manager.h"
-#include "acquire/router.h"
 #include "jobs/merge_guard.h"
 #include "jobs/merge_journal.h"
 #include "jobs/orphan_policy.h"

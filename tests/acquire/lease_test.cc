@@ -66,11 +66,11 @@ TEST(Lease, PeriodicOwnedSlotsRoundTrip) {
     return r;
   };
   const std::vector<std::vector<SlotRange>> cases = {
-      every(0, 2, 1, 8192),     // shard 0 of 2: 4096 runs
-      every(1, 2, 1, 8192),     // shard 1 of 2
-      every(2, 3, 1, 8192),     // shard 2 of 3
-      every(100, 7, 3, 5000),   // an offset start and a cut end
-      every(0, 5, 4, 8192),     // the last run cut by 8192
+      every(0, 2, 1, 8192),    // shard 0 of 2: 4096 runs
+      every(1, 2, 1, 8192),    // shard 1 of 2
+      every(2, 3, 1, 8192),    // shard 2 of 3
+      every(100, 7, 3, 5000),  // an offset start and a cut end
+      every(0, 5, 4, 8192),    // the last run cut by 8192
   };
   for (const auto& ranges : cases) {
     Lease l = Sample(&p, 1700000000);

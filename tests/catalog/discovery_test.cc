@@ -149,9 +149,9 @@ TEST(Discovery, MergeTargetIsCommittedFromTheCommitOn) {
   ASSERT_TRUE(fs.RemoveFile(RetiredListPath(f->workdir, t.uuid)).ok());
   write_journal("incorporating", "rename");
   EXPECT_EQ(names(), target);
-  ASSERT_TRUE(fs.Rename(f->coll_dir + "/titledb0000-000.002.dat",
-                        f->coll_dir + "/titledb0001-000.dat")
-                  .ok());
+  ASSERT_TRUE(
+      fs.Rename(f->coll_dir + "/titledb0000-000.002.dat", f->coll_dir + "/titledb0001-000.dat")
+          .ok());
   EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat"}));
   // An unreadable journal: a merge file whose first input is listed stays out.
   fs.WriteAll(f->coll_dir + "/titledb0002-000.002.dat", "partial");

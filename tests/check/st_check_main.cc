@@ -38,8 +38,8 @@ int Fail(const Status& s) {
 }
 
 // Every record of one file, in file order.
-Status ReadFile(FileSystem* fs, const std::string& dir, const RdbInfo& rdb,
-                const std::string& name, std::vector<Seen>* out) {
+Status ReadFile(FileSystem* fs, const std::string& dir, const RdbInfo& rdb, const std::string& name,
+                std::vector<Seen>* out) {
   OpenDataFileOptions opt;
   opt.rdb = &rdb;
   auto df = OpenDataFile(fs, dir, name, nullptr, opt, nullptr);
@@ -83,8 +83,7 @@ int Main(int argc, char** argv) {
     };
     for (const DirEntry& e : *entries) {
       const std::string& n = e.name;
-      if (n.find(".tmp") != std::string::npos || merge_target(n) ||
-          n.rfind(".", 0) == 0) {
+      if (n.find(".tmp") != std::string::npos || merge_target(n) || n.rfind(".", 0) == 0) {
         std::printf("%s\n", n.c_str());
       }
     }
@@ -109,7 +108,8 @@ int Main(int argc, char** argv) {
     if (!st.ok()) return Fail(st);
     for (const Seen& s : recs) {
       if (mode == "files") {
-        std::printf("%s %s %c %08x\n", f.name.c_str(), s.key.c_str(), s.negative ? '-' : '+', s.crc);
+        std::printf("%s %s %c %08x\n", f.name.c_str(), s.key.c_str(), s.negative ? '-' : '+',
+                    s.crc);
       } else {
         visible[s.key] = s;
       }

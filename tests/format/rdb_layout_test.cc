@@ -12,9 +12,10 @@ TEST(RdbLayout, CompileTimeLayoutsMatchTheRegistry) {
       EXPECT_EQ(ks.value, rdb.key_size) << rdb.name;
       EXPECT_EQ(kind.value, rdb.slot_kind) << rdb.name;
       EXPECT_EQ(comp.value, rdb.compression) << rdb.name;
-      const int want = rdb.fixed_data_size < 0 ? codec_detail::kDataVariable
-                                                : (rdb.fixed_data_size == 0 ? codec_detail::kDataNone
-                                                                            : codec_detail::kDataFixed);
+      const int want =
+          rdb.fixed_data_size < 0
+              ? codec_detail::kDataVariable
+              : (rdb.fixed_data_size == 0 ? codec_detail::kDataNone : codec_detail::kDataFixed);
       EXPECT_EQ(form.value, want) << rdb.name;
     });
   }

@@ -1,8 +1,8 @@
 // The (CLI) scenarios of SHARD-ROLE.md §9 that need verify or merge (SR3, SR26, SR30, SR47-SR52),
 // and issue 4's verify-during-merge test: the real `shardtool` binary, one process per actor,
 // ordered by the SHARDTOOL_TEST_PAUSE_AT hook (tools/main.cc) at named test points.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -223,8 +223,9 @@ class ShardRoleCli : public ::testing::Test {
   static std::map<std::string, std::pair<int64_t, int64_t>> Counts(const json& j) {
     std::map<std::string, std::pair<int64_t, int64_t>> m;
     for (auto& f : j["files"]) {
-      m[f["file"]] = {f["records"]["positive"].get<int64_t>() + f["records"]["negative"].get<int64_t>(),
-                      f["not_owned"].get<int64_t>()};
+      m[f["file"]] = {
+          f["records"]["positive"].get<int64_t>() + f["records"]["negative"].get<int64_t>(),
+          f["not_owned"].get<int64_t>()};
     }
     return m;
   }
@@ -313,8 +314,10 @@ TEST_F(ShardRoleCli, SR48_StaleLeasesAreReapedByTheNextCleanup) {
   // A verify holds leases on every collection; slots move away; the verify is killed.
   Proc v(p_, W({"verify", "main"}), "verify.after_acquire");
   ASSERT_TRUE(v.Reached()) << v.err();
-  ASSERT_EQ(St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1", "--orphan-delay",
-                "0"}).code, 0);
+  ASSERT_EQ(
+      St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1", "--orphan-delay", "0"})
+          .code,
+      0);
   const auto posdb_leases = Leases("main.posdb");
   const auto titledb_leases = Leases("main.titledb");
   ASSERT_EQ(posdb_leases.size(), 1u);
@@ -358,8 +361,8 @@ TEST_F(ShardRoleCli, SR49_OrphanCleanupReadinessAndUnexpectedSlots) {
   EXPECT_EQ(none.Json()["orphans"]["dropped"], 0);
   ASSERT_EQ(St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1"}).code, 0);
   // Not ready (readyAfter = now + 900 s): deferred, exit 4.
-  Ran early = St({"--json", "merge", "main", "--rdb", "posdb", "--files", "1,3",
-                  "--cleanup-orphans"});
+  Ran early =
+      St({"--json", "merge", "main", "--rdb", "posdb", "--files", "1,3", "--cleanup-orphans"});
   EXPECT_EQ(early.code, 4) << early.out << early.err;
   EXPECT_EQ(early.Json()["error"]["reason"], "notReady");
   EXPECT_EQ(early.Json()["orphans"]["dropped"], 0);
@@ -423,8 +426,10 @@ TEST_F(ShardRoleCli, SR51_StashedVerifyResumesWithTheTotalsOfAnUninterruptedRun)
   EXPECT_EQ(lease["pid"], 0);
   EXPECT_EQ(lease["stashed"], "verify.main.json");
   // A slot the stashed verify counted as owned moves away: its cleanup is deferred.
-  ASSERT_EQ(St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1", "--orphan-delay",
-                "0"}).code, 0);
+  ASSERT_EQ(
+      St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1", "--orphan-delay", "0"})
+          .code,
+      0);
   Ran m = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--cleanup-orphans"});
   EXPECT_EQ(m.code, 4) << m.out << m.err;
   EXPECT_EQ(m.Json()["error"]["reason"], "leaseHeld");
@@ -468,8 +473,10 @@ TEST_F(ShardRoleCli, SR52_StashedVerifyLeftTooLongLosesItsLease) {
     v.Go();
     ASSERT_EQ(v.Wait(), 9) << v.err();
   }
-  ASSERT_EQ(St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1", "--orphan-delay",
-                "0"}).code, 0);
+  ASSERT_EQ(
+      St({"catalog", "move-slots", "--slots", "0-4095", "--to-shard", "1", "--orphan-delay", "0"})
+          .code,
+      0);
   // 900 s later: the stashed leases have expired.
   for (const char* ns : {"main.posdb", "main.titledb", "main.clusterdb", "main.doledb"}) {
     for (const std::string& l : Leases(ns)) {

@@ -1,8 +1,9 @@
 // `shardtool inspect file|map|records`: look inside one data file (DESIGN.md §4, §9).
+#include "commands/inspect_cmd.h"
+
 #include <ostream>
 
 #include "cli/command.h"
-#include "commands/inspect_cmd.h"
 #include "format/key_fields.h"
 #include "jobs/inspect_job.h"
 #include "render/json_render.h"
@@ -166,8 +167,9 @@ int RunMap(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
 int RunRecords(Context& ctx, const GlobalOptions& g, const InspectOptions& o) {
   if (!o.view.empty()) {
     if (!o.path.empty() || !o.rdb.empty() || o.part_size != 0) {
-      return ReportError(ctx, g, UsageErrorStatus("--view reads the view's collection: give no "
-                                                  "path, --rdb or --part-size with it"));
+      return ReportError(ctx, g,
+                         UsageErrorStatus("--view reads the view's collection: give no "
+                                          "path, --rdb or --part-size with it"));
     }
     return RunInspectView(ctx, g, o.view, o.start, o.end, o.limit);
   }

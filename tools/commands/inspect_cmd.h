@@ -13,8 +13,8 @@ struct InspectStateOptions {
   std::string database;
   std::string rdb;
   std::string key;
-  std::string docid, termid;  // decimal, "" when not given
-  std::string payload;        // --payload [N]: "" = whole page
+  std::string docid, termid;              // decimal, "" when not given
+  std::string payload;                    // --payload [N]: "" = whole page
   CLI::Option* payload_option = nullptr;  // count() > 0: --payload was given
 };
 

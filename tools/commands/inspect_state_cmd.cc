@@ -48,8 +48,7 @@ Result<std::optional<uint64_t>> ParseU64(const std::string& name, const std::str
 std::vector<CLI::App*> AddInspectStateCommands(CLI::App* inspect, InspectStateOptions* o) {
   CLI::App* db = inspect->add_subcommand(
       "db", "a database on this host: files, merges, retired files, leases, journals, quarantine");
-  db->add_option("db", o->database, "the database (a Gigablast collection, e.g. main)")
-      ->required();
+  db->add_option("db", o->database, "the database (a Gigablast collection, e.g. main)")->required();
   inspect->add_subcommand("catalog",
                           "the catalog: cluster, databases, collections, chunks, versions, views");
   CLI::App* key = inspect->add_subcommand(
@@ -60,10 +59,11 @@ std::vector<CLI::App*> AddInspectStateCommands(CLI::App* inspect, InspectStateOp
   key->add_option("--docid", o->docid,
                   "every key of this docId (titledb, clusterdb; posdb, indexdb, linkdb: a scan)");
   key->add_option("--termid", o->termid, "every key of this termId (posdb, indexdb)");
-  o->payload_option = key->add_option("--payload", o->payload,
-                  "titledb: print the decompressed page of each positive version (or its first "
-                  "N bytes)")
-      ->expected(0, 1);
+  o->payload_option =
+      key->add_option("--payload", o->payload,
+                      "titledb: print the decompressed page of each positive version (or its first "
+                      "N bytes)")
+          ->expected(0, 1);
   return {db, inspect->get_subcommand("catalog"), key};
 }
 
@@ -147,8 +147,8 @@ int RunInspectView(Context& ctx, const GlobalOptions& g, const std::string& view
     for (const auto& [name, value] : DecodeKeyFields(r, e.key)) {
       fields += (fields.empty() ? "" : " ") + name + "=" + std::to_string(value);
     }
-    table.AddRow({file, std::to_string(e.offset), KeyHex(e.key, r.key_size),
-                  e.negative ? "-" : "+", std::to_string(e.data_size), fields});
+    table.AddRow({file, std::to_string(e.offset), KeyHex(e.key, r.key_size), e.negative ? "-" : "+",
+                  std::to_string(e.data_size), fields});
   };
   auto r = InspectViewRecords(ctx.fs, g.workdir, loaded->catalog, opt, fn);
   if (!r.ok()) return ReportError(ctx, g, r.status());

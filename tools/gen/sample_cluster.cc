@@ -12,8 +12,8 @@
 #include "format/key_fields.h"
 #include "format/rdb_registry.h"
 #include "format/titlerec.h"
-#include "io/atomic_file.h"
 #include "gen/page_text.h"
+#include "io/atomic_file.h"
 
 namespace shardtool::gen {
 namespace {

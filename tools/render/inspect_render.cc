@@ -38,8 +38,8 @@ Json FileJson(const DbFileInfo& f, const std::string& dir) {
             {"map_ok", f.map_ok},
             {"map_error", f.map_ok ? Json(nullptr) : Json(f.map_error)},
             {"records", {{"positive", f.positive}, {"negative", f.negative}}}};
-  j["key_range"] = f.first_key.empty() ? Json(nullptr)
-                                       : Json({{"first", f.first_key}, {"last", f.last_key}});
+  j["key_range"] =
+      f.first_key.empty() ? Json(nullptr) : Json({{"first", f.first_key}, {"last", f.last_key}});
   j["sidecar"] = f.sidecar;
   if (!f.sidecar_detail.empty()) j["sidecar_detail"] = f.sidecar_detail;
   return j;
@@ -96,11 +96,16 @@ Json DbReportJson(const DbReport& r) {
     if (c.merge) {
       const DbMergeInfo& m = *c.merge;
       if (m.readable) {
-        cj["merge"] = {{"state", m.state},       {"phase", m.phase},
-                       {"inputs", m.inputs},     {"target", m.target},
-                       {"final", m.final_name},  {"started", m.started},
-                       {"updated", m.updated},   {"target_size", m.target_size},
-                       {"records_in", m.records_in}, {"records_out", m.records_out},
+        cj["merge"] = {{"state", m.state},
+                       {"phase", m.phase},
+                       {"inputs", m.inputs},
+                       {"target", m.target},
+                       {"final", m.final_name},
+                       {"started", m.started},
+                       {"updated", m.updated},
+                       {"target_size", m.target_size},
+                       {"records_in", m.records_in},
+                       {"records_out", m.records_out},
                        {"last_key", m.last_key.empty() ? Json(nullptr) : Json(m.last_key)}};
       } else {
         cj["merge"] = {{"error", m.error}};
@@ -175,10 +180,14 @@ Json DbReportJson(const DbReport& r) {
     q.push_back(qj);
   }
   j["quarantine"] = q;
-  j["totals"] = {{"files", r.files},         {"records", r.positive + r.negative},
-                 {"positive", r.positive},   {"negative", r.negative},
-                 {"bytes", r.bytes},         {"live_leases", r.live_leases},
-                 {"merges", r.merges},       {"retired_files", r.retired_files},
+  j["totals"] = {{"files", r.files},
+                 {"records", r.positive + r.negative},
+                 {"positive", r.positive},
+                 {"negative", r.negative},
+                 {"bytes", r.bytes},
+                 {"live_leases", r.live_leases},
+                 {"merges", r.merges},
+                 {"retired_files", r.retired_files},
                  {"quarantine_entries", r.quarantine.size()}};
   return j;
 }
@@ -190,10 +199,11 @@ void PrintDbReport(std::ostream& out, const DbReport& r, int64_t now, bool verbo
   out << "host       " << r.host_id << " (shard " << r.shard << "), catalog version "
       << r.catalog_version << " (epoch " << r.catalog_epoch << ")\n";
   for (const DbCollectionInfo& c : r.collections) {
-    out << "\n" << c.ns << "  " << (c.sharded ? "sharded" : "not sharded") << ", shard version "
-        << c.shard_version << ": " << c.files_committed << " files, "
-        << (c.positive + c.negative) << " records (" << c.positive << " +, " << c.negative
-        << " -), " << HumanBytes(c.bytes) << "\n";
+    out << "\n"
+        << c.ns << "  " << (c.sharded ? "sharded" : "not sharded") << ", shard version "
+        << c.shard_version << ": " << c.files_committed << " files, " << (c.positive + c.negative)
+        << " records (" << c.positive << " +, " << c.negative << " -), " << HumanBytes(c.bytes)
+        << "\n";
     if (!c.files.empty()) {
       TextTable t({"file", "parts", "size", "records", "neg", "first key", "last key", "page",
                    "sidecar", "state"});
@@ -210,8 +220,7 @@ void PrintDbReport(std::ostream& out, const DbReport& r, int64_t now, bool verbo
         if (!f.sidecar_detail.empty())
           out << "  " << f.name << ": sidecar " << f.sidecar << ": " << f.sidecar_detail << "\n";
         if (verbose && f.parts.size() > 1) {
-          for (const DataFilePart& p : f.parts)
-            out << "    " << p.name << "  " << p.size << "\n";
+          for (const DataFilePart& p : f.parts) out << "    " << p.name << "  " << p.size << "\n";
         }
       }
     }
@@ -223,15 +232,15 @@ void PrintDbReport(std::ostream& out, const DbReport& r, int64_t now, bool verbo
         std::string inputs;
         for (const std::string& n : m.inputs) inputs += (inputs.empty() ? "" : " + ") + n;
         out << "  merge " << m.state << (m.phase.empty() ? "" : " (" + m.phase + ")") << ": "
-            << inputs << " -> " << m.target << " (then " << m.final_name << "), "
-            << m.records_in << " records in, " << m.records_out << " out, "
-            << HumanBytes(m.target_size) << " written, started " << Age(now, m.started)
-            << ", last checkpoint " << Age(now, m.updated) << "\n";
+            << inputs << " -> " << m.target << " (then " << m.final_name << "), " << m.records_in
+            << " records in, " << m.records_out << " out, " << HumanBytes(m.target_size)
+            << " written, started " << Age(now, m.started) << ", last checkpoint "
+            << Age(now, m.updated) << "\n";
       }
     }
     for (const RetiredFile& f : c.retired) {
-      out << "  retired " << f.name << " (" << HumanBytes(f.size) << ", by " << f.retired_by
-          << " " << Age(now, f.retired_at) << "): deleted once no live lease lists it\n";
+      out << "  retired " << f.name << " (" << HumanBytes(f.size) << ", by " << f.retired_by << " "
+          << Age(now, f.retired_at) << "): deleted once no live lease lists it\n";
     }
     if (!c.retired_error.empty()) out << "  retired list unreadable: " << c.retired_error << "\n";
     for (const DbLeaseInfo& l : c.leases) {
@@ -256,7 +265,8 @@ void PrintDbReport(std::ostream& out, const DbReport& r, int64_t now, bool verbo
     for (const std::string& v : r.views) out << "  " << v << "\n";
   }
   for (const std::string& rdb : r.uncatalogued_rdbs) {
-    out << "\n" << rdb << ": data files on disk but no collection " << r.database << "." << rdb
+    out << "\n"
+        << rdb << ": data files on disk but no collection " << r.database << "." << rdb
         << " in the catalog (run shardtool init)\n";
   }
   if (!r.journals.empty() || !r.bookmarks.empty()) {
@@ -283,9 +293,9 @@ void PrintDbReport(std::ostream& out, const DbReport& r, int64_t now, bool verbo
     t.Print(out);
   }
   out << "\ntotal      " << r.files << " files, " << (r.positive + r.negative) << " records ("
-      << r.positive << " +, " << r.negative << " -), " << HumanBytes(r.bytes) << "; "
-      << r.merges << " merges, " << r.retired_files << " retired files, " << r.live_leases
-      << " live leases, " << r.quarantine.size() << " quarantine entries\n";
+      << r.positive << " +, " << r.negative << " -), " << HumanBytes(r.bytes) << "; " << r.merges
+      << " merges, " << r.retired_files << " retired files, " << r.live_leases << " live leases, "
+      << r.quarantine.size() << " quarantine entries\n";
 }
 
 Json CatalogInspectJson(const std::string& path, const Catalog& c) {
@@ -303,8 +313,9 @@ Json CatalogInspectJson(const std::string& path, const Catalog& c) {
                      {"workdir", h.workdir},
                      {"this", h.id == c.this_host}});
   }
-  j["cluster"] = {
-      {"num_shards", c.cluster.num_shards}, {"num_mirrors", c.cluster.num_mirrors}, {"hosts", hosts}};
+  j["cluster"] = {{"num_shards", c.cluster.num_shards},
+                  {"num_mirrors", c.cluster.num_mirrors},
+                  {"hosts", hosts}};
   j["this_host"] = c.this_host;
   j["shard"] = c.this_shard();
   Json dbs = Json::array();
@@ -323,9 +334,10 @@ Json CatalogInspectJson(const std::string& path, const Catalog& c) {
     cj["uuid"] = x.uuid;
     cj["rdb"] = x.rdb;
     cj["sharded"] = x.sharded;
-    cj["generation"] = x.generation ? Json({{"epoch", x.generation->epoch},
-                                            {"timestamp", x.generation->timestamp}})
-                                    : Json(nullptr);
+    cj["generation"] =
+        x.generation
+            ? Json({{"epoch", x.generation->epoch}, {"timestamp", x.generation->timestamp}})
+            : Json(nullptr);
     cj["part_size"] = x.part_size;
     auto cv = CollectionVersion(x);
     cj["version"] = cv ? Json(cv->ToString()) : Json(nullptr);
@@ -366,8 +378,8 @@ void PrintCatalogInspect(std::ostream& out, const std::string& path, const Catal
   out << "catalog    " << path << "\n";
   out << "epoch      " << c.epoch << ", version " << c.version << "\n";
   out << "cluster    " << c.cluster.num_shards << " shards x " << (c.cluster.num_mirrors + 1)
-      << " copies = " << c.cluster.hosts.size() << " hosts; this host " << c.this_host
-      << " (shard " << c.this_shard() << ")\n\nhosts\n";
+      << " copies = " << c.cluster.hosts.size() << " hosts; this host " << c.this_host << " (shard "
+      << c.this_shard() << ")\n\nhosts\n";
   TextTable hosts({"id", "shard", "ip", "workdir", ""});
   for (const CatalogHost& h : c.cluster.hosts) {
     hosts.AddRow({std::to_string(h.id), std::to_string(h.shard), h.ip, h.workdir,
@@ -377,8 +389,8 @@ void PrintCatalogInspect(std::ostream& out, const std::string& path, const Catal
   out << "\ndatabases\n";
   TextTable dbs({"name", "dir", "uuid", "dbVersion"});
   for (const DatabaseEntry& d : c.databases) {
-    dbs.AddRow({d.name, d.DirName(), d.uuid,
-                d.db_version ? d.db_version->ToString() : "null (unknown)"});
+    dbs.AddRow(
+        {d.name, d.DirName(), d.uuid, d.db_version ? d.db_version->ToString() : "null (unknown)"});
   }
   dbs.Print(out);
   for (const CollectionEntry& x : c.collections) {
@@ -392,8 +404,8 @@ void PrintCatalogInspect(std::ostream& out, const std::string& path, const Catal
       continue;
     }
     auto cv = CollectionVersion(x);
-    out << ", generation " << x.generation->epoch << "/" << x.generation->timestamp
-        << ", version " << (cv ? cv->ToString() : "-") << ", " << x.chunks.size() << " chunks\n";
+    out << ", generation " << x.generation->epoch << "/" << x.generation->timestamp << ", version "
+        << (cv ? cv->ToString() : "-") << ", " << x.chunks.size() << " chunks\n";
     TextTable t({"shard", "slots", "chunks", "shard version", "slot ranges"});
     for (int32_t s = 0; s < c.cluster.num_shards; s++) {
       int64_t n = 0, k = 0;
@@ -467,9 +479,8 @@ Json KeyReportJson(const KeyReport& r) {
     kj["fields"] = fields;
     Json versions = Json::array();
     for (const KeyVersionInfo& v : k.versions) {
-      Json vj = {{"file", v.file},         {"offset", v.offset},
-                 {"key", v.key},           {"negative", v.negative},
-                 {"data_size", v.data_size}, {"seen", v.seen}};
+      Json vj = {{"file", v.file},         {"offset", v.offset},       {"key", v.key},
+                 {"negative", v.negative}, {"data_size", v.data_size}, {"seen", v.seen}};
       if (v.has_payload) {
         vj["payload_size"] = v.payload_size;
         vj["payload"] = v.payload;
@@ -494,8 +505,9 @@ void PrintKeyReport(std::ostream& out, const KeyReport& r) {
   } else if (r.slot >= 0) {
     out << "slot       " << r.slot << ", owned by shard " << r.owner << " (hosts";
     for (const KeyHost& h : r.owner_hosts) out << " " << h.id << " " << h.ip << ":" << h.workdir;
-    out << ")" << (r.owner == r.shard ? ", this host's shard" : ", NOT this host's shard " +
-                                                                    std::to_string(r.shard))
+    out << ")"
+        << (r.owner == r.shard ? ", this host's shard"
+                               : ", NOT this host's shard " + std::to_string(r.shard))
         << "\n";
   } else {
     out << "slot       per key (below)\n";
@@ -519,10 +531,9 @@ void PrintKeyReport(std::ostream& out, const KeyReport& r) {
     t.Print(out);
     for (const KeyVersionInfo& v : k.versions) {
       if (v.has_payload) {
-        out << "--- page from " << v.file << " @" << v.offset << " (" << v.payload_size
-            << " bytes" << (v.payload.size() < v.payload_size
-                                ? ", first " + std::to_string(v.payload.size())
-                                : "")
+        out << "--- page from " << v.file << " @" << v.offset << " (" << v.payload_size << " bytes"
+            << (v.payload.size() < v.payload_size ? ", first " + std::to_string(v.payload.size())
+                                                  : "")
             << ")\n"
             << v.payload << "\n--- end of page\n";
       } else if (!v.payload_error.empty()) {
