@@ -299,20 +299,7 @@ TEST(ImportJob, CrashWhileStagingThenRerun) {
     auto again = c.Import(q);
     ASSERT_TRUE(again.ok()) << again.status().ToString();
     c.ExpectExact();
-    std::map<int, std::map<std::string, int>> staged;
-    auto listing = c.mem.ListDir("/stage");
-    ASSERT_TRUE(listing.ok());
-    for (const DirEntry& e : *listing) {
-      if (e.name.rfind("main.titledb.s", 0) != 0) continue;
-      auto b = ReadBundle(&c.mem, "/stage/" + e.name);
-      ASSERT_TRUE(b.ok()) << b.status().ToString();
-      for (const auto& stream : b->streams) {
-        for (const BundleRecord& rec : stream) {
-          staged[b->manifest.header.target_shard]
-                [KeyHex(reinterpret_cast<const uint8_t*>(rec.key.data()), 12) + ":" + rec.data]++;
-        }
-      }
-    }
+    auto staged = c.Staged("/stage");
     EXPECT_EQ(staged[0], c.Expected(0));
     EXPECT_EQ(staged[1], c.Expected(1));
     auto pending = c.mem.ListDir("/stage/.import-pending");

@@ -214,22 +214,8 @@ TEST(ImportSpill, StagedShardsSpillToo) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_GT(r->runs_spilled, 20);
   c.ExpectExact();
-  std::map<int, std::map<std::string, int>> staged;
   int bundles = 0;
-  auto listing = c.mem.ListDir("/stage");
-  ASSERT_TRUE(listing.ok());
-  for (const DirEntry& e : *listing) {
-    if (e.name.rfind("main.titledb.s", 0) != 0) continue;
-    ++bundles;
-    auto b = ReadBundle(&c.mem, "/stage/" + e.name);
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
-    for (const auto& stream : b->streams) {
-      for (const BundleRecord& rec : stream) {
-        staged[b->manifest.header.target_shard]
-              [KeyHex(reinterpret_cast<const uint8_t*>(rec.key.data()), 12) + ":" + rec.data]++;
-      }
-    }
-  }
+  auto staged = c.Staged("/stage", &bundles);
   EXPECT_EQ(bundles, 2);
   EXPECT_EQ(staged[0], c.Expected(0));
   EXPECT_EQ(staged[1], c.Expected(1));

@@ -15,6 +15,7 @@
 #include "catalog/discovery.h"
 #include "format/file_name.h"
 #include "io/mem_file_system.h"
+#include "jobs/bundle_writer.h"
 #include "jobs/import_job.h"
 #include "testing/merge_cluster.h"
 #include "testing/record_lists.h"
@@ -133,6 +134,28 @@ struct ImportCluster {
   }
   // What host h must hold: each positive good source record of its shard once (newest version
   // of a key).
+  // The records of the staged bundles under `dir`, by target shard ("key:data" -> count), and how
+  // many bundles there were.
+  std::map<int, std::map<std::string, int>> Staged(const std::string& dir, int* bundles = nullptr) {
+    std::map<int, std::map<std::string, int>> staged;
+    auto listing = mem.ListDir(dir);
+    EXPECT_TRUE(listing.ok());
+    if (!listing.ok()) return staged;
+    for (const DirEntry& e : *listing) {
+      if (e.name.rfind("main.titledb.s", 0) != 0) continue;
+      if (bundles != nullptr) ++*bundles;
+      auto b = ReadBundle(&mem, dir + "/" + e.name);
+      EXPECT_TRUE(b.ok()) << b.status().ToString();
+      if (!b.ok()) continue;
+      for (const auto& stream : b->streams) {
+        for (const BundleRecord& rec : stream) {
+          staged[b->manifest.header.target_shard]
+                [KeyHex(reinterpret_cast<const uint8_t*>(rec.key.data()), 12) + ":" + rec.data]++;
+        }
+      }
+    }
+    return staged;
+  }
   std::map<std::string, int> Expected(int h, int num_shards = 2) {
     std::map<std::string, std::string> by_key;
     for (const auto& [id, recs] : source_files) {
