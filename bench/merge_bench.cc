@@ -434,8 +434,8 @@ int main(int argc, char** argv) {
     if (rocks && !RunSelf("--measure rocks " + out + " " + j.rdb + r)) return 1;
 #else
     std::printf(
-        "rocksdb      skipped: librocksdb-dev was not found when this benchmark was "
-        "built\n");
+        "rocksdb      skipped: %s\n",
+        rocks ? "librocksdb-dev was not found when this benchmark was built" : "--no-rocksdb");
 #endif
     if (std::string(j.rdb) == "posdb") {
       // Memory and linearity: this size and a quarter of it, ours alone.

@@ -130,25 +130,28 @@ class MapVerifier {
   // REQUIRES: records in increasing offset order, as decoded from the data. Inline fast path for
   // a record inside the page being rebuilt, which an earlier record already claimed.
   void AddRecord(uint64_t offset, uint32_t stored_size, const uint8_t* key, bool negative) {
-    if (offset + stored_size <= open_page_end_ && open_offset_ >= 0 && offset >= open_page_start_) {
+    switch (map_.key_size()) {
+      case 12:
+        return AddRecordT<12>(offset, stored_size, key, negative);
+      case 16:
+        return AddRecordT<16>(offset, stored_size, key, negative);
+      case 18:
+        return AddRecordT<18>(offset, stored_size, key, negative);
+      case 24:
+        return AddRecordT<24>(offset, stored_size, key, negative);
+      default:
+        return AddRecordT<28>(offset, stored_size, key, negative);
+    }
+  }
+  // AddRecord for keys of KS bytes (KS == the map's key size), for loops compiled per key size:
+  // the fast path is a compare and a few stores, inlined into the caller.
+  template <int KS>
+  [[gnu::always_inline]] inline void AddRecordT(uint64_t offset, uint32_t stored_size,
+                                                const uint8_t* key, bool negative) {
+    if (offset + stored_size <= open_page_end_ && open_offset_ >= 0 && offset >= open_page_start_)
+        [[likely]] {
       (negative ? neg_ : pos_)++;
-      switch (map_.key_size()) {  // word copies: no library call, loads forward from stores
-        case 12:
-          CopyKeyT<12>(last_, key);
-          break;
-        case 16:
-          CopyKeyT<16>(last_, key);
-          break;
-        case 18:
-          CopyKeyT<18>(last_, key);
-          break;
-        case 24:
-          CopyKeyT<24>(last_, key);
-          break;
-        default:
-          CopyKeyT<28>(last_, key);
-          break;
-      }
+      CopyKeyT<KS>(last_, key);
       return;
     }
     AddRecordSlow(offset, stored_size, key, negative);

@@ -165,9 +165,9 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
   std::vector<Finding> scratch;
   Status status;
   (void)rdb;
-  scan.ScanAll<C, D>([&](const Record& rec, uint64_t off) {
+  scan.ScanAll<C, D>([&](const Record& rec, uint64_t off) __attribute__((always_inline)) {
     const uint8_t* key = rec.key;
-    if (mv) mv->AddRecord(off, rec.size, key, rec.negative);
+    if (mv) mv->AddRecordT<KS>(off, rec.size, key, rec.negative);
     positive += !rec.negative;
     negative += rec.negative;
     if (have_prev) [[likely]] {
