@@ -293,6 +293,7 @@ Status Importer::CommitBatch() {
   // the restore re-checks the placement at once.
   if (!req_.dry_run) {
     for (auto& t : locals_) RETURN_IF_ERROR(t->ctx->Yield());
+    TEST_POINT("import.yielded");  // nothing held: SR53 changes the catalog here
   }
   if (env_.after_batch) RETURN_IF_ERROR(env_.after_batch(static_cast<int>(report_.batches)));
   if (!req_.dry_run) {

@@ -95,7 +95,8 @@ done
 
 # 2. kill -9 at every named test point (builds with test points).
 points="import.after_spill import.run_block import.after_target_write import.before_ledger_commit \
-import.after_ledger_commit import.after_target_publish import.before_bookmark import.after_bookmark"
+import.after_ledger_commit import.after_target_publish import.before_bookmark import.after_bookmark \
+import.yielded"
 for p in $points; do
   root=$work/c
   fresh

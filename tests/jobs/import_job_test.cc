@@ -239,9 +239,13 @@ TEST(ImportJob, BookmarksOutOfRangeAreCorrupt) {
 // rerun: exact.
 TEST(ImportJob, CrashAtEveryTestPointThenRerun) {
   if (!testpoint::kEnabled) GTEST_SKIP() << "test points are compiled out";
-  const std::vector<std::string> points = {
-      "import.after_target_write",   "import.before_ledger_commit", "import.after_ledger_commit",
-      "import.after_target_publish", "import.before_bookmark",      "import.after_bookmark"};
+  const std::vector<std::string> points = {"import.after_target_write",
+                                           "import.before_ledger_commit",
+                                           "import.after_ledger_commit",
+                                           "import.after_target_publish",
+                                           "import.before_bookmark",
+                                           "import.after_bookmark",
+                                           "import.yielded"};
   for (const std::string& point : points) {
     // The second hit falls after a committed batch; the first one, before any, for one point.
     std::vector<int> hits = {2};

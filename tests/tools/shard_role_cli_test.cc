@@ -21,6 +21,7 @@
 #include "gen/sample_cluster.h"
 #include "io/file_system.h"
 #include "io/test_point.h"
+#include "tools/cli_runner.h"
 
 namespace shardtool {
 namespace {
@@ -39,75 +40,7 @@ void WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-// A shardtool process: started with argv and an optional pause point, stdout and stderr to files.
-class Proc {
- public:
-  Proc(const std::string& out_prefix, const std::vector<std::string>& args,
-       const std::string& pause_point = "")
-      : prefix_(out_prefix) {
-    fs::remove(prefix_ + ".reached");
-    fs::remove(prefix_ + ".go");
-    pid_ = fork();
-    if (pid_ == 0) {
-      if (!pause_point.empty()) {
-        setenv("SHARDTOOL_TEST_PAUSE_AT", (pause_point + ":" + prefix_).c_str(), 1);
-      }
-      const int out = open((prefix_ + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = open((prefix_ + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(out, 1);
-      dup2(err, 2);
-      std::vector<char*> argv = {const_cast<char*>(SHARDTOOL_BIN)};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(SHARDTOOL_BIN, argv.data());
-      _exit(127);
-    }
-  }
-  ~Proc() {
-    if (pid_ > 0 && !waited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  // Waits (up to 30 s) until the process reached its pause point.
-  bool Reached() {
-    for (int i = 0; i < 3000; i++) {
-      if (fs::exists(prefix_ + ".reached")) return true;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        waited_ = true;
-        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-  void Go() { WriteText(prefix_ + ".go", "\n"); }
-  int Wait() {
-    if (!waited_) {
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      waited_ = true;
-      code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    return code_;
-  }
-  void Kill9() {
-    kill(pid_, SIGKILL);
-    Wait();
-  }
-  std::string out() const { return ReadText(prefix_ + ".out"); }
-  std::string err() const { return ReadText(prefix_ + ".err"); }
-  json Json() const { return json::parse(out()); }
-
- private:
-  std::string prefix_;
-  pid_t pid_ = -1;
-  bool waited_ = false;
-  int code_ = -1;
-};
+using testing::Proc;
 
 struct Ran {
   int code;
