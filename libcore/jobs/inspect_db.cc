@@ -208,6 +208,29 @@ void StateFiles(FileSystem* fs, const std::string& workdir, const std::string& s
   }
 }
 
+// shardtool/tmp/import.<database>.<rdb>.<srcid>.<run>/: the runs of an import that did not end
+// cleanly; the size is the sum of its files.
+void SpillRunDirs(FileSystem* fs, const std::string& workdir, const std::string& database,
+                  std::vector<DbStateFile>* out) {
+  const std::string dir = JoinPath(StateDir(workdir), "tmp");
+  const std::string prefix = "import." + database + ".";
+  for (const DirEntry& e : ListOrEmpty(fs, dir)) {
+    if (!e.is_dir || e.name.rfind(prefix, 0) != 0) continue;
+    DbStateFile f;
+    f.path = "shardtool/tmp/" + e.name + "/";
+    int runs = 0;
+    for (const DirEntry& run : ListOrEmpty(fs, JoinPath(dir, e.name))) {
+      if (run.is_dir) continue;
+      auto st = fs->Stat(JoinPath(JoinPath(dir, e.name), run.name));
+      if (st.ok()) f.size += st->size;
+      ++runs;
+    }
+    f.detail = "import spill runs (" + std::to_string(runs) +
+               " files; a cache, removed by the next import of this source)";
+    out->push_back(std::move(f));
+  }
+}
+
 void QuarantineEntries(FileSystem* fs, const std::string& workdir, const std::string& database,
                        std::vector<DbQuarantineInfo>* out) {
   const std::string dir = JoinPath(StateDir(workdir), "quarantine");
@@ -303,6 +326,7 @@ Result<DbReport> InspectDb(FileSystem* fs, const std::string& workdir, const Cat
   }
   StateFiles(fs, workdir, "journal", needles, &r.journals);
   StateFiles(fs, workdir, "bookmarks", {"." + database + "."}, &r.bookmarks);
+  SpillRunDirs(fs, workdir, database, &r.spill_runs);
   QuarantineEntries(fs, workdir, database, &r.quarantine);
   return r;
 }

@@ -117,6 +117,9 @@ struct DbReport {
   std::vector<std::string> uncatalogued_rdbs;  // data files on disk, no collection in the catalog
   std::vector<DbStateFile> journals;           // shardtool/journal/ files of this database
   std::vector<DbStateFile> bookmarks;          // shardtool/bookmarks/ files of this database
+  // Spill-run directories an import of this database left in shardtool/tmp/ (killed, or stopped
+  // mid-batch): a cache only, removed by the next import of the same source.
+  std::vector<DbStateFile> spill_runs;
   std::vector<DbQuarantineInfo> quarantine;
   // Totals over every collection (committed files).
   int64_t files = 0, positive = 0, negative = 0;

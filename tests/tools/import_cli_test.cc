@@ -211,6 +211,31 @@ TEST_F(ImportCli, UsageAndMissingThings) {
   }
 }
 
+// An import killed while spilling leaves its runs in shardtool/tmp/: inspect db lists them (they
+// are only a cache), and the next import of the same source removes them and finishes.
+TEST_F(ImportCli, KilledImportsSpillRunsAreListedThenRemovedByTheRerun) {
+  const std::string c = Cluster("spill");
+  testing::Proc imp(
+      c + "/import",
+      {"--workdir", c + "/host0", "import", "--dir", Source(), "--db", "main", "--memory", "1M"},
+      "import.after_spill");
+  ASSERT_TRUE(imp.Reached()) << "exit " << imp.Wait() << ": " << imp.err();
+  imp.Kill9();
+  Out in = St({"--workdir", c + "/host0", "--json", "inspect", "db", "main"});
+  ASSERT_EQ(in.code, 0) << in.err;
+  auto runs = in.json()["spill_runs"];
+  ASSERT_EQ(runs.size(), 1u) << in.out;
+  EXPECT_EQ(runs[0]["path"].get<std::string>().rfind("shardtool/tmp/import.main.titledb.", 0), 0u)
+      << runs[0];
+  EXPECT_GT(runs[0]["size"], 0);
+  Out text = St({"--workdir", c + "/host0", "inspect", "db", "main"});
+  EXPECT_NE(text.out.find("import spill runs"), std::string::npos) << text.out;
+  Out again = St({"--workdir", c + "/host0", "import", "--dir", Source(), "--db", "main"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  Out after = St({"--workdir", c + "/host0", "--json", "inspect", "db", "main"});
+  EXPECT_TRUE(after.json()["spill_runs"].empty()) << after.out;
+}
+
 // SR53 (CLI): an import paused at a yield after its first commit; `catalog move-slots` gives
 // shard 0 the slots 1-99 on every host; the import exits 5 at its next placement check; the rerun
 // continues from its bookmark under the new placement. Every source key ends up on the hosts of

@@ -102,11 +102,11 @@ TEST_F(InspectCli, DbListsEveryFileWithExactCounts) {
   Out r = St({"--workdir", Host(0), "--json", "inspect", "db", "main"});
   ASSERT_EQ(r.code, 0) << r.err;
   json j = r.json();
-  ExpectMembers(
-      j,
-      {"schema_version", "command", "database", "uuid", "dir", "db_version", "host_id", "shard",
-       "catalog", "collections", "views", "journals", "bookmarks", "quarantine", "totals"},
-      "inspect db");
+  ExpectMembers(j,
+                {"schema_version", "command", "database", "uuid", "dir", "db_version", "host_id",
+                 "shard", "catalog", "collections", "views", "journals", "bookmarks", "spill_runs",
+                 "quarantine", "totals"},
+                "inspect db");
   EXPECT_EQ(j["schema_version"], 1);
   EXPECT_EQ(j["command"], "inspect db");
   EXPECT_EQ(j["dir"], "coll.main.0");

@@ -163,6 +163,7 @@ Json DbReportJson(const DbReport& r) {
   };
   j["journals"] = state(r.journals);
   j["bookmarks"] = state(r.bookmarks);
+  j["spill_runs"] = state(r.spill_runs);
   Json q = Json::array();
   for (const DbQuarantineInfo& e : r.quarantine) {
     Json qj = {{"entry", "shardtool/quarantine/" + e.entry}, {"readable", e.readable}};
@@ -269,11 +270,12 @@ void PrintDbReport(std::ostream& out, const DbReport& r, int64_t now, bool verbo
         << rdb << ": data files on disk but no collection " << r.database << "." << rdb
         << " in the catalog (run shardtool init)\n";
   }
-  if (!r.journals.empty() || !r.bookmarks.empty()) {
+  if (!r.journals.empty() || !r.bookmarks.empty() || !r.spill_runs.empty()) {
     out << "\nstate files\n";
     TextTable t({"path", "size", "what"});
-    for (const DbStateFile& f : r.journals) t.AddRow({f.path, std::to_string(f.size), f.detail});
-    for (const DbStateFile& f : r.bookmarks) t.AddRow({f.path, std::to_string(f.size), f.detail});
+    for (const auto* v : {&r.journals, &r.bookmarks, &r.spill_runs}) {
+      for (const DbStateFile& f : *v) t.AddRow({f.path, std::to_string(f.size), f.detail});
+    }
     t.Print(out);
   }
   if (!r.quarantine.empty()) {
