@@ -427,5 +427,82 @@ TEST(CatalogJson, DefaultCatalogOfEightThousandChunksStaysSmall) {
   EXPECT_EQ(back->collections[1].chunks.size(), 8192u);
 }
 
+// ParseCatalog decodes chunk objects straight from the SAX events and falls back to the whole
+// JSON document for anything unusual: whatever the text, it must give the slow path's result
+// (the same catalog, or the same error).
+TEST(CatalogJson, ChunkFastPathGivesTheSlowPathsResult) {
+  auto chunk = [](Json& j) -> Json& { return j["collections"][1]["chunks"][0]; };
+  std::vector<std::pair<std::string, std::string>> texts;
+  auto add = [&](const std::string& name, const std::function<void(Json&)>& f) {
+    Json j = Base();
+    f(j);
+    texts.emplace_back(name, j.dump());
+  };
+  add("base", [](Json&) {});
+  add("members reordered", [&](Json& j) {
+    chunk(j) = Json{{"version", "1|1"}, {"shard", 0}, {"max", 4096}, {"min", 0}};
+  });
+  add("unknown member", [&](Json& j) { chunk(j)["note"] = "kept"; });
+  add("min a string", [&](Json& j) { chunk(j)["min"] = "0"; });
+  add("min a float", [&](Json& j) { chunk(j)["min"] = 0.0; });
+  add("min negative", [&](Json& j) { chunk(j)["min"] = -1; });
+  add("max above int32", [&](Json& j) { chunk(j)["max"] = 2147483648LL; });
+  add("shard null", [&](Json& j) { chunk(j)["shard"] = nullptr; });
+  add("version garbage", [&](Json& j) { chunk(j)["version"] = "x"; });
+  add("version a number", [&](Json& j) { chunk(j)["version"] = 3; });
+  add("shard missing", [&](Json& j) { chunk(j).erase("shard"); });
+  add("chunk a number", [&](Json& j) { chunk(j) = 5; });
+  add("chunk an array", [&](Json& j) { chunk(j) = Json::array({1, 2}); });
+  add("nested array", [&](Json& j) { chunk(j)["min"] = Json::array({0}); });
+  add("chunks an object", [](Json& j) { j["collections"][1]["chunks"] = Json::object(); });
+  add("chunks empty", [](Json& j) { j["collections"][1]["chunks"] = Json::array(); });
+  add("collection a number", [](Json& j) { j["collections"].insert(j["collections"].begin(), 3); });
+  add("collections an object", [](Json& j) { j["collections"] = Json::object({{"a", 1}}); });
+  add("chunks elsewhere", [](Json& j) {
+    j["views"][0]["chunks"] = Json::array({{{"min", 0}}});
+    j["cluster"]["chunks"] = Json::array({1});
+  });
+  add("default chunks", [](Json& j) {
+    Json cs = Json::array();
+    for (const Chunk& c : DefaultChunks(2)) {
+      cs.push_back({{"min", c.min}, {"max", c.max}, {"shard", c.shard}, {"version", "1|0"}});
+    }
+    j["collections"][1]["chunks"] = cs;
+    j["rangeDeletions"] = Json::array();
+  });
+  // Duplicate members, which only the text can carry.
+  const std::string base = Base().dump();
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = base;
+    const size_t at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) t.replace(at, from.size(), to);
+    return t;
+  };
+  texts.emplace_back("min twice", replaced("{\"min\":0,", "{\"min\":0,\"min\":1,"));
+  texts.emplace_back("chunks twice", replaced("\"chunks\":[{", "\"chunks\":[],\"chunks\":[{"));
+  texts.emplace_back("chunks twice, array last",
+                     replaced("\"partSize\":2013265920,\"chunks\":[{",
+                              "\"partSize\":2013265920,\"chunks\":5,\"chunks\":[{"));
+  texts.emplace_back("collections twice",
+                     replaced("\"collections\":[", "\"collections\":[],\"collections\":["));
+  texts.emplace_back("truncated", base.substr(0, base.size() / 2));
+  texts.emplace_back("root an array", "[" + base + "]");
+  for (const auto& [name, text] : texts) {
+    SCOPED_TRACE(name);
+    auto fast = ParseCatalog(text, kPath);
+    auto slow = ParseCatalogSlowForTest(text, kPath);
+    ASSERT_EQ(fast.ok(), slow.ok()) << (fast.ok() ? slow.status() : fast.status()).ToString();
+    if (!fast.ok()) {
+      EXPECT_EQ(fast.status().ToString(), slow.status().ToString());
+      continue;
+    }
+    EXPECT_EQ(SerializeCatalog(*fast), SerializeCatalog(*slow));
+    for (size_t c = 0; c < fast->collections.size(); c++) {
+      EXPECT_EQ(fast->collections[c].chunks, slow->collections[c].chunks);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace shardtool
