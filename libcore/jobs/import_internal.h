@@ -74,6 +74,8 @@ class Importer {
   // batch, merging runs so that a shard has fewer than the merge width, dropping a commit's runs.
   void PlanRunDirs();
   Status RemoveRunLeftovers();
+  // The import lock of this source and database ("another import ... is running" when held).
+  Status TakeImportLock();
   Result<std::string> RunDir(int32_t shard);
   Status SpillBatch();
   Status NarrowRuns();

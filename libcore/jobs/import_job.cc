@@ -146,19 +146,21 @@ Status Importer::Setup() {
   return Status::Ok();
 }
 
+Status Importer::TakeImportLock() {
+  RETURN_IF_ERROR(fs_->CreateDirs(LocksDir(req_.workdir)));
+  auto lock = fs_->Lock(JoinPath(LocksDir(req_.workdir), "import." + req_.database + "." + srcid_),
+                        LockMode::kExclusive, true);
+  if (!lock.ok()) {
+    return LockTimeoutStatus("another import of " + req_.source_dir + " into " + req_.database +
+                             " is running (" + lock.status().message() + ")");
+  }
+  import_lock_ = std::move(lock).value();
+  return Status::Ok();
+}
+
 Status Importer::OpenTargets() {
   // One import of a source into a database at a time.
-  if (!req_.dry_run) {
-    RETURN_IF_ERROR(fs_->CreateDirs(LocksDir(req_.workdir)));
-    auto lock =
-        fs_->Lock(JoinPath(LocksDir(req_.workdir), "import." + req_.database + "." + srcid_),
-                  LockMode::kExclusive, true);
-    if (!lock.ok()) {
-      return LockTimeoutStatus("another import of " + req_.source_dir + " into " + req_.database +
-                               " is running (" + lock.status().message() + ")");
-    }
-    import_lock_ = std::move(lock).value();
-  }
+  if (!req_.dry_run) RETURN_IF_ERROR(TakeImportLock());
 
   GigablastDetector* detector = env_.gigablast;
   if (detector == nullptr && !req_.force) {
@@ -458,6 +460,9 @@ Result<ImportReport> Importer::Run() {
   if (total_bytes_ == 0 && report_.resumed) {
     report_.nothing_to_do = true;
     report_.bookmark = pos_;
+    // A run killed after its last bookmark but before it removed its spill runs left them: they
+    // go now (under the import lock; when another import of this source runs, they are its own).
+    if (!req_.dry_run && TakeImportLock().ok()) RETURN_IF_ERROR(RemoveRunLeftovers());
     return report_;
   }
   RETURN_IF_ERROR(OpenTargets());

@@ -41,8 +41,11 @@ void Importer::PlanRunDirs() {
 
 // Run directories of dead runs of this import (this run holds the import lock).
 Status Importer::RemoveRunLeftovers() {
+  // Every host of this machine (the targets; also before OpenTargets, for a finished import).
   std::set<std::string> parents;
-  for (auto& t : locals_) parents.insert(RunParentOfWorkdir(t->workdir));
+  for (const CatalogHost& h : catalog_.cluster.hosts) {
+    if (fs_->Exists(h.workdir)) parents.insert(RunParentOfWorkdir(h.workdir));
+  }
   if (!req_.stage_dir.empty()) parents.insert(RunParentOfStage(req_.stage_dir));
   int removed = 0;
   for (const std::string& p : parents) {

@@ -230,10 +230,15 @@ TEST(ImportSpill, StagedShardsSpillToo) {
 TEST(ImportSpill, CrashWhileSpillingOrMergingThenRerun) {
   if (!testpoint::kEnabled) GTEST_SKIP() << "test points are compiled out";
   const std::vector<std::pair<std::string, int>> cases = {
-      {"import.after_spill", 1},         {"import.after_spill", 9},
-      {"import.run_block", 3},           {"import.run_block", 60},
-      {"import.after_run_merge", 1},     {"import.after_target_write", 2},
-      {"import.after_target_publish", 3}};
+      {"import.after_spill", 1},
+      {"import.after_spill", 9},
+      {"import.run_block", 3},
+      {"import.run_block", 60},
+      {"import.after_run_merge", 1},
+      {"import.after_target_write", 2},
+      {"import.after_target_publish", 3},
+      // After the last bookmark: the rerun has nothing to import but must still remove the runs.
+      {"import.after_bookmark", 2}};
   for (const auto& [point, hit] : cases) {
     SCOPED_TRACE(point + " hit " + std::to_string(hit));
     ImportCluster c;
