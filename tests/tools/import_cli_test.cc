@@ -52,17 +52,23 @@ class ImportCli : public ::testing::Test {
   static void SetUpTestSuite() {
     char tmpl[] = "/tmp/st-import-XXXXXX";
     root_ = mkdtemp(tmpl);
+    ForeignCluster(root_ + "/foreign", 600, 9);
+  }
+  // A foreign one-host cluster with two titledb files of `docs` documents (~1 KB each); returns
+  // its collection dir (the import source).
+  static std::string ForeignCluster(const std::string& out, uint64_t docs, uint64_t seed) {
     gen::GenOptions f;
-    f.out = root_ + "/foreign";
+    f.out = out;
     f.shards = 1;
     f.mirrors = 0;
-    f.docs = 600;
+    f.docs = docs;
     f.files = 2;
     f.rdbs = {"titledb"};
     f.page_bytes = 2000;
-    f.seed = 9;
+    f.seed = seed;
     gen::GenReport rep;
-    ASSERT_TRUE(gen::GenerateCluster(PosixFS(), f, &rep).ok());
+    EXPECT_TRUE(gen::GenerateCluster(PosixFS(), f, &rep).ok());
+    return out + "/host0/coll.main.0";
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
@@ -244,18 +250,7 @@ TEST_F(ImportCli, KilledImportsSpillRunsAreListedThenRemovedByTheRerun) {
 TEST_F(ImportCli, SR53_CatalogChangeMidImportExits5AndTheRerunUsesTheNewPlacement) {
   const std::string c = Cluster("sr53");
   // A source of ~3 MB: three commits of --commit-every 1M.
-  gen::GenOptions f;
-  f.out = c + "/foreign";
-  f.shards = 1;
-  f.mirrors = 0;
-  f.docs = 3000;
-  f.files = 2;
-  f.rdbs = {"titledb"};
-  f.page_bytes = 2000;
-  f.seed = 53;
-  gen::GenReport rep;
-  ASSERT_TRUE(gen::GenerateCluster(PosixFS(), f, &rep).ok());
-  const std::string src = f.out + "/host0/coll.main.0";
+  const std::string src = ForeignCluster(c + "/foreign", 3000, 53);
   std::map<int, std::map<std::string, int>> before;
   for (int h = 0; h < 4; ++h)
     before[h] = TitledbKeys(c + "/host" + std::to_string(h) + "/coll.main.0");
