@@ -3,7 +3,7 @@
 # through ctest (scripts/test.sh); this runs them long and prints the table's figures.
 #   scripts/reliability.sh [build-dir]        (default build/release, built with test points)
 # Knobs (defaults are the long campaign):
-#   KILLS=N          random kill -9 instants per Rdb for merge (and per run for import)   (100)
+#   KILLS=N          random kill -9 instants per Rdb for merge (per run for import, ingest) (100)
 #   ROUNDS=N         concurrency rounds                                                    (200)
 #   FUZZ_SECONDS=N   seconds per fuzz target (needs build/asan of scripts/test.sh; 0 skips) (600)
 set -uo pipefail
@@ -26,6 +26,7 @@ step() {
 for suite in "$here"/tests/cli/*_kill.sh "$here"/tests/cli/catalog_crash.sh; do
   [ -f "$suite" ] || continue
   step "$(basename "$suite" .sh)" env MERGE_KILL_ITERATIONS="$kills" IMPORT_KILL_ITERATIONS="$kills" \
+    INGEST_KILL_ITERATIONS="$kills" \
     bash "$suite" "$st" "$gen" "$shared" "$check"
 done
 step concurrency env ROUNDS="$rounds" bash "$here/tests/cli/concurrency.sh" "$st" "$gen" "$shared" "$check"
