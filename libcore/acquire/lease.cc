@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "catalog/state_json.h"
 #include "catalog/state_paths.h"
 
 namespace shardtool {
@@ -164,7 +165,7 @@ std::string SerializeLease(const Lease& l) {
 Result<Lease> ParseLease(std::string_view text, std::string_view path) {
   Json j;
   try {
-    j = Json::parse(text.begin(), text.end());
+    j = ParseStateJsonOrThrow<Json>(text);
   } catch (const std::exception& e) {
     return CorruptCatalogError(path, std::string("lease: not JSON: ") + e.what());
   }

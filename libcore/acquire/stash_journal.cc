@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/state_json.h"
+
 namespace shardtool {
 namespace {
 
@@ -188,7 +190,7 @@ std::string SerializeStashJournal(const StashJournal& journal) {
 
 Result<StashJournal> ParseStashJournal(std::string_view text, std::string_view path) {
   try {
-    Json j = Json::parse(text.begin(), text.end());
+    Json j = ParseStateJsonOrThrow<Json>(text);
     if (!j.is_object() || j.value("kind", "") != "stashedAcquisitions") {
       return CorruptCatalogError(path, "not a stashed-acquisitions journal");
     }

@@ -7,6 +7,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/retired_files.h"
+#include "catalog/state_json.h"
 #include "catalog/state_paths.h"
 #include "format/file_name.h"
 
@@ -111,7 +112,7 @@ Result<std::optional<MergeVisibility>> ReadMergeVisibility(FileSystem* fs, std::
   }
   MergeVisibility m;
   try {
-    const auto j = nlohmann::json::parse(*text);
+    const auto j = ParseStateJsonOrThrow<nlohmann::json>(*text);
     const std::string state = j.at("state").get<std::string>();
     m.incorporating = state == "incorporating";
     m.rename = m.incorporating && j.value("phase", std::string()) == "rename";

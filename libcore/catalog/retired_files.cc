@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "catalog/state_json.h"
 #include "catalog/state_paths.h"
 #include "catalog/uuid.h"
 #include "io/atomic_file.h"
@@ -23,7 +24,7 @@ bool RetiredList::Contains(std::string_view name) const {
 
 Result<RetiredList> ParseRetiredList(std::string_view text, std::string_view path) {
   try {
-    Json j = Json::parse(text.begin(), text.end());
+    Json j = ParseStateJsonOrThrow<Json>(text);
     if (!j.is_object()) return CorruptCatalogError(path, "not a JSON object");
     RetiredList list;
     if (!j.contains("uuid") || !j["uuid"].is_string()) {

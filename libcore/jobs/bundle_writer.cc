@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/crc32c.h"
+#include "catalog/state_json.h"
 #include "format/key.h"
 #include "io/atomic_file.h"
 #include "io/zstd_codec.h"
@@ -129,7 +130,7 @@ std::string SerializeBundleManifest(const BundleManifest& m) {
 }
 
 Result<BundleManifest> ParseBundleManifest(std::string_view text, const std::string& path) {
-  Json j = Json::parse(text, nullptr, false);
+  Json j = ParseStateJson<Json>(text);
   if (j.is_discarded() || !j.is_object()) {
     return CorruptionStatus(path + ": not JSON (B1)").With("rule", "B1");
   }

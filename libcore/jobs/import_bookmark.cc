@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "catalog/state_json.h"
 #include "catalog/state_paths.h"
 #include "io/atomic_file.h"
 
@@ -44,7 +45,7 @@ Result<std::optional<ImportBookmark>> ReadImportBookmark(FileSystem* fs, const s
   if (!fs->Exists(path)) return std::optional<ImportBookmark>();
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(fs, path));
   try {
-    const auto j = nlohmann::json::parse(text);
+    const auto j = ParseStateJsonOrThrow<nlohmann::json>(text);
     if (!j.is_object()) throw std::invalid_argument("not a JSON object");
     if (IntMember<int64_t>(j, "schema_version", INT64_MIN, INT64_MAX) != 1) {
       return CorruptionStatus(path + ": unknown schema_version");

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/crc32c.h"
+#include "catalog/state_json.h"
 #include "catalog/state_paths.h"
 #include "io/atomic_file.h"
 #include "io/test_point.h"
@@ -68,7 +69,7 @@ Status ImportLedger::Load() {
   if (!fs_->Exists(path_)) return Status::Ok();
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(fs_, path_));
   try {
-    const Json j = Json::parse(text);
+    const Json j = ParseStateJsonOrThrow<Json>(text);
     if (j.at("schema_version").get<int>() != 1) {
       return CorruptionStatus(path_ + ": unknown schema_version");
     }

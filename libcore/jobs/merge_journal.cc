@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/state_json.h"
 #include "catalog/state_paths.h"
 #include "io/atomic_file.h"
 
@@ -135,7 +136,7 @@ std::string SerializeMergeJournal(const MergeJournal& j) {
 }
 
 Result<MergeJournal> ParseMergeJournal(std::string_view text, const std::string& path) {
-  Json o = Json::parse(text, nullptr, false);
+  Json o = ParseStateJson<Json>(text);
   if (o.is_discarded() || !o.is_object()) {
     return CorruptCatalogError(path, "the merge journal is not JSON");
   }

@@ -6,6 +6,7 @@
 #include "acquire/process_info.h"
 #include "acquire/slot_list.h"
 #include "catalog/ownership_filter.h"
+#include "catalog/state_json.h"
 #include "catalog/state_paths.h"
 
 namespace shardtool {
@@ -56,7 +57,7 @@ Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& wor
     l.name = e.name;
     auto text = ReadFileToString(fs, JoinPath(dir, e.name), 1 << 20);
     if (text.ok()) {
-      PolicyJson j = PolicyJson::parse(*text, nullptr, false);
+      PolicyJson j = ParseStateJson<PolicyJson>(*text);
       try {
         if (!j.is_discarded()) {
           const PolicyJson& os = j.at("ownedSlots");
