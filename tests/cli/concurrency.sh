@@ -135,4 +135,4 @@ done
 # How the writers ended, over all rounds (name=exit status, count): that they raced at all.
 echo "writers: $(sort "$work/tally" | uniq -c | awk '{printf "%s %sx  ", $2, $1}')"
 echo "concurrency.sh: $rounds rounds passed"
-[ -n "${KEEP:-}" ] && echo "kept $work"
+if [ -n "${KEEP:-}" ]; then echo "kept $work"; fi
