@@ -30,29 +30,34 @@ Status DataFileWriter::Open() {
   }
   ASSIGN_OR_RETURN(part_,
                    fs_->OpenForWrite(JoinPath(dir_, data_name_), WriteMode::kCreateExclusive));
-  buf_.reserve(opt_.buffer_size);
+  buf_cap_ = std::max<size_t>(opt_.buffer_size, 4096);
+  buf_ = std::make_unique_for_overwrite<uint8_t[]>(buf_cap_);
+  buf_len_ = 0;
   return Status::Ok();
 }
 
 Status DataFileWriter::Add(const uint8_t* full_key, const uint8_t* data, uint32_t data_size) {
   const size_t max = encoder_.MaxEncodedSize(data_size);
-  if (rec_.size() < max) rec_.resize(max);
-  const size_t n = encoder_.EncodeTo(full_key, data, data_size, rec_.data());
+  if (buf_len_ + max > buf_cap_) {
+    RETURN_IF_ERROR(Flush());
+    if (max > buf_cap_) {  // a record larger than the buffer: a buffer of its size
+      buf_cap_ = max;
+      buf_ = std::make_unique_for_overwrite<uint8_t[]>(buf_cap_);
+    }
+  }
+  uint8_t* at = buf_.get() + buf_len_;
+  const size_t n = encoder_.EncodeTo(full_key, data, data_size, at);
   map_.AddRecord(offset_, static_cast<uint32_t>(n), full_key, KeyIsNegative(full_key));
-  return WriteBytes(rec_.data(), n);
-}
-
-Status DataFileWriter::WriteBytes(const uint8_t* p, size_t n) {
-  crc_.Add(p, n);
+  crc_.Add(at, n);
   offset_ += n;
-  buf_.append(reinterpret_cast<const char*>(p), n);
-  if (buf_.size() >= opt_.buffer_size) return Flush();
+  buf_len_ += n;
+  if (buf_len_ >= opt_.buffer_size) return Flush();
   return Status::Ok();
 }
 
 Status DataFileWriter::Flush() {
   size_t pos = 0;
-  while (pos < buf_.size()) {
+  while (pos < buf_len_) {
     if (part_filled_ == opt_.part_size) {
       // The part is full: make it durable and start the next one.
       RETURN_IF_ERROR(part_->Sync());
@@ -63,12 +68,26 @@ Status DataFileWriter::Flush() {
                                                 WriteMode::kCreateExclusive));
     }
     const size_t n =
-        static_cast<size_t>(std::min<uint64_t>(buf_.size() - pos, opt_.part_size - part_filled_));
-    RETURN_IF_ERROR(part_->Append(std::string_view(buf_).substr(pos, n)));
+        static_cast<size_t>(std::min<uint64_t>(buf_len_ - pos, opt_.part_size - part_filled_));
+    RETURN_IF_ERROR(
+        part_->Append(std::string_view(reinterpret_cast<const char*>(buf_.get()) + pos, n)));
     part_filled_ += n;
     pos += n;
   }
-  buf_.clear();
+  buf_len_ = 0;
+  // Let the disk work while records are still being added, so that Finish's fsync waits for
+  // little (as the merge's TargetWriter does).
+  if (offset_ - writeback_at_ >= kWritebackBytes) {
+    part_->StartWriteback();
+    writeback_at_ = offset_;
+  }
+  return Status::Ok();
+}
+
+Status DataFileWriter::Drain() {
+  RETURN_IF_ERROR(Flush());
+  part_->StartWriteback();
+  writeback_at_ = offset_;
   return Status::Ok();
 }
 

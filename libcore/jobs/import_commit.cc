@@ -63,6 +63,7 @@ Status Importer::CommitLocal(const std::vector<LocalTarget*>& ts,
     }
   }
   *superseded = stream.superseded();
+  for (auto& w : ws) RETURN_IF_ERROR(w->Drain());
   for (size_t k = 0; k < ts.size(); ++k) {
     LocalTarget& t = *ts[k];
     TargetFilesWriter& w = *ws[k];

@@ -54,6 +54,11 @@ class Importer {
   Status Flush(bool commit, bool wait);
   Status JoinCommit();
   uint64_t BatchLimit() const { return req_.dry_run ? req_.memory : req_.memory / 2; }
+  // Whether the batch read so far should be spilled before it is full: the last batch of a commit
+  // is not spilled (the commit merges it with the runs from memory), so when the rest of the
+  // commit fits in one batch but not beside what this one holds, spilling now makes that last
+  // batch as large as possible and the spilled bytes as few. REQUIRES: batch_.recs non-empty.
+  bool SpillEarly() const;
   Status CheckPlacement();
   // A shard's records of the commit in key order, newest source record of a key: the runs merged
   // with the batch's sorted records (the newest).

@@ -1,5 +1,7 @@
 #include "jobs/import_job.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
 #include <set>
@@ -321,6 +323,19 @@ Status Importer::CheckPlacement() {
   return Status::Ok();
 }
 
+bool Importer::SpillEarly() const {
+  // The rest of this commit: to --commit-every or the end of the input, whichever comes first.
+  const uint64_t rest_input = total_bytes_ > done_bytes_ ? total_bytes_ - done_bytes_ : 0;
+  const uint64_t rest_commit =
+      req_.commit_every > commit_bytes_ ? req_.commit_every - commit_bytes_ : 0;
+  const uint64_t rest = std::min(rest_input, rest_commit);
+  // Its memory in a batch, records counted at the batch's average size so far.
+  const uint64_t avg = batch_.arena.size() / batch_.recs.size();
+  const uint64_t need = rest + (avg > 0 ? rest / avg * Batch::kPerRecord : rest);
+  const uint64_t limit = BatchLimit();
+  return batch_.bytes() + need > limit && need <= limit - limit / 8;
+}
+
 Status Importer::JoinCommit() {
   if (committer_.joinable()) committer_.join();
   Status st = std::move(commit_status_);
@@ -350,6 +365,26 @@ Status Importer::Flush(bool commit, bool wait) {
   return Status::Ok();
 }
 
+namespace {
+
+// Transparent huge pages for a large buffer that is filled once and reused: a batch arena of
+// --memory / 2 would otherwise take a page fault per 4 KiB the first time it fills (a quarter of
+// the import's time on a virtual machine). Only the 2 MiB-aligned middle is advised; a refusal
+// (no THP in this kernel) changes nothing.
+void AdviseHugePages(void* p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+}  // namespace
+
 Status Importer::ReadAndCommit() {
   const int ks = rdb_->key_size;
   const bool titledb = rdb_->id == RdbId::kTitledb;
@@ -361,6 +396,7 @@ Status Importer::ReadAndCommit() {
     for (Batch* b : {&batch_, &spare_}) {
       b->arena.reserve(static_cast<size_t>(want));
       b->recs.reserve(static_cast<size_t>(want / Batch::kPerRecord));
+      AdviseHugePages(b->arena.data(), b->arena.capacity());
     }
   }
   uint32_t since_check = 0;
@@ -380,8 +416,8 @@ Status Importer::ReadAndCommit() {
       // --memory / 2 and is spilled before a record that would not fit.
       if (commit_bytes_ >= req_.commit_every) {
         RETURN_IF_ERROR(Flush(true, false));
-      } else if (!req_.dry_run && batch_.bytes() + r.size + Batch::kPerRecord > BatchLimit() &&
-                 !batch_.recs.empty()) {
+      } else if (!req_.dry_run && !batch_.recs.empty() &&
+                 (batch_.bytes() + r.size + Batch::kPerRecord > BatchLimit() || SpillEarly())) {
         RETURN_IF_ERROR(Flush(false, false));
       }
       commit_bytes_ += r.size;

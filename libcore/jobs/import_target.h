@@ -43,6 +43,8 @@ class TargetFilesWriter {
   TargetFilesWriter(FileSystem* fs, std::string db_dir, const RdbInfo& rdb, uint64_t part_size);
   ~TargetFilesWriter();
   Status Add(const TargetRecordRef& r);
+  // DataFileWriter::Drain of the open file, if any.
+  Status Drain() { return w_ ? w_->Drain() : Status::Ok(); }
   // Finishes the last file (an empty result when nothing was added).
   Result<TargetFilesWritten> Finish();
   int64_t records() const { return records_; }
