@@ -127,7 +127,15 @@ Result<CatalogStore::UpdateResult> CatalogStore::Update(const Change& change,
     return s;
   }
   TEST_POINT("catalog.after_rename");
-  RETURN_IF_ERROR(fs_->SyncDir(state_dir));
+  if (Status synced = fs_->SyncDir(state_dir); !synced.ok()) {
+    // The new catalog is in place and every reader sees it; only its durability is unknown. It
+    // cannot be taken back (catalogVersion never goes down), so the error says the change is
+    // made: rerunning a change that is not idempotent (reshard, drop-view) would apply it twice.
+    return synced.Prefix("the change is made (catalogVersion " +
+                         std::to_string(result.catalog.version) + " is in place in " + p +
+                         ") but may not survive a machine crash: do not rerun it; after fixing "
+                         "the disk, run `sync` and check it with `shardtool catalog show`");
+  }
   out.catalog = std::move(result.catalog);
   out.written = true;
   return out;

@@ -65,7 +65,9 @@ class CatalogStore {
 
   // The atomic read-change-write described atop this file. The global lock is waited for as
   // SHARD-ROLE.md §5 says (lock_timeout_ms 0: one try). Errors: LockTimeout, the change's error,
-  // InternalError for an invalid result, the file system's errors (and a test point's).
+  // InternalError for an invalid result, the file system's errors (and a test point's). A failed
+  // fsync of shardtool/ after the rename is an error whose message says the new catalog is in place
+  // (it cannot be taken back; only its durability is unknown).
   Result<UpdateResult> Update(const Change& change, int64_t lock_timeout_ms);
 
  private:

@@ -21,6 +21,7 @@
 #include "io/test_point.h"
 #include "jobs/bundle_writer.h"
 #include "jobs/merge_job.h"
+#include "testing/fault_sweep.h"
 #include "testing/merge_cluster.h"
 #include "testing/sanitizer.h"
 
@@ -539,34 +540,13 @@ TEST(MergeLeases, PinnedInputsAreRetiredNotRemoved) {
   }
 }
 
-// The fault campaign of issue 8 for the merge writer: each kind of file-system fault (EIO on
-// open, read, append, fsync, directory fsync, rename, remove; a short write then ENOSPC) injected
-// at the n-th call of its kind, for n spread over every call a clean merge makes of that kind.
-// Each faulted run either finishes correctly or fails with exit status 7 and leaves the inputs
-// readable; a clean rerun then always gives the uninterrupted result. SHARDTOOL_FAULT_SWEEP=all
-// tries every n (the long campaign); CI tries the first, a middle and the last call of each kind
-// (the first and the last under ASan, where each run costs ten times more).
+// The fault campaign of issue 8 for the merge writer (testing/fault_sweep.h): each kind of
+// file-system fault injected at the n-th call of its kind, for n spread over every call a clean
+// merge makes of that kind. Each faulted run either finishes correctly or fails with exit status 7
+// and leaves the inputs readable; a clean rerun then always gives the uninterrupted result.
 TEST(MergeFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsComplete) {
-  struct Kind {
-    const char* name;
-    FsOp op;
-    std::function<FaultRule(uint64_t)> rule;
-  };
-  const Kind kinds[] = {
-      {"open", FsOp::kOpen, [](uint64_t n) { return FaultRule::Fail(FsOp::kOpen).Nth(n); }},
-      {"read", FsOp::kRead, [](uint64_t n) { return FaultRule::Fail(FsOp::kRead).Nth(n); }},
-      {"append", FsOp::kAppend, [](uint64_t n) { return FaultRule::Fail(FsOp::kAppend).Nth(n); }},
-      {"short write", FsOp::kAppend, [](uint64_t n) { return FaultRule::ShortWrite(7).Nth(n); }},
-      {"fsync", FsOp::kSync, [](uint64_t n) { return FaultRule::Fail(FsOp::kSync).Nth(n); }},
-      {"dir fsync", FsOp::kSyncDir,
-       [](uint64_t n) { return FaultRule::Fail(FsOp::kSyncDir).Nth(n); }},
-      {"rename", FsOp::kRename, [](uint64_t n) { return FaultRule::Fail(FsOp::kRename).Nth(n); }},
-      {"remove", FsOp::kRemove, [](uint64_t n) { return FaultRule::Fail(FsOp::kRemove).Nth(n); }},
-  };
-  const char* sweep = std::getenv("SHARDTOOL_FAULT_SWEEP");
-  const bool all = sweep != nullptr && std::string(sweep) == "all";
   // How many calls of each kind a clean merge makes (after Setup, which is not faulted).
-  std::map<FsOp, uint64_t> calls;
+  testing::CallCounts calls;
   {
     MergeCluster c;
     ScenarioA a;
@@ -574,43 +554,29 @@ TEST(MergeFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsCompl
     FaultFileSystem counter(&c.mem());
     c.UseFileSystem(&counter);
     ASSERT_TRUE(c.Merge(a.Request(c)).ok());
-    for (const Kind& k : kinds) calls[k.op] = counter.calls(k.op);
+    calls = testing::CountCalls(counter);
   }
-  int runs = 0, failed = 0, injected = 0;
-  for (const Kind& k : kinds) {
-    const uint64_t total = calls[k.op];
-    ASSERT_GT(total, 0u) << k.name;
-    std::vector<uint64_t> ns;
-    const uint64_t want = all ? total : std::min<uint64_t>(total, testing::kSanitized ? 2 : 3);
-    for (uint64_t i = 0; i < want; i++)
-      ns.push_back(1 + i * (total - 1) / std::max<uint64_t>(want - 1, 1));
-    ns.erase(std::unique(ns.begin(), ns.end()), ns.end());
-    for (uint64_t n : ns) {
-      SCOPED_TRACE(std::string(k.name) + " at call " + std::to_string(n) + " of " +
-                   std::to_string(total));
-      MergeCluster c;
-      ScenarioA a;
-      a.Setup(c);
-      FaultFileSystem ffs(&c.mem());
-      ffs.AddRule(k.rule(n));
-      c.UseFileSystem(&ffs);
-      auto r = c.Merge(a.Request(c));
-      runs++;
-      injected += static_cast<int>(ffs.faults_injected());
-      if (!r.ok()) {
-        failed++;
-        EXPECT_EQ(r.status().exit_status(), 7) << r.status().ToString();
-        EXPECT_FALSE(r.status().message().empty());
-      }
-      c.UseFileSystem(&c.mem());
-      auto again = c.Merge(a.Request(c));
-      ASSERT_TRUE(again.ok()) << again.status().ToString();
-      a.Check(c);
-    }
-  }
-  std::printf("[ fault campaign ] merge: %d runs, %d faults injected, %d runs failed cleanly\n",
-              runs, injected, failed);
-  EXPECT_GT(failed, 0);
+  testing::RunFaultCampaign(
+      "merge", calls,
+      [](const testing::FaultKind& k, uint64_t n) {
+        testing::FaultedRun out;
+        MergeCluster c;
+        ScenarioA a;
+        a.Setup(c);
+        FaultFileSystem ffs(&c.mem());
+        ffs.AddRule(k.rule(n));
+        c.UseFileSystem(&ffs);
+        auto r = c.Merge(a.Request(c));
+        out.injected = ffs.faults_injected();
+        if (!r.ok()) out.status = r.status();
+        c.UseFileSystem(&c.mem());
+        auto again = c.Merge(a.Request(c));
+        EXPECT_TRUE(again.ok()) << again.status().ToString();
+        if (again.ok()) a.Check(c);
+        return out;
+      },
+      {FsOp::kOpen, FsOp::kRead, FsOp::kAppend, FsOp::kSync, FsOp::kSyncDir, FsOp::kRename,
+       FsOp::kRemove});
 }
 
 }  // namespace
