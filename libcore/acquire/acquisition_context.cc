@@ -170,6 +170,8 @@ Status TakeLocks(ContextShared& ctx, CallState& call, bool coll_reads_only,
     return s;
   };
   if (!call.global.held()) {
+    // Once per acquisition (or restore): the lock dir vouches for the idle lock files.
+    locks->RevalidateIdle(DirName(ctx.locks_prefix + "global"));
     auto g = locks->Acquire(ctx.locks_prefix + "global", LockMode::kShared, deadline, label);
     if (!g.ok()) return fail(g.status());
     call.global = std::move(g).value();
