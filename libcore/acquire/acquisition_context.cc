@@ -14,6 +14,7 @@ namespace {
 
 ShardRoleOptions WithDefaults(ShardRoleOptions o) {
   if (o.locks == nullptr) o.locks = ProcessLockManager(o.fs);
+  if (o.dirs == nullptr) o.dirs = DirCache::Process();
   if (o.process == nullptr) o.process = SystemProcessInfo();
   if (o.catalogs == nullptr) o.catalogs = CatalogCache::Process();
   if (o.keeper == nullptr) o.keeper = LeaseKeeper::Process();
@@ -97,7 +98,7 @@ void ReleaseCall(CallState& call, bool attempt_deletion) {
   // yielded excluded every retirement while it held its coll lock.
   std::set<std::string> journal;
   if (call.lock_free || call.yielded || call.any_write) {
-    auto listed = ListJournal(ctx.opt.fs, ctx.opt.workdir);
+    auto listed = ListJournal(ctx.opt.fs, ctx.opt.workdir, ctx.opt.dirs);
     if (listed.ok()) journal = std::move(listed).value();
   }
   std::sort(to_clean.begin(), to_clean.end());
