@@ -342,9 +342,8 @@ int main(int argc, char** argv) {
                        .value());
     });
     DirCache dirs;
-    time("ListCommittedSets, cached", [&] {
-      (void)ListCommittedSets(PosixFS(), workdir, db, colls, &dirs, true);
-    });
+    time("ListCommittedSets, cached",
+         [&] { (void)ListCommittedSets(PosixFS(), workdir, db, colls, &dirs, true); });
     time("10 lock files, idle files reused", [&] {
       lm.RevalidateIdle(DirName(GlobalLockPath(workdir)));
       std::vector<LockHandle> hs;

@@ -53,9 +53,9 @@ Result<std::vector<LocalSnapshot>> ListSets(ContextShared& ctx, const CatalogSna
   if (colls.empty()) return out;
   const DatabaseEntry* d = snap.FindDatabase(db);
   if (d == nullptr) return InternalErrorStatus("database " + db + " of a collection is missing");
-  ASSIGN_OR_RETURN(std::vector<LocalSnapshot> sets,
-                   ListCommittedSets(ctx.opt.fs, ctx.opt.workdir, *d, colls, ctx.opt.dirs,
-                                     under_coll_locks));
+  ASSIGN_OR_RETURN(
+      std::vector<LocalSnapshot> sets,
+      ListCommittedSets(ctx.opt.fs, ctx.opt.workdir, *d, colls, ctx.opt.dirs, under_coll_locks));
   for (size_t k = 0; k < sets.size(); k++) out[where[k]] = std::move(sets[k]);
   return out;
 }

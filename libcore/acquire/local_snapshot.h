@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "acquire/dir_cache.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "catalog/discovery.h"
-#include "acquire/dir_cache.h"
 #include "io/file_system.h"
 
 namespace shardtool {

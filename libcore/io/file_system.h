@@ -86,8 +86,8 @@ struct FileStat {
   bool is_symlink = false;  // lstat: the path itself is a link
   uint64_t inode = 0;
   int64_t mtime_ns = 0;
-  uint64_t dev = 0;       // device (file system instance) of the inode
-  int64_t ctime_ns = 0;   // inode change time; 0 when the file system does not keep one
+  uint64_t dev = 0;      // device (file system instance) of the inode
+  int64_t ctime_ns = 0;  // inode change time; 0 when the file system does not keep one
 };
 
 class FileSystem {

@@ -152,8 +152,8 @@ Status LockManager::TryAcquire(const std::string& path, LockMode mode) {
 }
 
 std::unique_ptr<FileLock> LockManager::TakeIdleLocked(
-    const std::string& path, std::vector<std::unique_ptr<FileLock>>* to_close,
-    uint64_t* dir_gen, uint64_t* released_seq) {
+    const std::string& path, std::vector<std::unique_ptr<FileLock>>* to_close, uint64_t* dir_gen,
+    uint64_t* released_seq) {
   auto it = idle_.find(path);
   if (it == idle_.end()) return nullptr;
   Idle idle = std::move(it->second);

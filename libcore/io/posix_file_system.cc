@@ -113,7 +113,8 @@ class PosixFileLock : public FileLock {
     return Status::Ok();
   }
   Status Relock(LockMode mode, bool non_blocking) override {
-    const int op = (mode == LockMode::kExclusive ? LOCK_EX : LOCK_SH) | (non_blocking ? LOCK_NB : 0);
+    const int op =
+        (mode == LockMode::kExclusive ? LOCK_EX : LOCK_SH) | (non_blocking ? LOCK_NB : 0);
     int r;
     do {
       r = ::flock(fd_, op);

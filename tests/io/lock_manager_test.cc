@@ -328,7 +328,7 @@ TEST(LockManagerIdle, ReusedDescriptionStillExcludesAnotherProcess) {
   EXPECT_EQ(me.NumIdleFiles(), 0u);
   EXPECT_EQ(ForkHolder(path, LockMode::kShared), -1);  // held through the reused description
   x->Release();
-  EXPECT_EQ(me.NumIdleFiles(), 1u);  // unlocked, kept open
+  EXPECT_EQ(me.NumIdleFiles(), 1u);                         // unlocked, kept open
   const pid_t child = ForkHolder(path, LockMode::kShared);  // so the flock really went
   ASSERT_GT(child, 0);
   me.RevalidateIdle(DirName(path));
@@ -442,9 +442,9 @@ TEST(LockManagerIdle, IdleFilesAreBounded) {
   EXPECT_EQ(me.NumIdleFiles(), 1u);
   me.set_max_idle_files(0);
   EXPECT_EQ(me.NumIdleFiles(), 0u);
-  ASSERT_TRUE(me.Acquire(dir.path() + "/locks/coll.9", LockMode::kShared,
-                         LockDeadline::After(&fs, 0))
-                  .ok());
+  ASSERT_TRUE(
+      me.Acquire(dir.path() + "/locks/coll.9", LockMode::kShared, LockDeadline::After(&fs, 0))
+          .ok());
   EXPECT_EQ(me.NumIdleFiles(), 0u);
 }
 
