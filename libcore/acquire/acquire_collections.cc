@@ -40,7 +40,8 @@ Result<std::vector<Resolution>> CheckAll(const CatalogSnapshot& snap,
 // The committed file sets of the resolved collections (an empty snapshot for the others).
 Result<std::vector<LocalSnapshot>> ListSets(ContextShared& ctx, const CatalogSnapshot& snap,
                                             const std::string& db,
-                                            const std::vector<Resolution>& res) {
+                                            const std::vector<Resolution>& res,
+                                            bool under_coll_locks) {
   std::vector<LocalSnapshot> out(res.size());
   std::vector<const CollectionEntry*> colls;
   std::vector<size_t> where;
@@ -52,8 +53,9 @@ Result<std::vector<LocalSnapshot>> ListSets(ContextShared& ctx, const CatalogSna
   if (colls.empty()) return out;
   const DatabaseEntry* d = snap.FindDatabase(db);
   if (d == nullptr) return InternalErrorStatus("database " + db + " of a collection is missing");
-  ASSIGN_OR_RETURN(std::vector<LocalSnapshot> sets,
-                   ListCommittedSets(ctx.opt.fs, ctx.opt.workdir, *d, colls));
+  ASSIGN_OR_RETURN(
+      std::vector<LocalSnapshot> sets,
+      ListCommittedSets(ctx.opt.fs, ctx.opt.workdir, *d, colls, ctx.opt.dirs, under_coll_locks));
   for (size_t k = 0; k < sets.size(); k++) out[where[k]] = std::move(sets[k]);
   return out;
 }
@@ -94,7 +96,7 @@ Result<bool> LockFreeAttempt(const std::shared_ptr<ContextShared>& self,
                    ctx.opt.catalogs->Get(fs, ctx.opt.workdir));
   ASSIGN_OR_RETURN(std::vector<Resolution> res, CheckAll(*snap1, reqs));
   // (2) The committed file sets S1.
-  ASSIGN_OR_RETURN(std::vector<LocalSnapshot> s1, ListSets(ctx, *snap1, db, res));
+  ASSIGN_OR_RETURN(std::vector<LocalSnapshot> s1, ListSets(ctx, *snap1, db, res, false));
   TEST_POINT("acquire.lock_free.after_list");
   auto call = std::make_shared<CallState>(self);
   call->lock_free = true;
@@ -120,7 +122,7 @@ Result<bool> LockFreeAttempt(const std::shared_ptr<ContextShared>& self,
   ASSIGN_OR_RETURN(std::shared_ptr<const CatalogSnapshot> snap2,
                    ctx.opt.catalogs->Get(fs, ctx.opt.workdir));
   if (snap2->epoch() != snap1->epoch() || snap2->version() != snap1->version()) return false;
-  ASSIGN_OR_RETURN(std::vector<LocalSnapshot> s2, ListSets(ctx, *snap1, db, res));
+  ASSIGN_OR_RETURN(std::vector<LocalSnapshot> s2, ListSets(ctx, *snap1, db, res, false));
   if (s1 != s2) return false;
   *out = std::move(call);
   return true;
@@ -152,7 +154,7 @@ Status LockedAcquire(const std::shared_ptr<ContextShared>& self,
   RETURN_IF_ERROR(acquire_internal::TakeLocks(ctx, *call, false, deadline));
   TEST_POINT("acquire.locked.after_locks");
   ASSIGN_OR_RETURN(std::vector<Resolution> res, CheckAll(*snap, reqs));
-  ASSIGN_OR_RETURN(std::vector<LocalSnapshot> sets, ListSets(ctx, *snap, db, res));
+  ASSIGN_OR_RETURN(std::vector<LocalSnapshot> sets, ListSets(ctx, *snap, db, res, true));
   BuildEntries(*call, snap, reqs, res, std::move(sets));
   // Every write acquisition deletes the retired files no live lease lists (§6); best effort.
   for (auto& e : call->entries) {

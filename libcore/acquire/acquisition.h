@@ -69,6 +69,7 @@ struct ShardRoleOptions {
   LockManager* locks = nullptr;      // default ProcessLockManager(fs)
   ProcessInfo* process = nullptr;    // default SystemProcessInfo()
   CatalogCache* catalogs = nullptr;  // default CatalogCache::Process()
+  DirCache* dirs = nullptr;          // default DirCache::Process()
   LeaseKeeper* keeper = nullptr;     // default LeaseKeeper::Process()
   std::string job = "shardtool";     // written into leases ("verify", "merge", ...)
   // MaybeYield: yield every yield_records records or yield_ms milliseconds (§7).

@@ -14,6 +14,7 @@ namespace {
 
 ShardRoleOptions WithDefaults(ShardRoleOptions o) {
   if (o.locks == nullptr) o.locks = ProcessLockManager(o.fs);
+  if (o.dirs == nullptr) o.dirs = DirCache::Process();
   if (o.process == nullptr) o.process = SystemProcessInfo();
   if (o.catalogs == nullptr) o.catalogs = CatalogCache::Process();
   if (o.keeper == nullptr) o.keeper = LeaseKeeper::Process();
@@ -97,7 +98,7 @@ void ReleaseCall(CallState& call, bool attempt_deletion) {
   // yielded excluded every retirement while it held its coll lock.
   std::set<std::string> journal;
   if (call.lock_free || call.yielded || call.any_write) {
-    auto listed = ListJournal(ctx.opt.fs, ctx.opt.workdir);
+    auto listed = ListJournal(ctx.opt.fs, ctx.opt.workdir, ctx.opt.dirs);
     if (listed.ok()) journal = std::move(listed).value();
   }
   std::sort(to_clean.begin(), to_clean.end());
@@ -170,6 +171,8 @@ Status TakeLocks(ContextShared& ctx, CallState& call, bool coll_reads_only,
     return s;
   };
   if (!call.global.held()) {
+    // Once per acquisition (or restore): the lock dir vouches for the idle lock files.
+    locks->RevalidateIdle(DirName(ctx.locks_prefix + "global"));
     auto g = locks->Acquire(ctx.locks_prefix + "global", LockMode::kShared, deadline, label);
     if (!g.ok()) return fail(g.status());
     call.global = std::move(g).value();

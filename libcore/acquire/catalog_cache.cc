@@ -136,10 +136,22 @@ Result<std::shared_ptr<const CatalogSnapshot>> CatalogCache::Get(FileSystem* fs,
       std::lock_guard<std::mutex> lock(mu_);
       auto it = entries_.find(key);
       if (it != entries_.end()) cached = it->second;
+      // A stamp already verified (header equal) while settled: unchanged since (see the header).
+      auto s = settled_.find(key);
+      if (cached && s != settled_.end() && before->ctime_ns != 0 && SameStamp(s->second, *before)) {
+        return cached;
+      }
     }
     if (cached && SameStat(cached->stat(), *before)) {
       auto header = ReadHeader(fs, path, kHeaderBytes);
-      if (header.ok() && *header == cached->header_) return cached;
+      if (header.ok() && *header == cached->header_) {
+        if (before->ctime_ns != 0 && StampSettled(*before, fs->NowMicros(), kSettledMicros)) {
+          std::lock_guard<std::mutex> lock(mu_);
+          auto it = entries_.find(key);
+          if (it != entries_.end() && it->second == cached) settled_[key] = *before;
+        }
+        return cached;
+      }
       if (!header.ok() && header.status().code() != ErrorCode::kNotFound) return header.status();
     }
     // Parse: stat, read, stat; a rename in between shows as another inode and the read is
@@ -154,9 +166,11 @@ Result<std::shared_ptr<const CatalogSnapshot>> CatalogCache::Get(FileSystem* fs,
       std::lock_guard<std::mutex> lock(mu_);
       parses_++;
       if (entries_.size() >= kMaxEntries && entries_.find(key) == entries_.end()) {
+        settled_.erase(entries_.begin()->first);
         entries_.erase(entries_.begin());  // bounded: tests make many file systems
       }
       entries_[key] = snap;
+      settled_.erase(key);
       return std::shared_ptr<const CatalogSnapshot>(std::move(snap));
     }
     if (attempt + 1 >= kLoadAttempts) {
@@ -193,13 +207,16 @@ Status CatalogCache::Prime(FileSystem* fs, const std::string& workdir, const Cat
   }
   auto snap = std::make_shared<const CatalogSnapshot>(catalog, st, std::move(header), path);
   std::lock_guard<std::mutex> lock(mu_);
-  entries_[std::make_pair(fs, path)] = std::move(snap);
+  const auto key = std::make_pair(fs, path);
+  entries_[key] = std::move(snap);
+  settled_.erase(key);
   return Status::Ok();
 }
 
 void CatalogCache::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   entries_.clear();
+  settled_.clear();
 }
 
 uint64_t CatalogCache::parses() const {

@@ -14,6 +14,12 @@
 // triple unchanged; the header holds catalogEpoch and catalogVersion, and every rewrite bumps the
 // version, so a rewrite always changes the header.
 //
+// Once a hit was verified by the header while the file's stat stamp (dev, inode, size, mtime,
+// ctime) was settled (mtime and ctime at least kSettledMicros old), later hits with that same stamp
+// skip the header read: ctime cannot be set by users and moves to "now" on any change of the
+// inode, so an equal settled stamp means the same inode unchanged since the verification. File
+// systems without a ctime (0) always read the header.
+//
 // A CatalogSnapshot is immutable (lazily built members are computed under std::call_once) and
 // shared: acquisitions keep it alive with a shared_ptr for as long as they use its chunks.
 // Thread-safe.
@@ -89,6 +95,7 @@ class CatalogCache {
  public:
   // Bytes of catalog.json compared on a cache hit (see the comment atop this file).
   static constexpr size_t kHeaderBytes = 512;
+  static constexpr int64_t kSettledMicros = 2000000;
 
   CatalogCache() = default;
   CatalogCache(const CatalogCache&) = delete;
@@ -114,6 +121,8 @@ class CatalogCache {
  private:
   mutable std::mutex mu_;
   std::map<std::pair<FileSystem*, std::string>, std::shared_ptr<const CatalogSnapshot>> entries_;
+  // Per entry: its stamp once verified while settled (see the comment atop the file).
+  std::map<std::pair<FileSystem*, std::string>, FileStat> settled_;
   uint64_t parses_ = 0;
 };
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "acquire/dir_cache.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "catalog/discovery.h"
@@ -33,14 +34,20 @@ struct LocalSnapshot {
   friend bool operator==(const LocalSnapshot&, const LocalSnapshot&) = default;
 };
 
-// The names of the files in shardtool/journal/ (none when it does not exist).
-Result<std::set<std::string>> ListJournal(FileSystem* fs, const std::string& workdir);
+// The names of the files in shardtool/journal/ (none when it does not exist). With a cache, the
+// listing comes from it when the directory is unchanged.
+Result<std::set<std::string>> ListJournal(FileSystem* fs, const std::string& workdir,
+                                          DirCache* cache = nullptr);
 
 // The committed file sets of `collections` (all of database `db`, entries of `catalog`), in the
 // same order. REQUIRES: db is in the catalog. Errors: the file system's; CorruptCatalog for an
-// unreadable retired list.
+// unreadable retired list. With a cache, the database dir and journal/ listings come from it when
+// unchanged, and so do the sizes it trusts; `under_coll_locks` (the caller holds the coll lock of
+// every collection listed, so no merge of them runs) lets the sizes of committed and retired files
+// stat'ed here be trusted (dir_cache.h).
 Result<std::vector<LocalSnapshot>> ListCommittedSets(
     FileSystem* fs, const std::string& workdir, const DatabaseEntry& db,
-    const std::vector<const CollectionEntry*>& collections);
+    const std::vector<const CollectionEntry*>& collections, DirCache* cache = nullptr,
+    bool under_coll_locks = false);
 
 }  // namespace shardtool

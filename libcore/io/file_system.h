@@ -64,6 +64,14 @@ class FileLock {
  public:
   virtual ~FileLock() = default;
   virtual const std::string& path() const = 0;
+  // Optional (LockManager keeps such files open between holds): Unlock drops the lock but keeps
+  // the file open; Relock takes it again on the same open file description (Busy when another
+  // holder conflicts). Default: not supported (the lock is dropped by destroying the object).
+  virtual bool CanRelock() const { return false; }
+  virtual Status Unlock() { return InternalErrorStatus("unlock: not supported"); }
+  virtual Status Relock(LockMode /*mode*/, bool /*non_blocking*/) {
+    return InternalErrorStatus("relock: not supported");
+  }
 };
 
 struct DirEntry {
@@ -78,6 +86,8 @@ struct FileStat {
   bool is_symlink = false;  // lstat: the path itself is a link
   uint64_t inode = 0;
   int64_t mtime_ns = 0;
+  uint64_t dev = 0;      // device (file system instance) of the inode
+  int64_t ctime_ns = 0;  // inode change time; 0 when the file system does not keep one
 };
 
 class FileSystem {
@@ -118,6 +128,13 @@ Result<std::string> ReadFileToString(FileSystem* fs, const std::string& path,
 // Reads exactly n bytes at offset (looping over short reads); NotFound-free: a read past the end
 // gives Corruption("... truncated").
 Status ReadFully(RandomAccessFile* file, uint64_t offset, size_t n, uint8_t* dst);
+// Stat stamps (caches validated by a stat, e.g. of a directory's listing): two stats of one path
+// are the same stamp when dev, inode, size, mtime and ctime are equal. A stamp taken at
+// now_micros is settled when its mtime and ctime are at least margin_micros in the past: only
+// then does an equal stamp later prove that nothing changed (a change in the same timestamp
+// granule would not move them; git's racy-index rule).
+bool SameStamp(const FileStat& a, const FileStat& b);
+bool StampSettled(const FileStat& st, int64_t now_micros, int64_t margin_micros);
 // Joins two path pieces with one '/'.
 std::string JoinPath(std::string_view a, std::string_view b);
 // Parent directory of a path ("." for a bare name) and the last component.

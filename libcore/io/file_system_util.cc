@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cerrno>
 
 #include "io/file_system.h"
@@ -33,6 +34,16 @@ Status ReadFully(RandomAccessFile* file, uint64_t offset, size_t n, uint8_t* dst
     done += got;
   }
   return Status::Ok();
+}
+
+bool SameStamp(const FileStat& a, const FileStat& b) {
+  return a.dev == b.dev && a.inode == b.inode && a.size == b.size && a.mtime_ns == b.mtime_ns &&
+         a.ctime_ns == b.ctime_ns && a.is_dir == b.is_dir;
+}
+
+bool StampSettled(const FileStat& st, int64_t now_micros, int64_t margin_micros) {
+  const int64_t changed_micros = std::max(st.mtime_ns, st.ctime_ns) / 1000 + 1;
+  return changed_micros + margin_micros <= now_micros;
 }
 
 std::string JoinPath(std::string_view a, std::string_view b) {

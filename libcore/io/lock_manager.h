@@ -24,6 +24,21 @@
 // (the caller's label, default "shared"/"exclusive") and waitedMs. A lock file and its parent
 // directory are created on demand (0644) and never deleted.
 //
+// Idle lock files: when the last hold of a lock file goes and its FileLock can be relocked (the
+// POSIX file system), the flock is dropped (LOCK_UN) but the file stays open, so that the next
+// hold costs one flock instead of open + flock + close. An idle file is used again only when its
+// directory was revalidated (RevalidateIdle) after the file was last released, and the
+// directory's stat (dev, inode, mtime, ctime, size) has not changed since before the file was
+// opened, and that stat was settled (mtime and ctime at least kSettledMicros old when taken: a
+// change in the same timestamp granule would not move them; git's racy-index rule). An unchanged
+// directory means no entry was added, removed or replaced, so the path still names the open
+// inode and the flock excludes every other process that opens the path. Otherwise the idle file
+// is closed and the path opened afresh. At most max_idle_files() idle files are kept (least
+// recently released closed first). After fork() the child never uses or unlocks what it
+// inherited (the open file descriptions, and their flocks, are shared with the parent): its idle
+// files are closed (which releases nothing of the parent's) and inherited holds are dropped by
+// closing, as before.
+//
 // Lifetime: the manager must outlive its handles. ProcessLockManager(fs) is the process-wide table
 // for a file system; tests that play two processes on one MemFileSystem use two LockManagers.
 #pragma once
@@ -34,6 +49,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "io/file_system.h"
@@ -99,6 +115,20 @@ class LockManager {
   // Number of lock files with a flock held.
   size_t NumLockedFiles() const;
 
+  // Stats `dir` and lets idle lock files in it be used again if it is unchanged (see above); an
+  // acquisition calls it once before taking its locks. Errors are ignored (idle files of the dir
+  // are closed).
+  void RevalidateIdle(const std::string& dir);
+  // Idle lock files kept open, and their bound (default kDefaultMaxIdleFiles).
+  size_t NumIdleFiles() const;
+  size_t max_idle_files() const;
+  void set_max_idle_files(size_t n);
+  // Idle files used again instead of opening the path (tests and benchmarks).
+  uint64_t reuses() const;
+
+  static constexpr size_t kDefaultMaxIdleFiles = 256;
+  static constexpr int64_t kSettledMicros = 2000000;
+
   FileSystem* fs() const { return fs_; }
 
  private:
@@ -108,15 +138,44 @@ class LockManager {
     LockMode flock_mode = LockMode::kShared;
     int shared = 0;
     int exclusive = 0;
+    uint64_t dir_gen = 0;   // the directory generation the file was opened under
+    uint64_t fork_gen = 0;  // the process (fork generation) that took the flock
+  };
+  struct Idle {
+    std::unique_ptr<FileLock> file;
+    std::string dir;
+    uint64_t dir_gen = 0;
+    uint64_t released_seq = 0;
+  };
+  struct DirState {
+    FileStat stamp;
+    bool settled = false;
+    uint64_t gen = 0;            // bumped whenever the stamp changes
+    uint64_t validated_seq = 0;  // seq_ of the last revalidation that found it unchanged
   };
 
   // One try under mu_: Ok with a hold, Busy when another holder conflicts, other errors as is.
   Status TryAcquire(const std::string& path, LockMode mode);
   void ReleaseHold(const std::string& path, LockMode mode);
 
+  // REQUIRES: mu_ held. In a forked child: forgets (and hands back for closing) the idle files.
+  void DropInheritedLocked(std::vector<std::unique_ptr<FileLock>>* to_close);
+  // REQUIRES: mu_ held. Takes the idle file of `path` out of the cache: usable (validated) or
+  // handed back for closing.
+  std::unique_ptr<FileLock> TakeIdleLocked(const std::string& path,
+                                           std::vector<std::unique_ptr<FileLock>>* to_close,
+                                           uint64_t* dir_gen, uint64_t* released_seq);
+
   FileSystem* fs_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;
+  std::map<std::string, Idle> idle_;
+  std::map<std::string, DirState> dirs_;
+  uint64_t seq_ = 0;
+  uint64_t next_dir_gen_ = 1;
+  uint64_t fork_gen_ = 0;
+  uint64_t reuses_ = 0;
+  size_t max_idle_ = kDefaultMaxIdleFiles;
 };
 
 // The process-wide lock table for `fs` (created on first use, never destroyed).

@@ -1,6 +1,7 @@
 #include "io/mem_file_system.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <functional>
@@ -34,6 +35,14 @@ struct MemFileSystem::State {
   bool frozen = false;
   int64_t now_micros = 1700000000000000;
   std::map<const Node*, LockState> locks;
+  // FileStat::dev: unique per instance and per crash (a simulated crash reverts directory contents
+  // without moving their mtimes, so stat-validated caches must see another file system).
+  uint64_t dev = NextDev();
+
+  static uint64_t NextDev() {
+    static std::atomic<uint64_t> next{1};
+    return next++;
+  }
 
   // Not a member initializer: NewNode reads members declared after `root`.
   State() { root = NewNode(true); }
@@ -317,6 +326,7 @@ Result<FileStat> MemFileSystem::Stat(const std::string& path) {
   st.is_dir = node->is_dir;
   st.inode = node->inode;
   st.mtime_ns = node->mtime_ns;
+  st.dev = state_->dev;
   return st;
 }
 
@@ -481,6 +491,7 @@ void MemFileSystem::SimulateCrash() {
   std::lock_guard<std::mutex> lock(state_->mu);
   State::Revert(state_->root.get());
   ++state_->epoch;
+  state_->dev = State::NextDev();
   state_->locks.clear();
   state_->frozen = false;
   state_->cv.notify_all();

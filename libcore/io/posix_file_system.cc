@@ -107,6 +107,25 @@ class PosixFileLock : public FileLock {
   // Closing the only descriptor of the open file description releases the flock.
   ~PosixFileLock() override { CloseFd(fd_); }
   const std::string& path() const override { return path_; }
+  bool CanRelock() const override { return true; }
+  Status Unlock() override {
+    if (::flock(fd_, LOCK_UN) != 0) return ErrnoStatus(errno, "flock(LOCK_UN)", path_);
+    return Status::Ok();
+  }
+  Status Relock(LockMode mode, bool non_blocking) override {
+    const int op =
+        (mode == LockMode::kExclusive ? LOCK_EX : LOCK_SH) | (non_blocking ? LOCK_NB : 0);
+    int r;
+    do {
+      r = ::flock(fd_, op);
+    } while (r != 0 && errno == EINTR);
+    if (r == 0) return Status::Ok();
+    if (errno == EWOULDBLOCK) {
+      return BusyStatus("lock " + path_ + ": held by another holder (" +
+                        (mode == LockMode::kExclusive ? "exclusive" : "shared") + " requested)");
+    }
+    return ErrnoStatus(errno, "flock", path_);
+  }
 
  private:
   int fd_;
@@ -176,6 +195,8 @@ Result<FileStat> PosixFileSystem::Stat(const std::string& path) {
   out.is_symlink = S_ISLNK(st.st_mode);
   out.inode = static_cast<uint64_t>(st.st_ino);
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  out.dev = static_cast<uint64_t>(st.st_dev);
+  out.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   return out;
 }
 

@@ -275,5 +275,185 @@ TEST(LockManagerProcesses, HoldsInOneProcessShareOneDescription) {
   if (child > 0) Reap(child);
 }
 
+// ---- idle lock files (kept open between holds) ----
+
+// The POSIX file system with a clock 10 s ahead, so that directories just made count as settled
+// (LockManager::kSettledMicros) without waiting.
+class ClockAheadFS : public FileSystem {
+ public:
+  Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& p) override {
+    return fs_->OpenForRead(p);
+  }
+  Result<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& p, WriteMode m) override {
+    return fs_->OpenForWrite(p, m);
+  }
+  Result<FileStat> Stat(const std::string& p) override { return fs_->Stat(p); }
+  bool Exists(const std::string& p) override { return fs_->Exists(p); }
+  Result<std::vector<DirEntry>> ListDir(const std::string& p) override { return fs_->ListDir(p); }
+  Status CreateDirs(const std::string& p) override { return fs_->CreateDirs(p); }
+  Status RemoveFile(const std::string& p) override { return fs_->RemoveFile(p); }
+  Status RemoveDir(const std::string& p) override { return fs_->RemoveDir(p); }
+  Status Rename(const std::string& a, const std::string& b) override { return fs_->Rename(a, b); }
+  Status Truncate(const std::string& p, uint64_t n) override { return fs_->Truncate(p, n); }
+  Status SyncDir(const std::string& p) override { return fs_->SyncDir(p); }
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& p, LockMode m, bool nb) override {
+    return fs_->Lock(p, m, nb);
+  }
+  int64_t NowMicros() override { return fs_->NowMicros() + 10000000; }
+  void SleepMicros(int64_t us) override { fs_->SleepMicros(us); }
+
+ private:
+  FileSystem* fs_ = PosixFS();
+};
+
+// Makes `path` an idle lock file, usable again: created (the directory changes), directory
+// recorded, opened under that record and released, directory found unchanged.
+void MakeIdle(LockManager& m, const std::string& path) {
+  ASSERT_TRUE(m.Acquire(path, LockMode::kShared, LockDeadline::After(m.fs(), 0)).ok());
+  m.RevalidateIdle(DirName(path));
+  ASSERT_TRUE(m.Acquire(path, LockMode::kShared, LockDeadline::After(m.fs(), 0)).ok());
+  m.RevalidateIdle(DirName(path));
+}
+
+TEST(LockManagerIdle, ReusedDescriptionStillExcludesAnotherProcess) {
+  TempDir dir;
+  ClockAheadFS fs;
+  const std::string path = dir.path() + "/locks/coll.a";
+  LockManager me(&fs);
+  MakeIdle(me, path);
+  EXPECT_EQ(me.NumIdleFiles(), 1u);
+  auto x = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  EXPECT_EQ(me.reuses(), 1u);
+  EXPECT_EQ(me.NumIdleFiles(), 0u);
+  EXPECT_EQ(ForkHolder(path, LockMode::kShared), -1);  // held through the reused description
+  x->Release();
+  EXPECT_EQ(me.NumIdleFiles(), 1u);                         // unlocked, kept open
+  const pid_t child = ForkHolder(path, LockMode::kShared);  // so the flock really went
+  ASSERT_GT(child, 0);
+  me.RevalidateIdle(DirName(path));
+  auto y = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
+  EXPECT_EQ(y.status().code(), ErrorCode::kLockTimeout);
+  EXPECT_EQ(me.NumIdleFiles(), 1u);  // the idle description was tried, and kept for the next try
+  Reap(child);
+  auto z = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
+  EXPECT_TRUE(z.ok()) << z.status().ToString();
+  EXPECT_EQ(me.reuses(), 2u);
+}
+
+TEST(LockManagerIdle, NotReusedWithoutRevalidationOrOnARacyDirectory) {
+  TempDir dir;
+  const std::string path = dir.path() + "/locks/coll.a";
+  {
+    ClockAheadFS fs;
+    LockManager me(&fs);
+    MakeIdle(me, path);
+    ASSERT_TRUE(me.Acquire(path, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+    EXPECT_EQ(me.reuses(), 1u);
+    // Released again, no revalidation since: opened afresh.
+    ASSERT_TRUE(me.Acquire(path, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+    EXPECT_EQ(me.reuses(), 1u);
+  }
+  // The real clock: the directory changed less than 2 s ago, so its stat proves nothing.
+  const std::string fresh = dir.path() + "/locks2/coll.b";
+  LockManager me(PosixFS());
+  MakeIdle(me, fresh);
+  ASSERT_TRUE(me.Acquire(fresh, LockMode::kShared, LockDeadline::After(PosixFS(), 0)).ok());
+  EXPECT_EQ(me.reuses(), 0u);
+}
+
+TEST(LockManagerIdle, AReplacedLockFileIsOpenedAfresh) {
+  TempDir dir;
+  ClockAheadFS fs;
+  const std::string path = dir.path() + "/locks/coll.a";
+  LockManager me(&fs);
+  MakeIdle(me, path);
+  // The lock file is removed and made again (what a removed and recreated working dir does).
+  ASSERT_EQ(std::system(("rm " + path + " && touch " + path).c_str()), 0);
+  me.RevalidateIdle(DirName(path));
+  EXPECT_EQ(me.NumIdleFiles(), 0u);  // the directory changed: closed
+  auto x = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
+  ASSERT_TRUE(x.ok());
+  EXPECT_EQ(me.reuses(), 0u);
+  EXPECT_EQ(ForkHolder(path, LockMode::kShared), -1);  // the new file is the one locked
+}
+
+TEST(LockManagerIdle, AForkedChildNeitherUsesNorUnlocksWhatItInherited) {
+  TempDir dir;
+  ClockAheadFS fs;
+  const std::string idle_path = dir.path() + "/locks/coll.idle";
+  const std::string held_path = dir.path() + "/locks/coll.held";
+  LockManager me(&fs);
+  ASSERT_TRUE(fs.CreateDirs(dir.path() + "/locks").ok());
+  ASSERT_TRUE(me.Acquire(held_path, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+  MakeIdle(me, idle_path);
+  MakeIdle(me, held_path);
+  auto held = me.Acquire(held_path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(me.reuses(), 2u);        // held_path: by MakeIdle and by this hold
+  ASSERT_EQ(me.NumIdleFiles(), 1u);  // idle_path, validated
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    char r[3] = {'n', 'n', 'n'};
+    // 1. The inherited idle description is not used: the path is opened afresh.
+    me.RevalidateIdle(dir.path() + "/locks");
+    auto x = me.Acquire(idle_path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
+    if (x.ok() && me.reuses() == 2) r[0] = 'y';
+    // 2. Releasing the inherited exclusive hold does not unlock the parent's flock.
+    held->Release();
+    LockManager other(PosixFS());
+    auto y = other.Acquire(held_path, LockMode::kShared, LockDeadline::After(PosixFS(), 0));
+    if (y.status().code() == ErrorCode::kLockTimeout) r[1] = 'y';
+    if (me.NumIdleFiles() == 0) r[2] = 'y';
+    if (::write(fds[1], r, 3) != 3) ::_exit(2);
+    for (;;) ::pause();  // holds idle_path exclusively
+  }
+  ::close(fds[1]);
+  char r[3] = {};
+  ASSERT_EQ(::read(fds[0], r, 3), 3);
+  ::close(fds[0]);
+  EXPECT_EQ(r[0], 'y') << "child reused an inherited description";
+  EXPECT_EQ(r[1], 'y') << "child's release unlocked the parent's lock";
+  EXPECT_EQ(r[2], 'y');
+  // The child holds idle_path on its own description: the parent's idle one conflicts.
+  me.RevalidateIdle(dir.path() + "/locks");
+  auto mine = me.Acquire(idle_path, LockMode::kShared, LockDeadline::After(&fs, 0));
+  EXPECT_EQ(mine.status().code(), ErrorCode::kLockTimeout);
+  Reap(pid);
+  auto again = me.Acquire(idle_path, LockMode::kShared, LockDeadline::After(&fs, 0));
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
+}
+
+TEST(LockManagerIdle, IdleFilesAreBounded) {
+  TempDir dir;
+  ClockAheadFS fs;
+  LockManager me(&fs);
+  EXPECT_EQ(me.max_idle_files(), LockManager::kDefaultMaxIdleFiles);
+  me.set_max_idle_files(3);
+  for (int i = 0; i < 5; i++) {
+    const std::string p = dir.path() + "/locks/coll." + std::to_string(i);
+    ASSERT_TRUE(me.Acquire(p, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+  }
+  EXPECT_EQ(me.NumIdleFiles(), 3u);
+  me.set_max_idle_files(1);
+  EXPECT_EQ(me.NumIdleFiles(), 1u);
+  me.set_max_idle_files(0);
+  EXPECT_EQ(me.NumIdleFiles(), 0u);
+  ASSERT_TRUE(
+      me.Acquire(dir.path() + "/locks/coll.9", LockMode::kShared, LockDeadline::After(&fs, 0))
+          .ok());
+  EXPECT_EQ(me.NumIdleFiles(), 0u);
+}
+
+TEST(LockManagerIdle, MemFileSystemLocksAreNeverKeptIdle) {
+  MemFileSystem fs;
+  LockManager p(&fs);
+  ASSERT_TRUE(p.Acquire(kLock, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+  EXPECT_EQ(p.NumIdleFiles(), 0u);
+}
+
 }  // namespace
 }  // namespace shardtool
