@@ -35,11 +35,14 @@ struct CatalogChange {
 
 std::vector<CatalogChange> Changes() {
   std::vector<CatalogChange> out;
-  out.push_back({"init", {.init = false}, nullptr,
+  out.push_back({"init",
+                 {.init = false},
+                 nullptr,
                  [](FileSystem* fs, const std::string& wd, const AdminOptions& o) {
                    return RunInit(fs, wd, InitArgs{"", 0, false}, o);
                  }});
-  out.push_back({"init refresh", {},
+  out.push_back({"init refresh",
+                 {},
                  [](MemFileSystem& fs, const FixtureF& f) {
                    const RdbInfo& rdb = GetRdb(RdbId::kClusterdb);
                    ASSERT_TRUE(
@@ -48,11 +51,12 @@ std::vector<CatalogChange> Changes() {
                  [](FileSystem* fs, const std::string& wd, const AdminOptions& o) {
                    return RunInit(fs, wd, InitArgs{}, o);
                  }});
-  out.push_back({"move-slots", {}, nullptr,
-                 [](FileSystem* fs, const std::string& wd, const AdminOptions& o) {
-                   return RunMoveSlots(fs, wd, {0, 99, 1, {}, 900}, o);
-                 }});
-  out.push_back({"reshard", {},
+  out.push_back(
+      {"move-slots", {}, nullptr, [](FileSystem* fs, const std::string& wd, const AdminOptions& o) {
+         return RunMoveSlots(fs, wd, {0, 99, 1, {}, 900}, o);
+       }});
+  out.push_back({"reshard",
+                 {},
                  [](MemFileSystem& fs, const FixtureF&) {
                    fs.WriteAll("/new-hosts.conf",
                                FormatHostsConf(FixtureHostsConf("/cluster", 6, 1)));
@@ -61,7 +65,9 @@ std::vector<CatalogChange> Changes() {
                    return RunReshard(fs, wd, "/new-hosts.conf", 0, o);
                  },
                  false});
-  out.push_back({"create-view", {.create_view = false}, nullptr,
+  out.push_back({"create-view",
+                 {.create_view = false},
+                 nullptr,
                  [](FileSystem* fs, const std::string& wd, const AdminOptions& o) {
                    CreateViewRequest v;
                    v.ns = "main.recent";
@@ -70,7 +76,9 @@ std::vector<CatalogChange> Changes() {
                    v.key_max = "7fffffffffffffffffffffff";
                    return RunCreateView(fs, wd, v, o);
                  }});
-  out.push_back({"drop-view", {}, nullptr,
+  out.push_back({"drop-view",
+                 {},
+                 nullptr,
                  [](FileSystem* fs, const std::string& wd, const AdminOptions& o) {
                    return RunDropView(fs, wd, "main.recent", o);
                  },
@@ -154,9 +162,8 @@ TEST(CatalogFaultCampaign, EveryChangeUnderEveryKindOfFaultLeavesOldOrNewAndReru
           // The old or the new catalog, whole.
           const std::optional<std::string> now = CatalogBytes(s.fs, s.f.workdir);
           const bool is_old = now == old_bytes, is_new = now == new_bytes;
-          EXPECT_TRUE(is_old || is_new)
-              << "catalog.json is neither the old nor the new one: "
-              << (now ? now->substr(0, 200) : std::string("(none)"));
+          EXPECT_TRUE(is_old || is_new) << "catalog.json is neither the old nor the new one: "
+                                        << (now ? now->substr(0, 200) : std::string("(none)"));
           if (out.status.ok()) {
             EXPECT_TRUE(is_new) << "a completed change left the old catalog";
           } else if (is_new) {
@@ -197,7 +204,6 @@ TEST(CatalogFaultCampaign, EveryChangeUnderEveryKindOfFaultLeavesOldOrNewAndReru
     if (HasFatalFailure()) return;
   }
 }
-
 
 // Finding of the sweep: when the fsync of shardtool/ fails after the rename, the new catalog is in
 // place (readers see it, and catalogVersion never goes down, so it cannot be taken back), but the

@@ -62,11 +62,11 @@ std::vector<std::string> Debris(MemFileSystem& mem) {
 struct ImportScenario {
   const char* name;
   std::vector<int> local_hosts;
-  std::string stage_dir;      // empty: every host is local
-  uint64_t memory;            // small: batches spill as runs
-  uint64_t commit_every;      // source bytes per commit
-  int merge_width;            // runs merged at once (small: merges of runs before the commit)
-  bool dupes;                 // a third file repeating keys of the first (one commit only)
+  std::string stage_dir;  // empty: every host is local
+  uint64_t memory;        // small: batches spill as runs
+  uint64_t commit_every;  // source bytes per commit
+  int merge_width;        // runs merged at once (small: merges of runs before the commit)
+  bool dupes;             // a third file repeating keys of the first (one commit only)
 };
 
 const ImportScenario kScenarios[] = {
@@ -145,45 +145,45 @@ TEST(ImportFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsComp
       CheckComplete(c, s);
       calls = CountCalls(counter);
     }
-    RunFaultCampaign(
-        std::string("import (") + s.name + ")", calls,
-        [&s](const FaultKind& k, uint64_t n) {
-          FaultedRun out;
-          ImportCluster c;
-          Populate(c, s);
-          const auto source_before = Hashes(c.mem, c.source);
-          {
-            FaultFileSystem ffs(&c.mem);
-            ffs.AddRule(k.rule(n));
-            LockManager locks(&ffs);
-            auto r = RunImport(&ffs, Request(c, s), Env(c, s, &locks));
-            out.injected = ffs.faults_injected();
-            if (!r.ok()) {
-              out.status = r.status();
-            } else if (!r->outcome.ok()) {
-              out.status = r->outcome;
-            } else {
-              EXPECT_EQ(r->exit_status(), 0);
-              // A run that says it completed must have: every record is there already.
-              CheckRecords(c, s);
-            }
-            EXPECT_EQ(locks.NumLockedFiles(), 0u) << "a lock is still held";
-          }
-          EXPECT_EQ(Hashes(c.mem, c.source), source_before) << "the source changed";
-          LockManager locks(&c.mem);
-          auto again = RunImport(&c.mem, Request(c, s), Env(c, s, &locks));
-          EXPECT_TRUE(again.ok()) << again.status().ToString();
-          if (again.ok()) {
-            EXPECT_EQ(again->exit_status(), 0) << again->outcome.ToString();
-            CheckComplete(c, s);
-            auto third = RunImport(&c.mem, Request(c, s), Env(c, s, &locks));
-            EXPECT_TRUE(third.ok() && third->nothing_to_do) << "a third run found work";
-          }
-          EXPECT_EQ(Hashes(c.mem, c.source), source_before) << "the source changed";
-          return out;
-        },
-        {FsOp::kOpen, FsOp::kRead, FsOp::kAppend, FsOp::kSync, FsOp::kSyncDir, FsOp::kRename,
-         FsOp::kRemove});
+    RunFaultCampaign(std::string("import (") + s.name + ")", calls,
+                     [&s](const FaultKind& k, uint64_t n) {
+                       FaultedRun out;
+                       ImportCluster c;
+                       Populate(c, s);
+                       const auto source_before = Hashes(c.mem, c.source);
+                       {
+                         FaultFileSystem ffs(&c.mem);
+                         ffs.AddRule(k.rule(n));
+                         LockManager locks(&ffs);
+                         auto r = RunImport(&ffs, Request(c, s), Env(c, s, &locks));
+                         out.injected = ffs.faults_injected();
+                         if (!r.ok()) {
+                           out.status = r.status();
+                         } else if (!r->outcome.ok()) {
+                           out.status = r->outcome;
+                         } else {
+                           EXPECT_EQ(r->exit_status(), 0);
+                           // A run that says it completed must have: every record is there already.
+                           CheckRecords(c, s);
+                         }
+                         EXPECT_EQ(locks.NumLockedFiles(), 0u) << "a lock is still held";
+                       }
+                       EXPECT_EQ(Hashes(c.mem, c.source), source_before) << "the source changed";
+                       LockManager locks(&c.mem);
+                       auto again = RunImport(&c.mem, Request(c, s), Env(c, s, &locks));
+                       EXPECT_TRUE(again.ok()) << again.status().ToString();
+                       if (again.ok()) {
+                         EXPECT_EQ(again->exit_status(), 0) << again->outcome.ToString();
+                         CheckComplete(c, s);
+                         auto third = RunImport(&c.mem, Request(c, s), Env(c, s, &locks));
+                         EXPECT_TRUE(third.ok() && third->nothing_to_do)
+                             << "a third run found work";
+                       }
+                       EXPECT_EQ(Hashes(c.mem, c.source), source_before) << "the source changed";
+                       return out;
+                     },
+                     {FsOp::kOpen, FsOp::kRead, FsOp::kAppend, FsOp::kSync, FsOp::kSyncDir,
+                      FsOp::kRename, FsOp::kRemove});
     if (HasFatalFailure()) return;
   }
 }

@@ -556,27 +556,26 @@ TEST(MergeFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsCompl
     ASSERT_TRUE(c.Merge(a.Request(c)).ok());
     calls = testing::CountCalls(counter);
   }
-  testing::RunFaultCampaign(
-      "merge", calls,
-      [](const testing::FaultKind& k, uint64_t n) {
-        testing::FaultedRun out;
-        MergeCluster c;
-        ScenarioA a;
-        a.Setup(c);
-        FaultFileSystem ffs(&c.mem());
-        ffs.AddRule(k.rule(n));
-        c.UseFileSystem(&ffs);
-        auto r = c.Merge(a.Request(c));
-        out.injected = ffs.faults_injected();
-        if (!r.ok()) out.status = r.status();
-        c.UseFileSystem(&c.mem());
-        auto again = c.Merge(a.Request(c));
-        EXPECT_TRUE(again.ok()) << again.status().ToString();
-        if (again.ok()) a.Check(c);
-        return out;
-      },
-      {FsOp::kOpen, FsOp::kRead, FsOp::kAppend, FsOp::kSync, FsOp::kSyncDir, FsOp::kRename,
-       FsOp::kRemove});
+  testing::RunFaultCampaign("merge", calls,
+                            [](const testing::FaultKind& k, uint64_t n) {
+                              testing::FaultedRun out;
+                              MergeCluster c;
+                              ScenarioA a;
+                              a.Setup(c);
+                              FaultFileSystem ffs(&c.mem());
+                              ffs.AddRule(k.rule(n));
+                              c.UseFileSystem(&ffs);
+                              auto r = c.Merge(a.Request(c));
+                              out.injected = ffs.faults_injected();
+                              if (!r.ok()) out.status = r.status();
+                              c.UseFileSystem(&c.mem());
+                              auto again = c.Merge(a.Request(c));
+                              EXPECT_TRUE(again.ok()) << again.status().ToString();
+                              if (again.ok()) a.Check(c);
+                              return out;
+                            },
+                            {FsOp::kOpen, FsOp::kRead, FsOp::kAppend, FsOp::kSync, FsOp::kSyncDir,
+                             FsOp::kRename, FsOp::kRemove});
 }
 
 }  // namespace
