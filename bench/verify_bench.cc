@@ -335,6 +335,22 @@ int MeasureQuick(const std::string& dir) {
   return 0;
 }
 
+// Verify alone, --runs times without inflation, for a profiler (`perf record`).
+int VerifyLoop(const std::string& dir, const std::string& rdb_name) {
+  const RdbInfo* rdb = FindRdb(rdb_name);
+  if (rdb == nullptr) return 2;
+  std::vector<double> t;
+  uint64_t bytes = 0;
+  for (int i = 0; i < runs; i++) {
+    VerifyRun v = Verify(dir, *rdb, 1, false);
+    t.push_back(v.seconds);
+    bytes = v.bytes;
+  }
+  std::printf("loop      %14.0f MB/s       verify of %s, median of %d\n",
+              static_cast<double>(bytes) / 1e6 / Median(t), rdb_name.c_str(), runs);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -353,6 +369,7 @@ int main(int argc, char** argv) {
       if (what == "titledb") return MeasureTitledb(d);
       if (what == "threads") return MeasureThreads(d);
       if (what == "quick") return MeasureQuick(d);
+      if (what == "loop") return VerifyLoop(d, next());
 #ifdef SHARDTOOL_HAVE_ROCKSDB
       if (what == "rocks") return MeasureRocks(d, next());
 #endif

@@ -4,6 +4,10 @@
 #include <cstring>
 #include <iterator>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace shardtool {
 namespace {
 
@@ -101,6 +105,76 @@ __attribute__((target("sse4.2"))) uint32_t ExtendHw(uint32_t crc, const uint8_t*
   }
   return static_cast<uint32_t>(RawHw(c, p, n)) ^ 0xffffffffu;
 }
+
+// Folding with carry-less multiplication (VPCLMULQDQ on 512-bit registers), for CPUs that have it:
+// four registers of 64 bytes take 256 bytes per step. In the reflected bit order of CRC32C a
+// 128-bit lane X, read little-endian, stands for H * x^64 + L, where its low quadword is H (the
+// coefficient of x^d at bit 63-d) and its high quadword is L. Moving X forward by F bits, modulo P,
+// is H * (x^(F+64) mod P) + L * (x^F mod P); a carry-less product of two reflected operands comes
+// out multiplied by x, so the lane constants are x^(F+63) mod P (for H) and x^(F-1) mod P (for
+// L). The folded registers stand for the data they replace, so the crc32 instruction finishes them
+// as if they were bytes of the input.
+
+// x^e mod P in the reflected layout of a clmul operand (coefficient of x^d at bit 63-d).
+constexpr uint64_t XPowModP(int e) {
+  uint64_t r = 1;  // the normal form (coefficient of x^d at bit d), degree < 32
+  for (int i = 0; i < e; i++) {
+    r <<= 1;
+    if ((r >> 32 & 1) != 0) r ^= 0x11EDC6F41ull;
+  }
+  uint64_t out = 0;
+  for (int d = 0; d < 32; d++) out |= (r >> d & 1) << (63 - d);
+  return out;
+}
+
+struct FoldConstants {
+  uint64_t h, l;
+};
+constexpr FoldConstants FoldBy(int bytes) {
+  return {XPowModP(8 * bytes + 63), XPowModP(8 * bytes - 1)};
+}
+constexpr FoldConstants kFold256 = FoldBy(256), kFold64 = FoldBy(64);
+
+__attribute__((target("avx512f,vpclmulqdq"))) inline __m512i Broadcast(FoldConstants k) {
+  return _mm512_set_epi64(static_cast<int64_t>(k.l), static_cast<int64_t>(k.h),
+                          static_cast<int64_t>(k.l), static_cast<int64_t>(k.h),
+                          static_cast<int64_t>(k.l), static_cast<int64_t>(k.h),
+                          static_cast<int64_t>(k.l), static_cast<int64_t>(k.h));
+}
+
+// x moved forward over the fold distance of k, plus d.
+__attribute__((target("avx512f,vpclmulqdq"))) inline __m512i Fold(__m512i x, __m512i k, __m512i d) {
+  return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x, k, 0x00),
+                                   _mm512_clmulepi64_epi128(x, k, 0x11), d, 0x96);
+}
+
+// REQUIRES: n >= kClmulMin.
+constexpr size_t kClmulMin = 256;
+__attribute__((target("avx512f,vpclmulqdq,sse4.2"))) uint32_t ExtendClmul(uint32_t crc,
+                                                                          const uint8_t* p,
+                                                                          size_t n) {
+  const __m512i k256 = Broadcast(kFold256), k64 = Broadcast(kFold64);
+  // The running register is XORed into the first four bytes: raw(c, M) == raw(0, M ^ c).
+  __m512i x0 = _mm512_xor_si512(_mm512_loadu_si512(p),
+                                _mm512_zextsi128_si512(_mm_cvtsi32_si128(static_cast<int>(~crc))));
+  __m512i x1 = _mm512_loadu_si512(p + 64), x2 = _mm512_loadu_si512(p + 128),
+          x3 = _mm512_loadu_si512(p + 192);
+  p += 256;
+  n -= 256;
+  for (; n >= 256; p += 256, n -= 256) {
+    x0 = Fold(x0, k256, _mm512_loadu_si512(p));
+    x1 = Fold(x1, k256, _mm512_loadu_si512(p + 64));
+    x2 = Fold(x2, k256, _mm512_loadu_si512(p + 128));
+    x3 = Fold(x3, k256, _mm512_loadu_si512(p + 192));
+  }
+  x1 = Fold(x0, k64, x1);
+  x2 = Fold(x1, k64, x2);
+  x3 = Fold(x2, k64, x3);
+  for (; n >= 64; p += 64, n -= 64) x3 = Fold(x3, k64, _mm512_loadu_si512(p));
+  alignas(64) uint8_t folded[64];
+  _mm512_store_si512(folded, x3);
+  return static_cast<uint32_t>(RawHw(RawHw(0, folded, 64), p, n)) ^ 0xffffffffu;
+}
 #endif
 
 bool DetectHw() {
@@ -113,6 +187,17 @@ bool DetectHw() {
 }
 
 const bool kHaveHw = DetectHw();
+
+bool DetectClmul() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return kHaveHw && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq");
+#else
+  return false;
+#endif
+}
+
+const bool kHaveClmul = DetectClmul();
 
 }  // namespace
 
@@ -138,9 +223,18 @@ uint32_t Crc32cExtendPortable(uint32_t crc, const void* data, size_t n) {
 }
 
 bool Crc32cHardwareAvailable() { return kHaveHw; }
+bool Crc32cClmulAvailable() { return kHaveClmul; }
+
+uint32_t Crc32cExtendCrc32Lanes(uint32_t crc, const void* data, size_t n) {
+#if defined(__x86_64__)
+  if (kHaveHw) return ExtendHw(crc, static_cast<const uint8_t*>(data), n);
+#endif
+  return Crc32cExtendPortable(crc, data, n);
+}
 
 uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
 #if defined(__x86_64__)
+  if (kHaveClmul && n >= kClmulMin) return ExtendClmul(crc, static_cast<const uint8_t*>(data), n);
   if (kHaveHw) return ExtendHw(crc, static_cast<const uint8_t*>(data), n);
 #endif
   return Crc32cExtendPortable(crc, data, n);

@@ -91,10 +91,16 @@ class PageCrcStream {
   FindingSink* sink_;
 };
 
+// The deep scan's read size: small enough that a block is still in the core's L2 cache when its
+// records have been decoded and its checksum is computed (256 KiB verifies titledb ~20% faster
+// than 1 MiB on a 1 MiB L2; doc/benchmarks.md).
+constexpr uint64_t kScanBuffer = uint64_t{256} << 10;
+
 // Feeds the raw bytes [from, to) of the file to the CRC stream (gaps the record scan did not
 // cover: before a headless file's first record, after a decoding failure).
 Status FeedRaw(BigFile* big, uint64_t from, uint64_t to, PageCrcStream* crc) {
-  std::vector<uint8_t> buf(size_t{1} << 20);
+  if (from >= to) return Status::Ok();
+  std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(to - from, kScanBuffer)));
   while (from < to) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), to - from));
     RETURN_IF_ERROR(big->Read(from, n, buf.data()));
@@ -348,6 +354,7 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
   }
   RecordScanner::Options so;
   so.start = start;
+  so.buffer_size = kScanBuffer;
   so.seed_key = seed;
   if (crc) so.on_consumed = [&crc](const uint8_t* p, size_t n, uint64_t) { crc->Add(p, n); };
   RecordScanner scan(df.big.get(), rdb, so);
