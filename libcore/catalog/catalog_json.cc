@@ -18,6 +18,10 @@ namespace {
 
 using Json = CatalogJson;
 
+std::string Index(const std::string& where, size_t i) {
+  return where + "[" + std::to_string(i) + "]";
+}
+
 // Reads the members of one JSON object: typed getters for the known ones (each records the first
 // error with its location), the rest collected as unknown fields.
 class ObjectReader {
@@ -100,6 +104,30 @@ class ObjectReader {
     return v;
   }
 
+  // Reads the object member `name` with read(reader of it), when it is present (else the error
+  // of Get) and, if `nullable`, not null.
+  template <class Read>
+  void Object(const char* name, bool nullable, const Read& read) {
+    const Json* v = Get(name);
+    if (v == nullptr || (nullable && v->is_null())) return;
+    ObjectReader sub(*v, Where(name), path_, status_);
+    read(sub);
+  }
+
+  // Reads the array member `name` (see Array): for each element, appends an entry to *out and
+  // calls read(element, where, i, &entry), `where` naming the element ("collections[3]") and i
+  // its index. Stops at the first error.
+  template <class T, class Read>
+  void Elements(const char* name, std::vector<T>* out, const Read& read) {
+    const Json* a = Array(name);
+    if (a == nullptr) return;
+    const std::string where = Where(name);
+    for (size_t i = 0; i < a->size() && ok(); i++) {
+      out->emplace_back();
+      read((*a)[i], Index(where, i), i, &out->back());
+    }
+  }
+
   UnknownFields Unknown() const {
     UnknownFields u;
     if (!j_.is_object()) return u;
@@ -129,10 +157,6 @@ class ObjectReader {
   std::vector<const char*> known_;
 };
 
-std::string Index(const std::string& where, size_t i) {
-  return where + "[" + std::to_string(i) + "]";
-}
-
 std::string LowerHex(std::string s) {
   for (char& c : s) {
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
@@ -144,18 +168,15 @@ void ReadCluster(const Json& j, std::string_view path, Status* st, ClusterInfo* 
   ObjectReader r(j, "cluster", path, st);
   r.I32("numShards", &out->num_shards);
   r.I32("numMirrors", &out->num_mirrors);
-  if (const Json* hosts = r.Array("hosts")) {
-    for (size_t i = 0; i < hosts->size() && st->ok(); i++) {
-      ObjectReader h((*hosts)[i], Index("cluster.hosts", i), path, st);
-      CatalogHost host;
-      h.I32("id", &host.id);
-      h.I32("shard", &host.shard);
-      h.String("workdir", &host.workdir);
-      h.String("ip", &host.ip);
-      host.extra = h.Unknown();
-      out->hosts.push_back(std::move(host));
-    }
-  }
+  r.Elements("hosts", &out->hosts,
+             [&](const Json& e, const std::string& where, size_t, CatalogHost* host) {
+               ObjectReader h(e, where, path, st);
+               h.I32("id", &host->id);
+               h.I32("shard", &host->shard);
+               h.String("workdir", &host->workdir);
+               h.String("ip", &host->ip);
+               host->extra = h.Unknown();
+             });
   out->extra = r.Unknown();
 }
 
@@ -165,14 +186,13 @@ void ReadDatabase(const Json& j, const std::string& where, std::string_view path
   r.String("name", &d->name);
   r.I32("collnum", &d->collnum);
   r.Uuid("uuid", &d->uuid);
-  if (const Json* v = r.Get("dbVersion"); v != nullptr && !v->is_null()) {
-    ObjectReader vr(*v, where + ".dbVersion", path, st);
+  r.Object("dbVersion", /*nullable=*/true, [&](ObjectReader& vr) {
     DbVersion dv;
     vr.Uuid("uuid", &dv.uuid);
     vr.U64("lastMod", &dv.last_mod);
     d->db_version = dv;
     d->db_version_extra = vr.Unknown();
-  }
+  });
   d->extra = r.Unknown();
 }
 
@@ -183,36 +203,32 @@ void ReadCollection(const Json& j, const std::string& where, std::string_view pa
   r.Uuid("uuid", &c->uuid);
   r.String("rdb", &c->rdb);
   r.Bool("sharded", &c->sharded);
-  if (const Json* g = r.Get("generation"); g != nullptr && !g->is_null()) {
-    ObjectReader gr(*g, where + ".generation", path, st);
+  r.Object("generation", /*nullable=*/true, [&](ObjectReader& gr) {
     CollectionGeneration gen;
     gr.Uuid("epoch", &gen.epoch);
     gr.U64("timestamp", &gen.timestamp);
     c->generation = gen;
     c->generation_extra = gr.Unknown();
-  }
+  });
   r.U64("partSize", &c->part_size);
   if (parsed_chunks != nullptr) {
     r.Array("chunks");  // an empty placeholder: ChunkFastPath took the elements
     c->chunks = std::move(*parsed_chunks);
-  } else if (const Json* chunks = r.Array("chunks")) {
-    for (size_t i = 0; i < chunks->size() && st->ok(); i++) {
-      const std::string cw = Index(where + ".chunks", i);
-      ObjectReader cr((*chunks)[i], cw, path, st);
-      Chunk ch;
-      cr.I32("min", &ch.min);
-      cr.I32("max", &ch.max);
-      cr.I32("shard", &ch.shard);
+  } else {
+    r.Elements("chunks", &c->chunks, [&](const Json& e, const std::string& cw, size_t, Chunk* ch) {
+      ObjectReader cr(e, cw, path, st);
+      cr.I32("min", &ch->min);
+      cr.I32("max", &ch->max);
+      cr.I32("shard", &ch->shard);
       std::string version;
       cr.String("version", &version);
       if (st->ok()) {
         auto v = ChunkVersion::Parse(version);
         if (!v) cr.Fail(cw + ".version", "'" + version + "' is not a chunk version \"M|m\"");
-        if (v) ch.version = *v;
+        if (v) ch->version = *v;
       }
-      ch.extra = cr.Unknown();
-      c->chunks.push_back(std::move(ch));
-    }
+      ch->extra = cr.Unknown();
+    });
   }
   c->extra = r.Unknown();
 }
@@ -222,14 +238,13 @@ void ReadView(const Json& j, const std::string& where, std::string_view path, St
   ObjectReader r(j, where, path, st);
   r.String("ns", &v->ns);
   r.String("viewOn", &v->view_on);
-  if (const Json* kr = r.Get("keyRange")) {
-    ObjectReader k(*kr, where + ".keyRange", path, st);
+  r.Object("keyRange", /*nullable=*/false, [&](ObjectReader& k) {
     k.String("min", &v->key_min);
     k.String("max", &v->key_max);
     v->key_min = LowerHex(v->key_min);
     v->key_max = LowerHex(v->key_max);
     v->key_range_extra = k.Unknown();
-  }
+  });
   v->extra = r.Unknown();
 }
 
@@ -254,13 +269,12 @@ void ReadRangeDeletion(const Json& j, const std::string& where, std::string_view
       d->slots.push_back({static_cast<int32_t>(lo), static_cast<int32_t>(hi)});
     }
   }
-  if (const Json* o = r.Get("orphanedAt")) {
-    ObjectReader orr(*o, where + ".orphanedAt", path, st);
+  r.Object("orphanedAt", /*nullable=*/false, [&](ObjectReader& orr) {
     orr.String("version", &d->orphaned_at.version);
     orr.U64("catalogVersion", &d->orphaned_at.catalog_version);
     orr.I64("time", &d->orphaned_at.time);
     d->orphaned_at_extra = orr.Unknown();
-  }
+  });
   r.I64("readyAfter", &d->ready_after);
   d->extra = r.Unknown();
 }
@@ -295,31 +309,22 @@ Result<Catalog> ParseUnchecked(std::string_view text, std::string_view path, boo
   r.U64("catalogVersion", &c.version);
   if (const Json* cl = r.Get("cluster")) ReadCluster(*cl, path, &st, &c.cluster);
   r.I32("thisHost", &c.this_host);
-  if (const Json* a = r.Array("databases")) {
-    for (size_t i = 0; i < a->size() && st.ok(); i++) {
-      c.databases.emplace_back();
-      ReadDatabase((*a)[i], Index("databases", i), path, &st, &c.databases.back());
-    }
-  }
-  if (const Json* a = r.Array("collections")) {
-    for (size_t i = 0; i < a->size() && st.ok(); i++) {
-      c.collections.emplace_back();
-      ReadCollection((*a)[i], Index("collections", i), path, &st, &c.collections.back(),
-                     fast_parsed ? Decoded(&fast_chunks, i) : nullptr);
-    }
-  }
-  if (const Json* a = r.Array("views")) {
-    for (size_t i = 0; i < a->size() && st.ok(); i++) {
-      c.views.emplace_back();
-      ReadView((*a)[i], Index("views", i), path, &st, &c.views.back());
-    }
-  }
-  if (const Json* a = r.Array("rangeDeletions")) {
-    for (size_t i = 0; i < a->size() && st.ok(); i++) {
-      c.range_deletions.emplace_back();
-      ReadRangeDeletion((*a)[i], Index("rangeDeletions", i), path, &st, &c.range_deletions.back());
-    }
-  }
+  r.Elements("databases", &c.databases,
+             [&](const Json& e, const std::string& where, size_t, DatabaseEntry* d) {
+               ReadDatabase(e, where, path, &st, d);
+             });
+  r.Elements("collections", &c.collections,
+             [&](const Json& e, const std::string& where, size_t i, CollectionEntry* col) {
+               ReadCollection(e, where, path, &st, col,
+                              fast_parsed ? Decoded(&fast_chunks, i) : nullptr);
+             });
+  r.Elements("views", &c.views, [&](const Json& e, const std::string& where, size_t, ViewEntry* v) {
+    ReadView(e, where, path, &st, v);
+  });
+  r.Elements("rangeDeletions", &c.range_deletions,
+             [&](const Json& e, const std::string& where, size_t, RangeDeletion* d) {
+               ReadRangeDeletion(e, where, path, &st, d);
+             });
   c.extra = r.Unknown();
   if (!st.ok()) return st;
   return c;

@@ -3,7 +3,9 @@
 // one line when that fits in kLineWidth columns, else one member per line.
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "catalog/catalog_json_internal.h"
@@ -22,114 +24,105 @@ void AddUnknown(const UnknownFields& u, Json* j) {
   }
 }
 
+// The object of the known members `known` (in order) followed by the unknown ones kept from the
+// parse.
+Json WithUnknown(Json known, const UnknownFields& unknown) {
+  AddUnknown(unknown, &known);
+  return known;
+}
+
+// The array of to_json(e) for each element e of v, in order.
+template <class T, class ToJsonFn>
+Json ArrayOf(const std::vector<T>& v, const ToJsonFn& to_json) {
+  Json a = Json::array();
+  for (const T& e : v) a.push_back(to_json(e));
+  return a;
+}
+
+// The object to_json(*v) followed by the unknown members `extra`, or null when there is no *v.
+template <class T, class ToJsonFn>
+Json OrNull(const std::optional<T>& v, const UnknownFields& extra, const ToJsonFn& to_json) {
+  return v ? WithUnknown(to_json(*v), extra) : Json(nullptr);
+}
+
+Json HostJson(const CatalogHost& h) {
+  return WithUnknown({{"id", h.id}, {"shard", h.shard}, {"workdir", h.workdir}, {"ip", h.ip}},
+                     h.extra);
+}
+
+Json ClusterJson(const ClusterInfo& c) {
+  return WithUnknown({{"numShards", c.num_shards},
+                      {"numMirrors", c.num_mirrors},
+                      {"hosts", ArrayOf(c.hosts, HostJson)}},
+                     c.extra);
+}
+
+Json DatabaseJson(const DatabaseEntry& d) {
+  const Json version = OrNull(d.db_version, d.db_version_extra, [](const DbVersion& v) {
+    return Json{{"uuid", v.uuid}, {"lastMod", v.last_mod}};
+  });
+  return WithUnknown(
+      {{"name", d.name}, {"collnum", d.collnum}, {"uuid", d.uuid}, {"dbVersion", version}},
+      d.extra);
+}
+
+Json ChunkJson(const Chunk& ch) {
+  return WithUnknown(
+      {{"min", ch.min}, {"max", ch.max}, {"shard", ch.shard}, {"version", ch.version.ToString()}},
+      ch.extra);
+}
+
+Json CollectionJson(const CollectionEntry& c) {
+  const Json generation =
+      OrNull(c.generation, c.generation_extra, [](const CollectionGeneration& g) {
+        return Json{{"epoch", g.epoch}, {"timestamp", g.timestamp}};
+      });
+  return WithUnknown({{"ns", c.ns},
+                      {"uuid", c.uuid},
+                      {"rdb", c.rdb},
+                      {"sharded", c.sharded},
+                      {"generation", generation},
+                      {"partSize", c.part_size},
+                      {"chunks", ArrayOf(c.chunks, ChunkJson)}},
+                     c.extra);
+}
+
+Json ViewJson(const ViewEntry& v) {
+  return WithUnknown(
+      {{"ns", v.ns},
+       {"viewOn", v.view_on},
+       {"keyRange", WithUnknown({{"min", v.key_min}, {"max", v.key_max}}, v.key_range_extra)}},
+      v.extra);
+}
+
+Json RangeDeletionJson(const RangeDeletion& r) {
+  const Json slots = ArrayOf(r.slots, [](const SlotRange& s) {
+    return Json::array({s.min, s.max});
+  });
+  const Json orphaned_at = WithUnknown({{"version", r.orphaned_at.version},
+                                        {"catalogVersion", r.orphaned_at.catalog_version},
+                                        {"time", r.orphaned_at.time}},
+                                       r.orphaned_at_extra);
+  return WithUnknown({{"ns", r.ns},
+                      {"uuid", r.uuid},
+                      {"slots", slots},
+                      {"orphanedAt", orphaned_at},
+                      {"readyAfter", r.ready_after}},
+                     r.extra);
+}
+
+// The document, known members in the order of SHARD-ROLE.md §2, then the unknown ones.
 Json ToJson(const Catalog& c) {
-  Json j;
-  j["schema_version"] = c.schema_version;
-  j["catalogEpoch"] = c.epoch;
-  j["catalogVersion"] = c.version;
-  Json cluster;
-  cluster["numShards"] = c.cluster.num_shards;
-  cluster["numMirrors"] = c.cluster.num_mirrors;
-  Json hosts = Json::array();
-  for (const CatalogHost& h : c.cluster.hosts) {
-    Json hj;
-    hj["id"] = h.id;
-    hj["shard"] = h.shard;
-    hj["workdir"] = h.workdir;
-    hj["ip"] = h.ip;
-    AddUnknown(h.extra, &hj);
-    hosts.push_back(std::move(hj));
-  }
-  cluster["hosts"] = std::move(hosts);
-  AddUnknown(c.cluster.extra, &cluster);
-  j["cluster"] = std::move(cluster);
-  j["thisHost"] = c.this_host;
-  Json dbs = Json::array();
-  for (const DatabaseEntry& d : c.databases) {
-    Json dj;
-    dj["name"] = d.name;
-    dj["collnum"] = d.collnum;
-    dj["uuid"] = d.uuid;
-    if (d.db_version) {
-      Json v;
-      v["uuid"] = d.db_version->uuid;
-      v["lastMod"] = d.db_version->last_mod;
-      AddUnknown(d.db_version_extra, &v);
-      dj["dbVersion"] = std::move(v);
-    } else {
-      dj["dbVersion"] = nullptr;
-    }
-    AddUnknown(d.extra, &dj);
-    dbs.push_back(std::move(dj));
-  }
-  j["databases"] = std::move(dbs);
-  Json colls = Json::array();
-  for (const CollectionEntry& col : c.collections) {
-    Json cj;
-    cj["ns"] = col.ns;
-    cj["uuid"] = col.uuid;
-    cj["rdb"] = col.rdb;
-    cj["sharded"] = col.sharded;
-    if (col.generation) {
-      Json g;
-      g["epoch"] = col.generation->epoch;
-      g["timestamp"] = col.generation->timestamp;
-      AddUnknown(col.generation_extra, &g);
-      cj["generation"] = std::move(g);
-    } else {
-      cj["generation"] = nullptr;
-    }
-    cj["partSize"] = col.part_size;
-    Json chunks = Json::array();
-    for (const Chunk& ch : col.chunks) {
-      Json chj;
-      chj["min"] = ch.min;
-      chj["max"] = ch.max;
-      chj["shard"] = ch.shard;
-      chj["version"] = ch.version.ToString();
-      AddUnknown(ch.extra, &chj);
-      chunks.push_back(std::move(chj));
-    }
-    cj["chunks"] = std::move(chunks);
-    AddUnknown(col.extra, &cj);
-    colls.push_back(std::move(cj));
-  }
-  j["collections"] = std::move(colls);
-  Json views = Json::array();
-  for (const ViewEntry& v : c.views) {
-    Json vj;
-    vj["ns"] = v.ns;
-    vj["viewOn"] = v.view_on;
-    Json kr;
-    kr["min"] = v.key_min;
-    kr["max"] = v.key_max;
-    AddUnknown(v.key_range_extra, &kr);
-    vj["keyRange"] = std::move(kr);
-    AddUnknown(v.extra, &vj);
-    views.push_back(std::move(vj));
-  }
-  j["views"] = std::move(views);
-  Json rds = Json::array();
-  for (const RangeDeletion& r : c.range_deletions) {
-    Json rj;
-    rj["ns"] = r.ns;
-    rj["uuid"] = r.uuid;
-    Json slots = Json::array();
-    for (const SlotRange& s : r.slots) slots.push_back(Json::array({s.min, s.max}));
-    rj["slots"] = std::move(slots);
-    Json o;
-    o["version"] = r.orphaned_at.version;
-    o["catalogVersion"] = r.orphaned_at.catalog_version;
-    o["time"] = r.orphaned_at.time;
-    AddUnknown(r.orphaned_at_extra, &o);
-    rj["orphanedAt"] = std::move(o);
-    rj["readyAfter"] = r.ready_after;
-    AddUnknown(r.extra, &rj);
-    rds.push_back(std::move(rj));
-  }
-  j["rangeDeletions"] = std::move(rds);
-  AddUnknown(c.extra, &j);
-  return j;
+  return WithUnknown({{"schema_version", c.schema_version},
+                      {"catalogEpoch", c.epoch},
+                      {"catalogVersion", c.version},
+                      {"cluster", ClusterJson(c.cluster)},
+                      {"thisHost", c.this_host},
+                      {"databases", ArrayOf(c.databases, DatabaseJson)},
+                      {"collections", ArrayOf(c.collections, CollectionJson)},
+                      {"views", ArrayOf(c.views, ViewJson)},
+                      {"rangeDeletions", ArrayOf(c.range_deletions, RangeDeletionJson)}},
+                     c.extra);
 }
 
 std::string Scalar(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
