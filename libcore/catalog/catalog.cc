@@ -1,5 +1,5 @@
 // The catalog model: lookups, shard versions, and the validation rules of SHARD-ROLE.md §2.
-// (The JSON text form is in catalog_json.cc.)
+// (The JSON text form is in catalog_json.cc, catalog_json_fast.cc and catalog_json_write.cc.)
 #include "catalog/catalog.h"
 
 #include <algorithm>

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "format/file_name.h"
+#include "format/part_append.h"
 #include "io/atomic_file.h"
 
 namespace shardtool {
@@ -56,24 +57,13 @@ Status DataFileWriter::Add(const uint8_t* full_key, const uint8_t* data, uint32_
 }
 
 Status DataFileWriter::Flush() {
-  size_t pos = 0;
-  while (pos < buf_len_) {
-    if (part_filled_ == opt_.part_size) {
-      // The part is full: make it durable and start the next one.
-      RETURN_IF_ERROR(part_->Sync());
-      RETURN_IF_ERROR(part_->Close());
-      part_index_++;
-      part_filled_ = 0;
-      ASSIGN_OR_RETURN(part_, fs_->OpenForWrite(JoinPath(dir_, PartName(data_name_, part_index_)),
-                                                WriteMode::kCreateExclusive));
-    }
-    const size_t n =
-        static_cast<size_t>(std::min<uint64_t>(buf_len_ - pos, opt_.part_size - part_filled_));
-    RETURN_IF_ERROR(
-        part_->Append(std::string_view(reinterpret_cast<const char*>(buf_.get()) + pos, n)));
-    part_filled_ += n;
-    pos += n;
-  }
+  const auto create_part = [this](int32_t index) {
+    return fs_->OpenForWrite(JoinPath(dir_, PartName(data_name_, index)),
+                             WriteMode::kCreateExclusive);
+  };
+  RETURN_IF_ERROR(
+      AppendToParts(std::string_view(reinterpret_cast<const char*>(buf_.get()), buf_len_),
+                    opt_.part_size, create_part, &part_, &part_index_, &part_filled_));
   buf_len_ = 0;
   // Let the disk work while records are still being added, so that Finish's fsync waits for
   // little (as the merge's TargetWriter does).

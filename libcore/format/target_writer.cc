@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "format/file_name.h"
+#include "format/part_append.h"
 #include "io/test_point.h"
 
 namespace shardtool {
@@ -290,27 +291,16 @@ Status TargetWriter::EndVerify() {
 Status TargetWriter::Flush() {
   if (buf_len_ == 0) return Status::Ok();
   crc_.Add(buf_.data(), buf_len_);
-  size_t pos = 0;
-  while (pos < buf_len_) {
-    if (part_filled_ == opt_.part_size) {
-      // The part is full: make it durable and start the next one.
-      RETURN_IF_ERROR(part_->Sync());
-      RETURN_IF_ERROR(part_->Close());
-      TEST_POINT("target.after_part_sync");
-      part_index_++;
-      part_filled_ = 0;
-      ASSIGN_OR_RETURN(part_,
-                       fs_->OpenForWrite(PartPath(part_index_), WriteMode::kCreateExclusive));
-      dir_dirty_ = true;
-    }
-    const size_t n =
-        static_cast<size_t>(std::min<uint64_t>(buf_len_ - pos, opt_.part_size - part_filled_));
-    RETURN_IF_ERROR(
-        part_->Append(std::string_view(reinterpret_cast<const char*>(buf_.data()) + pos, n)));
-    part_filled_ += n;
-    appended_ += n;
-    pos += n;
-  }
+  const auto create_part = [this](int32_t index) -> Result<std::unique_ptr<WritableFile>> {
+    TEST_POINT("target.after_part_sync");  // the full part was synced and closed
+    ASSIGN_OR_RETURN(auto part, fs_->OpenForWrite(PartPath(index), WriteMode::kCreateExclusive));
+    dir_dirty_ = true;
+    return part;
+  };
+  RETURN_IF_ERROR(
+      AppendToParts(std::string_view(reinterpret_cast<const char*>(buf_.data()), buf_len_),
+                    opt_.part_size, create_part, &part_, &part_index_, &part_filled_));
+  appended_ += buf_len_;
   buf_len_ = 0;
   // Let the disk work while the merge goes on, so that a checkpoint's fsync waits for little.
   if (appended_ - writeback_at_ >= kWritebackBytes) {

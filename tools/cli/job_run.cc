@@ -1,6 +1,7 @@
 #include "cli/job_run.h"
 
 #include <csignal>
+#include <ostream>
 
 namespace shardtool {
 namespace {
@@ -31,6 +32,16 @@ void JobRun::Finish() {
   std::signal(SIGINT, old_int_);
   std::signal(SIGTERM, old_term_);
   bar_.Finish();
+}
+
+void PrintJobReport(Context& ctx, const GlobalOptions& g, const Status& outcome,
+                    const std::function<Json()>& json, const std::function<void()>& text) {
+  if (g.json) {
+    *ctx.out << json().dump(2) << "\n";
+    return;
+  }
+  text();
+  if (!outcome.ok()) *ctx.err << "error: " << outcome.name() << ": " << outcome.message() << "\n";
 }
 
 }  // namespace shardtool

@@ -6,9 +6,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 
 #include "cli/command.h"
+#include "render/json_render.h"
 #include "render/progress.h"
 
 namespace shardtool {
@@ -32,5 +35,25 @@ class JobRun {
   void (*old_term_)(int) = nullptr;
   bool finished_ = false;
 };
+
+// Runs job(env) under a JobRun labelled `label`, for a job whose Env has a `stop` flag and a
+// `progress` callback given a struct with `done` and `total` (merge, import): both are wired to
+// the JobRun, which is finished (handlers restored, bar cleared) before the result is returned.
+template <class Env, class Job>
+auto RunWithJobRun(const Context& ctx, const GlobalOptions& g, std::string label, const Job& job) {
+  Env env;
+  JobRun run(ctx, g, std::move(label));
+  env.stop = run.stop();
+  env.progress = [&run](const auto& p) { run.Progress(p.done, p.total); };
+  auto result = job(env);
+  run.Finish();
+  return result;
+}
+
+// Prints the report of a job that ran: with --json the document json() returns, on out; else
+// text() prints it, followed on err by "error: <name>: <message>" when the run stopped early
+// (`outcome` is not Ok).
+void PrintJobReport(Context& ctx, const GlobalOptions& g, const Status& outcome,
+                    const std::function<Json()>& json, const std::function<void()>& text);
 
 }  // namespace shardtool

@@ -184,21 +184,13 @@ int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o
   req.lock_timeout_ms = static_cast<int64_t>(g.lock_timeout * 1000);
   req.max_duration_ms = static_cast<int64_t>(std::ceil(o.max_duration * 1000));
 
-  ImportEnv env;
-  JobRun run(ctx, g, "import " + o.database + "." + o.rdb);
-  env.stop = run.stop();
-  env.progress = [&run](const ImportProgress& p) { run.Progress(p.done, p.total); };
-  auto report = RunImport(ctx.fs, req, env);
-  run.Finish();
+  auto report =
+      RunWithJobRun<ImportEnv>(ctx, g, "import " + o.database + "." + o.rdb,
+                               [&](const ImportEnv& env) { return RunImport(ctx.fs, req, env); });
   if (!report.ok()) return ReportError(ctx, g, report.status());
-  if (g.json) {
-    *ctx.out << ReportJson(*report).dump(2) << "\n";
-  } else {
-    PrintText(ctx, g, *report);
-    if (!report->outcome.ok()) {
-      *ctx.err << "error: " << report->outcome.name() << ": " << report->outcome.message() << "\n";
-    }
-  }
+  PrintJobReport(
+      ctx, g, report->outcome, [&] { return ReportJson(*report); },
+      [&] { PrintText(ctx, g, *report); });
   return report->exit_status();
 }
 

@@ -221,21 +221,13 @@ int RunMergeCmd(Context& ctx, const GlobalOptions& g, const MergeCmdOptions& o) 
   if (!pins.ok()) return ReportError(ctx, g, pins.status());
   req.pins = *pins;
 
-  MergeEnv env;
-  JobRun run(ctx, g, "merge " + o.database + "." + o.rdb);
-  env.stop = run.stop();
-  env.progress = [&run](const MergeProgress& p) { run.Progress(p.done, p.total); };
-  auto report = RunMerge(ctx.fs, req, env);
-  run.Finish();
+  auto report =
+      RunWithJobRun<MergeEnv>(ctx, g, "merge " + o.database + "." + o.rdb,
+                              [&](const MergeEnv& env) { return RunMerge(ctx.fs, req, env); });
   if (!report.ok()) return ReportError(ctx, g, report.status());
-  if (g.json) {
-    *ctx.out << ReportJson(g, *report).dump(2) << "\n";
-  } else {
-    PrintText(ctx, g, *report);
-    if (!report->outcome.ok()) {
-      *ctx.err << "error: " << report->outcome.name() << ": " << report->outcome.message() << "\n";
-    }
-  }
+  PrintJobReport(
+      ctx, g, report->outcome, [&] { return ReportJson(g, *report); },
+      [&] { PrintText(ctx, g, *report); });
   return report->outcome.exit_status();
 }
 
