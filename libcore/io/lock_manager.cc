@@ -74,7 +74,10 @@ Result<LockHandle> LockManager::Acquire(const std::string& path, LockMode mode,
     if (s.code() != ErrorCode::kBusy) return s;
     const int64_t now = fs_->NowMicros();
     if (deadline.try_once || now >= deadline.deadline_micros) {
-      const int64_t waited_ms = std::max<int64_t>(0, now - deadline.start_micros) / 1000;
+      // A lockTimeout of 0 never sleeps: it waited 0 ms, however long the tries themselves took
+      // (a loaded machine can spend milliseconds in the earlier locks of the same call).
+      const int64_t waited_ms =
+          deadline.try_once ? 0 : std::max<int64_t>(0, now - deadline.start_micros) / 1000;
       const std::string resource = BaseName(path);
       const std::string label(mode_label.empty() ? ModeName(mode) : mode_label);
       Status timeout = LockTimeoutStatus("lock " + resource + " (" + label +
