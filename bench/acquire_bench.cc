@@ -370,6 +370,7 @@ int main(int argc, char** argv) {
     time("ParseRequest x8", [&] {
       for (const auto& r : *reqs) (void)ParseRequest(r);
     });
+    if (!keep) std::filesystem::remove_all(dir);
     return 0;
   }
   if (!only.empty()) {
