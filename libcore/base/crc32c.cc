@@ -135,11 +135,10 @@ constexpr FoldConstants FoldBy(int bytes) {
 }
 constexpr FoldConstants kFold256 = FoldBy(256), kFold64 = FoldBy(64);
 
+// The lane {h, l} in all four lanes of a register.
 __attribute__((target("avx512f,vpclmulqdq"))) inline __m512i Broadcast(FoldConstants k) {
-  return _mm512_set_epi64(static_cast<int64_t>(k.l), static_cast<int64_t>(k.h),
-                          static_cast<int64_t>(k.l), static_cast<int64_t>(k.h),
-                          static_cast<int64_t>(k.l), static_cast<int64_t>(k.h),
-                          static_cast<int64_t>(k.l), static_cast<int64_t>(k.h));
+  const auto h = static_cast<int64_t>(k.h), l = static_cast<int64_t>(k.l);
+  return _mm512_set4_epi64(l, h, l, h);  // quadwords h, l, h, l, ... from the lowest
 }
 
 // x moved forward over the fold distance of k, plus d.
@@ -235,9 +234,8 @@ uint32_t Crc32cExtendCrc32Lanes(uint32_t crc, const void* data, size_t n) {
 uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
 #if defined(__x86_64__)
   if (kHaveClmul && n >= kClmulMin) return ExtendClmul(crc, static_cast<const uint8_t*>(data), n);
-  if (kHaveHw) return ExtendHw(crc, static_cast<const uint8_t*>(data), n);
 #endif
-  return Crc32cExtendPortable(crc, data, n);
+  return Crc32cExtendCrc32Lanes(crc, data, n);
 }
 
 }  // namespace shardtool

@@ -89,8 +89,10 @@ TEST(Crc32c, CheckValueAndExtend) {
   EXPECT_EQ(Crc32c(""), 0u);
 }
 
-// The hardware path cuts long inputs into three interleaved lanes of several sizes and joins them;
-// every length around the lane boundaries, at every alignment, must give the portable CRC.
+// The crc32-instruction path cuts long inputs into three interleaved lanes of several sizes and
+// joins them; every length around the lane boundaries, at every alignment, must give the portable
+// CRC, through that path and through the dispatching Crc32cExtend (which folds with VPCLMULQDQ
+// instead from 256 bytes on CPUs that have it).
 TEST(Crc32c, InterleavedLanesAgreeWithPortable) {
   std::string s(3 * 4096 * 2 + 3 * 1024 + 3 * 256 + 64, '\0');
   uint32_t x = 12345;
@@ -105,6 +107,9 @@ TEST(Crc32c, InterleavedLanesAgreeWithPortable) {
       EXPECT_EQ(Crc32cExtend(0x1234567u, s.data() + off, n),
                 Crc32cExtendPortable(0x1234567u, s.data() + off, n))
           << "length " << n << " offset " << off;
+      EXPECT_EQ(Crc32cExtendCrc32Lanes(0x1234567u, s.data() + off, n),
+                Crc32cExtendPortable(0x1234567u, s.data() + off, n))
+          << "lanes, length " << n << " offset " << off;
     }
   }
 }
