@@ -164,6 +164,7 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
                              ? c.opt.owners->owner.data()
                              : nullptr;
   const int16_t self = c.opt.owners ? c.opt.owners->self : 0;
+  const bool no_negatives = c.opt.no_negatives;
   int64_t positive = 0, negative = 0, owned = 0;
   uint8_t prev[KS] = {};
   bool have_prev = false;
@@ -176,6 +177,11 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
     if (mv) mv->AddRecordT<KS>(off, rec.size, key, rec.negative);
     positive += !rec.negative;
     negative += rec.negative;
+    if (no_negatives && rec.negative) [[unlikely]] {
+      c.sink.Add("L9", Severity::kError, c.file, static_cast<int64_t>(off), -1, KeyHex(key, KS),
+                 "negative record in the target of a merge that includes the oldest file, "
+                 "which drops negatives (GB: unmet negative key)");
+    }
     if (have_prev) [[likely]] {
       const int cmp = CompareKeysT<KS>(key, prev);
       if (cmp <= 0 || SameKeyIgnoringDelbitT<KS>(key, prev)) [[unlikely]] {

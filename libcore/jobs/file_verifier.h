@@ -40,6 +40,9 @@ struct FileVerifyOptions {
   int report_limit = 20;
   // nullptr: ownership is not checked (an unsharded description).
   const SlotOwners* owners = nullptr;
+  // L9: the file is known to hold no negative records (a merge target whose merge includes the
+  // oldest file, which drops them: FORMAT.md §8 rule 3); each one found is an error.
+  bool no_negatives = false;
   // Called every `yield_every` records with the logical offset reached; a non-Ok Status ends the
   // check of this file with that Status (yield/restore failures, interruption).
   std::function<Status(uint64_t offset)> yield;

@@ -54,6 +54,8 @@ Result<VerifyReport> RunVerify(FileSystem* fs, const std::vector<VerifyCollectio
       fo.inflate = opt.inflate;
       fo.report_limit = opt.report_limit;
       fo.owners = t.coll->owners ? &*t.coll->owners : nullptr;
+      fo.no_negatives = std::find(t.coll->negative_free.begin(), t.coll->negative_free.end(),
+                                  *t.name) != t.coll->negative_free.end();
       fo.yield_every = opt.yield_every;
       uint64_t last = 0;
       fo.yield = [&](uint64_t offset) -> Status {

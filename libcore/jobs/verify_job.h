@@ -20,6 +20,8 @@ struct VerifyCollection {
   const RdbInfo* rdb = nullptr;
   std::string dir;                      // the coll.<name>.<n> dir
   std::vector<std::string> data_files;  // part-0 names, sorted by id
+  // The merge targets among them known to hold no negatives (L9): no older file is present.
+  std::vector<std::string> negative_free;
   uint64_t part_size = 2013265920ULL;
   std::optional<SlotOwners> owners;  // nullopt: unversioned (ownership not checked)
 };

@@ -147,6 +147,31 @@ TEST_F(FileVerifierTest, OwnershipCountsAreExactByOwningShard) {
   EXPECT_EQ(r.ownership_checked, "records");
 }
 
+TEST_F(FileVerifierTest, NegativesInANegativeFreeFileAreL9) {
+  const RdbInfo& rdb = GetRdb(RdbId::kPosdb);
+  const std::vector<Rec> recs = Posdb(3000);
+  WriteFile(rdb, 1, recs);
+  int64_t negatives = 0;
+  for (const Rec& r : recs) negatives += KeyIsNegative(r.key.data());
+  ASSERT_GT(negatives, 0);
+  // Unknown whether the file may hold negatives: no L9.
+  FileVerifyReport plain = Verify(rdb, 1);
+  EXPECT_EQ(plain.rule_counts.count("L9"), 0u);
+  EXPECT_EQ(plain.errors, 0);
+  FileVerifyOptions o;
+  o.no_negatives = true;
+  o.report_limit = 5;
+  FileVerifyReport r = Verify(rdb, 1, o);
+  EXPECT_EQ(r.negative, negatives);
+  EXPECT_EQ(r.rule_counts["L9"], negatives);
+  EXPECT_EQ(r.errors, negatives);
+  const Finding* f = Find(r, "L9");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::kError);
+  EXPECT_GE(f->offset, 0);  // located at the record
+  EXPECT_FALSE(f->key.empty());
+}
+
 TEST_F(FileVerifierTest, NotShardableIsO2) {
   std::vector<Rec> recs = {{Key::FromHex("000000000000000000000001", 12).value(), "abc"}};
   WriteFile(GetRdb(RdbId::kDoledb), 1, recs);

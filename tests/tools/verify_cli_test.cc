@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -216,6 +217,58 @@ TEST_F(VerifyCli, SR8_PlacementUnknownIsStaleConfigExit5) {
   EXPECT_TRUE(r.json()["error"]["wanted"].is_null());
   // Unversioned (ownership not checked) still works, as SR8 says.
   EXPECT_EQ(St({"--workdir", h, "verify", "main", "--placement", "none"}).code, 0);
+}
+
+// L9: the target of an interrupted merge that includes the oldest file must hold no negatives
+// (FORMAT.md §8 rule 3); one that leaves an older file out keeps them.
+TEST_F(VerifyCli, L9_NegativesInTheTargetOfAMergeWithTheOldestFile) {
+  const std::string h = root_ + "/merging";
+  fs::copy(Host(3), h, fs::copy_options::recursive);
+  Out init = St({"--workdir", h, "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "3"});
+  ASSERT_EQ(init.code, 0) << init.err;
+  // The committed posdb file with the most negatives becomes the planted target's content.
+  Out clean = St({"--workdir", h, "--json", "verify", "main", "--rdb", "posdb"});
+  ASSERT_EQ(clean.code, 0) << clean.err;
+  std::string src;
+  int64_t negatives = 0;
+  const nlohmann::json cj = clean.json();  // the loop must not range over a temporary
+  for (const auto& f : cj["files"]) {
+    if (f["records"]["negative"].get<int64_t>() > negatives) {
+      negatives = f["records"]["negative"].get<int64_t>();
+      src = fs::path(f["file"].get<std::string>()).filename().string();
+    }
+  }
+  ASSERT_GT(negatives, 0);
+  const std::string c = h + "/coll.main.0/";
+  const std::string src_map = src.substr(0, src.size() - 4) + ".map";
+  auto l9_by_file = [&](const std::string& target, const std::string& map) {
+    fs::copy_file(c + src, c + target);
+    fs::copy_file(c + src_map, c + map);
+    Out r = St({"--workdir", h, "--json", "verify", "main", "--rdb", "posdb"});
+    std::map<std::string, int64_t> l9;
+    const nlohmann::json rj = r.json();
+    for (const auto& f : rj["files"]) {
+      const std::string name = fs::path(f["file"].get<std::string>()).filename().string();
+      if (f["rule_counts"].contains("L9")) l9[name] = f["rule_counts"]["L9"].get<int64_t>();
+      for (const auto& fd : f["findings"]) {
+        if (fd["rule"] != "L9") continue;
+        EXPECT_GE(fd["offset"].get<int64_t>(), 0);
+        EXPECT_FALSE(fd["key"].get<std::string>().empty());
+      }
+    }
+    fs::remove(c + target);
+    fs::remove(c + map);
+    return std::make_pair(r.code, l9);
+  };
+  // Files 1, 3 and 5 being merged: the merge includes the oldest file, so every negative of the
+  // target is an error.
+  auto [code, l9] = l9_by_file("posdb0000.003.dat", "posdb0000.map");
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(l9, (std::map<std::string, int64_t>{{"posdb0000.003.dat", negatives}}));
+  // Files 3 and 5 being merged, file 1 older: the target keeps its negatives.
+  auto [code2, l9_2] = l9_by_file("posdb0002.002.dat", "posdb0002.map");
+  EXPECT_TRUE(l9_2.empty());
+  EXPECT_NE(code2, 8);
 }
 
 TEST_F(VerifyCli, QuickAndFilters) {
