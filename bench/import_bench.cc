@@ -20,7 +20,7 @@
 #include "catalog/catalog_admin.h"
 #include "format/hosts_conf.h"
 #include "format/rdb_registry.h"
-#include "jobs/import_job.h"
+#include "jobs/import/import_job.h"
 
 namespace shardtool::bench {
 namespace {

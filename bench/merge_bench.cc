@@ -27,7 +27,7 @@
 #include "iter/data_file.h"
 #include "iter/merging_iterator.h"
 #include "iter/record_scanner.h"
-#include "jobs/merge_job.h"
+#include "jobs/merge/merge_job.h"
 #ifdef SHARDTOOL_HAVE_ROCKSDB
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>

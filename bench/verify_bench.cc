@@ -22,7 +22,7 @@
 #include "format/page_map.h"
 #include "iter/data_file.h"
 #include "iter/record_scanner.h"
-#include "jobs/verify_job.h"
+#include "jobs/verify/verify_job.h"
 #ifdef SHARDTOOL_HAVE_ROCKSDB
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>

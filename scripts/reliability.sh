@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bdir=${1:-$here/build/release}
 st=$bdir/tools/shardtool gen=$bdir/tools/shardtool-gen check=$bdir/tests/st-check
 kills=${KILLS:-100} rounds=${ROUNDS:-200} fuzz=${FUZZ_SECONDS:-600}
-shared=$here/../shared
+golden=$here/tests/data/gigablast
 status=0
 step() {
   local name=$1; shift
@@ -27,10 +27,10 @@ for suite in "$here"/tests/cli/*_kill.sh "$here"/tests/cli/catalog_crash.sh; do
   [ -f "$suite" ] || continue
   step "$(basename "$suite" .sh)" env MERGE_KILL_ITERATIONS="$kills" IMPORT_KILL_ITERATIONS="$kills" \
     INGEST_KILL_ITERATIONS="$kills" \
-    bash "$suite" "$st" "$gen" "$shared" "$check"
+    bash "$suite" "$st" "$gen" "$golden" "$check"
 done
-step concurrency env ROUNDS="$rounds" bash "$here/tests/cli/concurrency.sh" "$st" "$gen" "$shared" "$check"
-step hostile bash "$here/tests/cli/hostile.sh" "$st" "$gen" "$shared" "$check"
+step concurrency env ROUNDS="$rounds" bash "$here/tests/cli/concurrency.sh" "$st" "$gen" "$golden" "$check"
+step hostile bash "$here/tests/cli/hostile.sh" "$st" "$gen" "$golden" "$check"
 if [ "$fuzz" -gt 0 ] && [ -d "$here/build/asan/tests/fuzz" ]; then
   step fuzz "$here/scripts/fuzz.sh" "$here/build/asan" "$fuzz"
 fi

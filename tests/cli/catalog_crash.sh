@@ -2,7 +2,7 @@
 # SR45 through the built binary: `init` twice gives a byte-identical catalog, and a kill -9 at each
 # catalog-write test point (SHARDTOOL_TEST_KILL_AT) leaves the old or the new catalog, valid, with
 # catalogVersion never lower; the rerun completes the change and removes the dead writer's
-# temporary.   catalog_crash.sh <shardtool> <shardtool-gen> <shared-dir>
+# temporary.   catalog_crash.sh <shardtool> <shardtool-gen> <golden-dir>
 set -euo pipefail
 st=$1
 work=$(mktemp -d)

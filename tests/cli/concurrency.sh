@@ -3,7 +3,7 @@
 # together on one working dir, round after round; after each round an independent checker
 # (st-check: format layer only) proves that no record was lost or duplicated, the catalog is
 # valid, and no lease, lock holder or temporary file was left behind.
-#   concurrency.sh <shardtool> <shardtool-gen> <shared-dir> <st-check>
+#   concurrency.sh <shardtool> <shardtool-gen> <golden-dir> <st-check>
 #   ROUNDS=N (default 4; the long campaign uses hundreds)
 set -uo pipefail
 st=$1 gen=$2 check=$4

@@ -3,7 +3,7 @@
 # working dir, lying map headers, garbage state files, files that change while read. Every case
 # must end with a documented exit code (never a signal), write nothing outside the working dir,
 # and leave every source byte unchanged.
-#   hostile.sh <shardtool> <shardtool-gen> <shared-dir>
+#   hostile.sh <shardtool> <shardtool-gen> <golden-dir>
 set -uo pipefail
 st=$1 gen=$2
 work=$(mktemp -d)

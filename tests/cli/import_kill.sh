@@ -6,7 +6,7 @@
 # the records an uninterrupted import gives it (each source record once per mirror of its shard),
 # and a further rerun must do nothing. SIGTERM stops it with exit 9 (or lets it finish) and a rerun
 # continues.
-#   import_kill.sh <shardtool> <shardtool-gen> <shared-dir>
+#   import_kill.sh <shardtool> <shardtool-gen> <golden-dir>
 #   IMPORT_KILL_ITERATIONS=N   random kills (default 8)
 set -euo pipefail
 st=$1

@@ -5,7 +5,7 @@
 # an ingest passes), then rerun until it exits 0; host1 must then hold exactly what an
 # uninterrupted ingest gives it (st-check, the format layer only), and a further rerun must say
 # the bundles are already ingested.
-#   ingest_kill.sh <shardtool> <shardtool-gen> <shared-dir> <st-check>
+#   ingest_kill.sh <shardtool> <shardtool-gen> <golden-dir> <st-check>
 #   INGEST_KILL_ITERATIONS=N   random kills (default 6)
 set -euo pipefail
 st=$1

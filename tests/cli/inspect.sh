@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Black-box checks of the built binaries: shardtool-gen writes a cluster, shardtool inspect reads
-# it back; exit codes and JSON fields.   inspect.sh <shardtool> <shardtool-gen> <shared-dir>
+# it back; exit codes and JSON fields.   inspect.sh <shardtool> <shardtool-gen> <golden-dir>
 set -euo pipefail
-st=$1 gen=$2 shared=$3
+st=$1 gen=$2 golden=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }

@@ -4,7 +4,7 @@
 # finishes; the result must be byte for byte what an uninterrupted merge of the same files gives
 # (data, map, sidecar), verify must find nothing, and no journal, retired list or merge file may be
 # left. SIGTERM must stop it with exit 9 (or let it finish with 0) and a rerun continues.
-#   merge_kill.sh <shardtool> <shardtool-gen> <shared-dir>
+#   merge_kill.sh <shardtool> <shardtool-gen> <golden-dir>
 #   MERGE_KILL_ITERATIONS=N   random kills per Rdb (default 4)
 set -euo pipefail
 st=$1

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "io/mem_file_system.h"
-#include "jobs/import_bookmark.h"
+#include "jobs/import/import_bookmark.h"
 
 namespace {
 

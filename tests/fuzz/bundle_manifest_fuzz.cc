@@ -1,6 +1,6 @@
 // libFuzzer target: ParseBundleManifest (FORMAT.md §10.2) never crashes; accepted manifests
 // reserialise to a fixed point (state_fuzz.h).
-#include "jobs/bundle_writer.h"
+#include "jobs/bundle/bundle_writer.h"
 #include "state_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

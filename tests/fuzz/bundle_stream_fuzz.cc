@@ -13,7 +13,7 @@
 #include "io/atomic_file.h"
 #include "io/mem_file_system.h"
 #include "io/zstd_codec.h"
-#include "jobs/bundle_writer.h"
+#include "jobs/bundle/bundle_writer.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 // a fixed point (state_fuzz.h). The first byte picks the parser, so one corpus serves all three.
 #include "acquire/stash_journal.h"
 #include "catalog/retired_files.h"
-#include "jobs/merge_journal.h"
+#include "jobs/merge/merge_journal.h"
 #include "state_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

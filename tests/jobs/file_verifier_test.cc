@@ -1,6 +1,6 @@
 // FileVerifier: every rule it reports is triggered by a planted defect and located; ownership
 // counts are exact; verifying never changes a byte.
-#include "jobs/file_verifier.h"
+#include "jobs/verify/file_verifier.h"
 
 #include <gtest/gtest.h>
 

@@ -18,9 +18,9 @@
 #include "io/fault_file_system.h"
 #include "io/lock_manager.h"
 #include "io/mem_file_system.h"
-#include "jobs/bundle_writer.h"
-#include "jobs/import_job.h"
-#include "jobs/ingest_job.h"
+#include "jobs/bundle/bundle_writer.h"
+#include "jobs/import/import_job.h"
+#include "jobs/ingest/ingest_job.h"
 #include "testing/fault_sweep.h"
 #include "testing/import_cluster.h"
 

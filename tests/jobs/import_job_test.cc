@@ -2,7 +2,7 @@
 // mirror of its shard, none elsewhere) for clean, corrupt and decoy inputs; crash at every named
 // test point and rerun; a catalog change mid-run (SR53); ENOSPC on one target; bundles round trip
 // through ingest, which refuses records it does not own (B5).
-#include "jobs/import_job.h"
+#include "jobs/import/import_job.h"
 
 #include <gtest/gtest.h>
 
@@ -20,9 +20,9 @@
 #include "io/fault_file_system.h"
 #include "io/mem_file_system.h"
 #include "io/test_point.h"
-#include "jobs/bundle_writer.h"
-#include "jobs/import_bookmark.h"
-#include "jobs/ingest_job.h"
+#include "jobs/bundle/bundle_writer.h"
+#include "jobs/import/import_bookmark.h"
+#include "jobs/ingest/ingest_job.h"
 #include "testing/import_cluster.h"
 #include "testing/merge_cluster.h"
 #include "testing/record_lists.h"

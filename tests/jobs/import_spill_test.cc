@@ -2,7 +2,7 @@
 // wins, corrupt runs are located), an import far larger than --memory making one data file per
 // host per commit with every record exactly once per mirror, a crash at each spill and merge test
 // point then a rerun (exact, leftover run directories removed), and ENOSPC while spilling.
-#include "jobs/import_spill.h"
+#include "jobs/import/import_spill.h"
 
 #include <gtest/gtest.h>
 
@@ -16,8 +16,8 @@
 #include "io/fault_file_system.h"
 #include "io/mem_file_system.h"
 #include "io/test_point.h"
-#include "jobs/bundle_writer.h"
-#include "jobs/import_job.h"
+#include "jobs/bundle/bundle_writer.h"
+#include "jobs/import/import_job.h"
 #include "testing/import_cluster.h"
 
 namespace shardtool::testing {

@@ -3,7 +3,7 @@
 // selection (--files, --all, --auto), refusals, --dry-run, and the guards (lock, Gigablast).
 // Every result is checked independently: the output is decoded with the format layer and compared
 // with a brute-force merge of the inputs, and verify finds nothing in it.
-#include "jobs/merge_job.h"
+#include "jobs/merge/merge_job.h"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 
 #include "catalog/state_paths.h"
 #include "format/file_name.h"
-#include "jobs/bundle_writer.h"
-#include "jobs/merge_job.h"
+#include "jobs/bundle/bundle_writer.h"
+#include "jobs/merge/merge_job.h"
 #include "testing/merge_cluster.h"
 
 namespace shardtool {

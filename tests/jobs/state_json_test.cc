@@ -13,8 +13,8 @@
 #include "acquire/lease.h"
 #include "acquire/stash_journal.h"
 #include "catalog/retired_files.h"
-#include "jobs/bundle_writer.h"
-#include "jobs/merge_journal.h"
+#include "jobs/bundle/bundle_writer.h"
+#include "jobs/merge/merge_journal.h"
 
 namespace shardtool {
 namespace {

@@ -1,4 +1,4 @@
-// Golden files written by the real Gigablast engine (../shared/golden/gigablast) and parsers for
+// Golden files written by the real Gigablast engine (tests/data/gigablast) and parsers for
 // Gigablast's own dumps of them, so tests can compare shardtool's decoding record by record.
 //
 // Each dump gives a record's key in its Rdb's own field form; ParseGoldenDump rebuilds the full key

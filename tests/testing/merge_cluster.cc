@@ -6,7 +6,7 @@
 #include "format/file_name.h"
 #include "iter/data_file.h"
 #include "iter/record_scanner.h"
-#include "jobs/file_verifier.h"
+#include "jobs/verify/file_verifier.h"
 #include "testing/shard_fixture.h"
 
 namespace shardtool::testing {

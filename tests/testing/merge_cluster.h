@@ -12,7 +12,7 @@
 #include "format/data_file_writer.h"
 #include "io/lock_manager.h"
 #include "io/mem_file_system.h"
-#include "jobs/merge_job.h"
+#include "jobs/merge/merge_job.h"
 #include "testing/merge_reference.h"
 #include "testing/record_lists.h"
 

@@ -18,7 +18,7 @@
 #include "cli/shardtool_main.h"
 #include "format/key_fields.h"
 #include "gen/sample_cluster.h"
-#include "jobs/bundle_writer.h"
+#include "jobs/bundle/bundle_writer.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {

@@ -8,7 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/job_run.h"
-#include "jobs/import_job.h"
+#include "jobs/import/import_job.h"
 #include "render/json_render.h"
 #include "render/text_render.h"
 

@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "cli/command.h"
-#include "jobs/ingest_job.h"
+#include "jobs/ingest/ingest_job.h"
 #include "render/json_render.h"
 #include "render/text_render.h"
 

@@ -5,7 +5,7 @@
 
 #include "cli/command.h"
 #include "format/key_fields.h"
-#include "jobs/inspect_job.h"
+#include "jobs/inspect/inspect_job.h"
 #include "render/json_render.h"
 #include "render/text_render.h"
 

@@ -7,8 +7,8 @@
 #include "catalog/catalog_store.h"
 #include "commands/inspect_cmd.h"
 #include "format/key_fields.h"
-#include "jobs/inspect_db.h"
-#include "jobs/inspect_key.h"
+#include "jobs/inspect/inspect_db.h"
+#include "jobs/inspect/inspect_key.h"
 #include "render/inspect_render.h"
 #include "render/text_render.h"
 

@@ -9,7 +9,7 @@
 #include "catalog/ownership_filter.h"
 #include "cli/command.h"
 #include "cli/job_run.h"
-#include "jobs/merge_job.h"
+#include "jobs/merge/merge_job.h"
 #include "render/json_render.h"
 #include "render/text_render.h"
 

@@ -15,7 +15,7 @@
 #include "cli/job_run.h"
 #include "io/mem_file_system.h"
 #include "io/overlay_file_system.h"
-#include "jobs/verify_acquire.h"
+#include "jobs/verify/verify_acquire.h"
 #include "render/json_render.h"
 #include "render/text_render.h"
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "catalog/catalog.h"
-#include "jobs/inspect_db.h"
-#include "jobs/inspect_key.h"
+#include "jobs/inspect/inspect_db.h"
+#include "jobs/inspect/inspect_key.h"
 #include "render/json_render.h"
 
 namespace shardtool {

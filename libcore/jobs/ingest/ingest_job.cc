@@ -1,0 +1,206 @@
+#include "jobs/ingest/ingest_job.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "acquire/acquisition.h"
+#include "acquire/router.h"
+#include "base/crc32c.h"
+#include "catalog/catalog_store.h"
+#include "catalog/ownership_filter.h"
+#include "catalog/state_paths.h"
+#include "format/key.h"
+#include "io/test_point.h"
+#include "jobs/bundle/bundle_writer.h"
+#include "jobs/import/import_ledger.h"
+#include "jobs/import/import_target.h"
+
+namespace shardtool {
+
+Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const IngestEnv& env) {
+  const int64_t start_us = fs->NowMicros();
+  IngestReport rep;
+  rep.bundle = req.bundle_dir;
+  rep.dry_run = req.dry_run;
+  if (!fs->Exists(req.bundle_dir)) {
+    return NotFoundStatus("bundle " + req.bundle_dir + ": no such directory");
+  }
+  {
+    const std::string base = BaseName(req.bundle_dir);
+    if (base.size() > 4 && base.substr(base.size() - 4) == ".tmp") {
+      return FailedPreconditionStatus(req.bundle_dir +
+                                      ": an incomplete bundle (.tmp: still being written)");
+    }
+  }
+  ASSIGN_OR_RETURN(BundleContents b, ReadBundle(fs, req.bundle_dir));
+  const BundleManifest& m = b.manifest;
+  rep.kind = m.header.kind;
+  rep.database = m.header.database;
+  rep.rdb = m.rdb;
+  rep.target_shard = m.header.target_shard;
+  rep.streams = static_cast<int64_t>(m.streams.size());
+  if (m.header.kind != "import" && m.header.kind != "orphans") {
+    return FailedPreconditionStatus(req.bundle_dir + ": a " + m.header.kind +
+                                    " bundle is not for ingest (kind import or orphans)");
+  }
+  const RdbInfo* rdb = FindRdb(m.rdb);
+  if (rdb == nullptr || !rdb->shardable()) {
+    return FailedPreconditionStatus(req.bundle_dir + ": rdb " + m.rdb +
+                                    " is not shardable; ingest refuses it");
+  }
+  const int ks = rdb->key_size;
+
+  CatalogCache* cache = env.catalogs ? env.catalogs : CatalogCache::Process();
+  ASSIGN_OR_RETURN(auto snap, cache->Get(fs, req.workdir));
+  const Catalog& cat = snap->catalog();
+  const DatabaseEntry* db = cat.FindDatabase(m.header.database);
+  if (db == nullptr) {
+    return NamespaceNotFoundStatus("database " + m.header.database + " (named by " +
+                                   req.bundle_dir + ") is not in " + CatalogPath(req.workdir));
+  }
+  const std::string ns = m.header.database + "." + m.rdb;
+  const std::string db_dir = JoinPath(req.workdir, db->DirName());
+  uint64_t part_size = 2013265920ULL;
+  if (const CollectionEntry* c = cat.FindCollection(ns)) part_size = c->part_size;
+
+  std::unique_ptr<GigablastDetector> own;
+  GigablastDetector* detector = env.gigablast;
+  if (detector == nullptr && !req.force && !req.dry_run) {
+    own = MakeGigablastDetector();
+    detector = own.get();
+  }
+  if (detector != nullptr && !req.force && !req.dry_run) {
+    ASSIGN_OR_RETURN(auto running, detector->Find(req.workdir));
+    if (running.has_value()) {
+      return BusyStatus("Gigablast is running in this working dir (" + *running +
+                        "); stop it or use --force");
+    }
+  }
+  ShardRoleOptions so;
+  so.fs = fs;
+  so.workdir = req.workdir;
+  so.locks = env.locks;
+  so.catalogs = env.catalogs;
+  so.keeper = env.keeper;
+  so.process = env.process;
+  so.job = "ingest";
+  so.heartbeat_thread = env.heartbeat_thread;
+  AcquisitionContext ctx(so);
+  CommandAcquireRequest car;
+  car.namespaces = {ns};
+  car.operation = req.dry_run ? OperationType::kRead : OperationType::kWrite;
+  car.lock_timeout_ms = req.lock_timeout_ms;
+  ASSIGN_OR_RETURN(auto acqs, AcquireForCommand(ctx, car));
+  const CollectionAcquisition& acq = acqs[0].collection();
+
+  // B5: every record belongs to this host's shard.
+  std::unique_ptr<OwnershipFilter> fallback;
+  const OwnershipFilter* filter = nullptr;
+  if (acq.exists()) {
+    auto f = acq.ownership_filter();
+    if (f.ok()) filter = *f;
+  }
+  if (filter == nullptr) {
+    // The collection is new here: the cluster's default map decides.
+    std::vector<SlotRange> owned;
+    for (int s = cat.this_shard(); s < kNumSlots; s += cat.cluster.num_shards) {
+      owned.push_back({s, s + 1});
+    }
+    fallback = std::make_unique<OwnershipFilter>(CoalesceRanges(owned), *rdb);
+    filter = fallback.get();
+  }
+  int64_t unowned = 0;
+  std::string first_unowned;
+  int first_slot = -1;
+  for (const auto& stream : b.streams) {
+    for (const BundleRecord& r : stream) {
+      const auto* key = reinterpret_cast<const uint8_t*>(r.key.data());
+      if (!filter->KeyOwned(key)) {
+        if (unowned++ == 0) {
+          first_unowned = KeyHex(key, ks);
+          first_slot = KeySlot(*rdb, key);
+        }
+      }
+    }
+  }
+  if (unowned > 0) {
+    // Hosts init their catalogs separately (epochs differ), so the version number is compared.
+    const bool same_catalog = m.header.catalog_version == cat.version;
+    std::string msg = req.bundle_dir + ": " + std::to_string(unowned) +
+                      " records are not owned by this host's shard " +
+                      std::to_string(cat.this_shard()) + " (first key " + first_unowned +
+                      ", slot " + std::to_string(first_slot) + ") (B5)";
+    if (!same_catalog) {
+      return StaleConfigStatus(msg + "; the bundle was routed under catalog version " +
+                               std::to_string(m.header.catalog_version) + ", this host has " +
+                               std::to_string(cat.version))
+          .With("rule", "B5");
+    }
+    return IncompatibleShardingMetadataStatus(msg).With("rule", "B5");
+  }
+
+  // Exactly once: the ledger knows the bundles it holds.
+  ASSIGN_OR_RETURN(const std::string mtext,
+                   ReadFileToString(fs, JoinPath(req.bundle_dir, "manifest.json")));
+  char crc[16];
+  std::snprintf(crc, sizeof crc, "%08x", Crc32c(mtext));
+  const std::string label = BaseName(req.bundle_dir) + "/" + crc;
+  ImportLedger ledger(fs, ImportLedgerPath(req.workdir, m.header.database, m.rdb, "ingest"));
+  RETURN_IF_ERROR(ledger.Load());
+  if (!req.dry_run) RETURN_IF_ERROR(ledger.RollForward().status());
+  if (ledger.HasLabel("ingest", label)) {
+    rep.already_ingested = true;
+    rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
+    return rep;
+  }
+
+  // Merge the streams: sorted by key, a later stream wins on equal keys.
+  struct Ref {
+    const BundleRecord* r;
+    size_t stream;
+  };
+  std::vector<Ref> all;
+  for (size_t s = 0; s < b.streams.size(); ++s) {
+    for (const BundleRecord& r : b.streams[s]) all.push_back({&r, s});
+  }
+  std::stable_sort(all.begin(), all.end(), [&](const Ref& x, const Ref& y) {
+    const int c = CompareKeysNegEq(reinterpret_cast<const uint8_t*>(x.r->key.data()),
+                                   reinterpret_cast<const uint8_t*>(y.r->key.data()), ks);
+    return c < 0 || (c == 0 && x.stream < y.stream);
+  });
+  std::vector<TargetRecordRef> refs;
+  for (const Ref& x : all) {
+    const auto* key = reinterpret_cast<const uint8_t*>(x.r->key.data());
+    TargetRecordRef ref{key, reinterpret_cast<const uint8_t*>(x.r->data.data()),
+                        static_cast<uint32_t>(x.r->data.size())};
+    if (!refs.empty() && CompareKeysNegEq(refs.back().key, key, ks) == 0) {
+      refs.back() = ref;
+      rep.superseded++;
+      continue;
+    }
+    refs.push_back(ref);
+  }
+  for (const TargetRecordRef& r : refs) {
+    (KeyIsNegative(r.key) ? rep.negative : rep.positive)++;
+  }
+  rep.records = static_cast<int64_t>(refs.size());
+  if (req.dry_run || refs.empty()) {
+    rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
+    return rep;
+  }
+  RETURN_IF_ERROR(RemoveImportTemps(fs, db_dir));
+  ASSIGN_OR_RETURN(TargetFilesWritten w, WriteTargetFiles(fs, db_dir, *rdb, part_size, refs));
+  LedgerEntry e;
+  e.target = "ingest";
+  e.label = label;
+  e.renames = w.renames;
+  RETURN_IF_ERROR(ledger.Commit(std::move(e), SourcePos{-1, 0}));
+  RETURN_IF_ERROR(ledger.Publish());
+  TEST_POINT("ingest.after_publish");
+  for (const std::string& n : w.names) rep.files.push_back(db->DirName() + "/" + n);
+  rep.bytes_written = w.bytes;
+  rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
+  return rep;
+}
+
+}  // namespace shardtool

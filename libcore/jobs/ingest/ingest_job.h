@@ -1,0 +1,59 @@
+// The ingest job (DESIGN.md §4, §7; FORMAT.md §10.2): adds one bundle made by `import
+// --stage-dir` or `merge --orphans-to` to this host's collection, exactly once.
+//
+// The bundle is read and checked (B1-B4, Corruption: exit 8), the collection <database>.<rdb> is
+// acquired for writing in this working dir (placement checked), and every record must belong to
+// this host's shard (B5: StaleConfig, exit 5, when the manifest's catalog version differs from the
+// host's; IncompatibleShardingMetadata, exit 3, otherwise). The streams are merged (keys sorted;
+// on equal keys a later stream wins; negatives kept, they cancel older positives) and written as
+// new data files at the next odd ids, committed through the host's ingest ledger
+// (import_ledger.h) under the bundle's identity (directory name and manifest CRC), so ingesting
+// the same bundle again does nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "acquire/catalog_cache.h"
+#include "acquire/lease_keeper.h"
+#include "acquire/process_info.h"
+#include "base/status.h"
+#include "io/file_system.h"
+#include "io/lock_manager.h"
+#include "jobs/merge/merge_guard.h"
+
+namespace shardtool {
+
+struct IngestRequest {
+  std::string workdir;
+  std::string bundle_dir;
+  bool force = false;
+  bool dry_run = false;
+  int64_t lock_timeout_ms = 0;
+};
+
+struct IngestEnv {
+  LockManager* locks = nullptr;
+  CatalogCache* catalogs = nullptr;
+  LeaseKeeper* keeper = nullptr;
+  ProcessInfo* process = nullptr;
+  bool heartbeat_thread = true;
+  GigablastDetector* gigablast = nullptr;
+};
+
+struct IngestReport {
+  std::string bundle, kind, database, rdb;
+  int32_t target_shard = 0;
+  int64_t records = 0, positive = 0, negative = 0, superseded = 0;
+  int64_t streams = 0;
+  bool already_ingested = false;
+  bool dry_run = false;
+  std::vector<std::string> files;  // data files made, relative to the working dir
+  uint64_t bytes_written = 0;
+  double seconds = 0;
+};
+
+Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const IngestEnv& env);
+
+}  // namespace shardtool

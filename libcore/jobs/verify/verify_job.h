@@ -1,0 +1,61 @@
+// The verify job (DESIGN.md §4, §9): the deep check of every data file of a database's collections
+// on this host, files in parallel. The caller (the CLI, through an acquisition) says which files to
+// check and who owns which slot; the job returns a plain report and never writes anything.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jobs/verify/file_verifier.h"
+
+namespace shardtool {
+
+// One collection (Rdb) of the database as acquired: its files and its ownership view.
+struct VerifyCollection {
+  std::string ns;  // "main.posdb"
+  const RdbInfo* rdb = nullptr;
+  std::string dir;                      // the coll.<name>.<n> dir
+  std::vector<std::string> data_files;  // part-0 names, sorted by id
+  // The merge targets among them known to hold no negatives (L9): no older file is present.
+  std::vector<std::string> negative_free;
+  uint64_t part_size = 2013265920ULL;
+  std::optional<SlotOwners> owners;  // nullopt: unversioned (ownership not checked)
+};
+
+struct VerifyOptions {
+  int threads = 1;
+  bool quick = false;
+  bool inflate = true;
+  int report_limit = 20;
+  // Called from worker threads every `yield_every` records of a file; a non-Ok Status stops the
+  // job (the first such Status is returned). May be empty.
+  std::function<Status()> yield;
+  uint64_t yield_every = 10000;
+  // Progress: bytes verified so far and the total, called from worker threads (thread-safe
+  // callback required). May be empty.
+  std::function<void(uint64_t done, uint64_t total)> progress;
+  // Set to stop at the next yield point (SIGINT/SIGTERM): the job returns Interrupted.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct VerifySummary {
+  int64_t files = 0, records = 0, not_owned = 0, errors = 0, notices = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+};
+
+struct VerifyReport {
+  std::vector<FileVerifyReport> files;  // in collection order, then file id order
+  VerifySummary summary;
+  // Exit status contract (DESIGN.md §9): findings = any error finding or any not-owned record.
+  bool ok() const { return summary.errors == 0 && summary.not_owned == 0; }
+};
+
+Result<VerifyReport> RunVerify(FileSystem* fs, const std::vector<VerifyCollection>& collections,
+                               const VerifyOptions& opt);
+
+}  // namespace shardtool
