@@ -1,4 +1,4 @@
-// Merge benchmark (issue "merge", DESIGN.md §8). In one run, on the same records (4 overlapping
+// Merge benchmark (issue "merge", doc/architecture.md §8). In one run, on the same records (4 overlapping
 // files written by the sample generator, page-cached), each figure the median of --runs runs, each
 // measurement in a fresh process (so its peak RSS is its own):
 //   ours      `merge --all` through the library (RunMerge): journal, canonical encoding, map,

@@ -1,4 +1,4 @@
-// Scan benchmark (issue: foundation; DESIGN.md §8). In one run, on page-cached files it writes
+// Scan benchmark (issue: foundation; doc/architecture.md §8). In one run, on page-cached files it writes
 // itself with the sample generator:
 //   - plain 1 MiB reads of each file (the ceiling),
 //   - a full record scan doing what verify does per record: decode, order check, slot,

@@ -1,4 +1,4 @@
-// The acquire calls (SHARD-ROLE.md §3, §5): checks in order, locked acquisitions and the lock-free
+// The acquire calls (doc/acquisition.md §3, §5): checks in order, locked acquisitions and the lock-free
 // protocol.
 #include <algorithm>
 #include <map>
@@ -187,14 +187,14 @@ Result<std::vector<CollectionOrViewAcquisition>> AcquisitionContext::Acquire(
   for (const ParsedRequest& r : reqs) {
     if (r.db != db) {
       return InternalErrorStatus("a plural acquisition takes namespaces of one database (got " +
-                                 db + " and " + r.db + "; SHARD-ROLE.md §3)")
+                                 db + " and " + r.db + "; doc/acquisition.md §3)")
           .With("what", "plural acquisition across databases");
     }
     timeout_ms = std::max(timeout_ms, r.request.lock_timeout_ms);
     any_write |= r.request.operation == OperationType::kWrite;
   }
   if (maybe_lock_free && any_write) {
-    return InternalErrorStatus("a lock-free acquisition is for reads only (SHARD-ROLE.md §5)")
+    return InternalErrorStatus("a lock-free acquisition is for reads only (doc/acquisition.md §5)")
         .With("what", "lock-free write");
   }
 
@@ -203,7 +203,7 @@ Result<std::vector<CollectionOrViewAcquisition>> AcquisitionContext::Acquire(
   const ContextState st = ctx.state;
   if (st != ContextState::kEmpty && st != ContextState::kActive) {
     return InternalErrorStatus("cannot acquire while the acquisition context is " +
-                               std::string(ContextStateName(st)) + " (SHARD-ROLE.md §7)")
+                               std::string(ContextStateName(st)) + " (doc/acquisition.md §7)")
         .With("what", "acquire in state " + std::string(ContextStateName(st)));
   }
   // A process holding an exclusive lock reads with locks (§5).

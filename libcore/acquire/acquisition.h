@@ -1,4 +1,4 @@
-// Acquisitions (SHARD-ROLE.md §3-§7): the only way a job reaches a collection's data.
+// Acquisitions (doc/acquisition.md §3-§7): the only way a job reaches a collection's data.
 //
 // An AcquisitionContext belongs to one job (MongoDB's operation context plus its transaction
 // resources). Its acquire calls check a request against the catalog (§3), take the locks of §5 or

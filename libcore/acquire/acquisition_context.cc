@@ -1,5 +1,5 @@
 // The context's shared state, the lifetime of calls (release of locks and leases, retired-file
-// deletion), leases of entries, and lock taking (SHARD-ROLE.md §4-§6).
+// deletion), leases of entries, and lock taking (doc/acquisition.md §4-§6).
 #include <algorithm>
 #include <set>
 #include <tuple>

@@ -1,4 +1,4 @@
-// Accessors of acquisition handles (SHARD-ROLE.md §4).
+// Accessors of acquisition handles (doc/acquisition.md §4).
 #include "acquire/acquisition_internal.h"
 
 namespace shardtool {
@@ -14,7 +14,7 @@ Status Usable(const std::shared_ptr<CallState>& call, const Entry* e) {
   const ContextState st = call->ctx->state.load();
   if (st == ContextState::kActive && !call->released) return Status::Ok();
   return InternalErrorStatus("acquisition of " + e->ns + " is unusable while its context is " +
-                             std::string(ContextStateName(st)) + " (SHARD-ROLE.md §7)")
+                             std::string(ContextStateName(st)) + " (doc/acquisition.md §7)")
       .With("what", "handle used in state " + std::string(ContextStateName(st)));
 }
 
@@ -32,7 +32,7 @@ Status CollectionAcquisition::CheckUsable() const { return Usable(call_, entry_)
 Result<std::string> CollectionAcquisition::uuid() const {
   RETURN_IF_ERROR(Usable(call_, entry_));
   if (!exists()) {
-    return InternalErrorStatus(entry_->ns + " does not exist: it has no uuid (SHARD-ROLE.md §3)")
+    return InternalErrorStatus(entry_->ns + " does not exist: it has no uuid (doc/acquisition.md §3)")
         .With("what", "uuid of an absent collection");
   }
   return entry_->uuid;

@@ -48,7 +48,7 @@ Result<ParsedRequest> ParseRequest(const AcquisitionRequest& request) {
     auto parsed = ParseNamespace(*ns);
     if (!parsed) {
       return InvalidNamespace(input,
-                              "want <db>.<name>, each part [A-Za-z0-9_-]{1,64} (SHARD-ROLE.md §2)");
+                              "want <db>.<name>, each part [A-Za-z0-9_-]{1,64} (doc/acquisition.md §2)");
     }
     p.db = std::move(parsed->db);
     p.name = std::move(parsed->name);
@@ -63,7 +63,7 @@ Result<ParsedRequest> ParseRequest(const AcquisitionRequest& request) {
     p.uuid = std::move(*uuid);
     if (request.expected_uuid) {
       return InternalErrorStatus("request " + input +
-                                 ": expectedUUID is for the namespace form only (SHARD-ROLE.md §3)")
+                                 ": expectedUUID is for the namespace form only (doc/acquisition.md §3)")
           .With("what", "expectedUUID with {db, uuid}");
     }
   }
@@ -77,7 +77,7 @@ Result<ParsedRequest> ParseRequest(const AcquisitionRequest& request) {
   }
   if (request.placement.shard_version && request.placement.shard_version->is_unknown()) {
     return InternalErrorStatus("request " + input +
-                               ": the unknown shard version cannot be sent (SHARD-ROLE.md §3)")
+                               ": the unknown shard version cannot be sent (doc/acquisition.md §3)")
         .With("what", "unknown shard version sent");
   }
   return p;

@@ -1,4 +1,4 @@
-// CatalogCache: the process-wide cache of parsed catalogs (SHARD-ROLE.md §7: "skip parsing if its
+// CatalogCache: the process-wide cache of parsed catalogs (doc/acquisition.md §7: "skip parsing if its
 // inode, size and mtime are unchanged"), and CatalogSnapshot, one parsed catalog.json with what
 // acquisitions derive from it.
 //

@@ -1,4 +1,4 @@
-// File retirement (SHARD-ROLE.md §6): how replaced data files leave a collection without pulling
+// File retirement (doc/acquisition.md §6): how replaced data files leave a collection without pulling
 // them from under a reader.
 //
 // A merge's commit lists its inputs in shardtool/journal/retired.<uuid>.json (RetireFiles); from

@@ -193,7 +193,7 @@ Result<Lease> ParseLease(std::string_view text, std::string_view path) {
   auto slots = j.find("ownedSlots");
   if (slots == j.end()) return CorruptCatalogError(path, "lease: ownedSlots missing");
   if (!(slots->is_string() && *slots == "all")) {
-    // The array of SHARD-ROLE.md §6 or the periodic form (slot_list.h).
+    // The array of doc/acquisition.md §6 or the periodic form (slot_list.h).
     auto ranges = DecodeOwnedSlots(*slots);
     if (!ranges) {
       return CorruptCatalogError(

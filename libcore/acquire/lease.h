@@ -1,4 +1,4 @@
-// Leases: the range preserver of SHARD-ROLE.md §6. A reader of an existing collection writes
+// Leases: the range preserver of doc/acquisition.md §6. A reader of an existing collection writes
 //
 //   shardtool/leases/<uuid>/<hostname>-<pid>-<nonce>.json
 //   {pid, host, procStart, job, ns, uuid, catalogEpoch, catalogVersion, generation, version,

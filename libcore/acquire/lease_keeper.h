@@ -1,4 +1,4 @@
-// LeaseKeeper: the leases this process holds, kept fresh (SHARD-ROLE.md §6). Every held lease is
+// LeaseKeeper: the leases this process holds, kept fresh (doc/acquisition.md §6). Every held lease is
 // registered here; a heartbeat thread (every kHeartbeatIntervalSeconds) and each yield and restore
 // of its acquisition set its heartbeatAt = now and expiresAt = now + kLeaseTtlSeconds, and nothing
 // else. A lease that expired before it could be refreshed is never rewritten (that would resurrect

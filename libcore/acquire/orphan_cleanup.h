@@ -1,4 +1,4 @@
-// The orphan-cleanup decision of SHARD-ROLE.md §6, which `merge --cleanup-orphans` (under coll X)
+// The orphan-cleanup decision of doc/acquisition.md §6, which `merge --cleanup-orphans` (under coll X)
 // applies record by record.
 //
 // A record of a slot this shard owns is kept. A record of a slot it does not own is dropped (to

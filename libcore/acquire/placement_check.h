@@ -1,4 +1,4 @@
-// The checks of an acquisition request against one catalog snapshot (SHARD-ROLE.md §3 steps 3-7),
+// The checks of an acquisition request against one catalog snapshot (doc/acquisition.md §3 steps 3-7),
 // as pure functions: the same code serves locked and lock-free acquisitions, and the re-checks of
 // a restore (§7). Step 1 (syntax) is ParseRequest; step 2 (locks) is the caller's.
 //
@@ -58,7 +58,7 @@ Status CheckDbVersion(const CatalogSnapshot& snap, const std::string& db,
 Status CheckShardVersion(const CatalogSnapshot& snap, const std::string& ns,
                          const CollectionEntry* c, bool is_view, const PlacementConcern& placement);
 
-// Error builders (SHARD-ROLE.md §8), shared with restore.
+// Error builders (doc/acquisition.md §8), shared with restore.
 Status StaleConfigError(const std::string& ns, const ShardVersion& received,
                         const ShardVersion& wanted, int32_t shard_id);
 Status StaleDbVersionError(const std::string& db, const std::optional<DbVersion>& received,

@@ -1,5 +1,5 @@
 // ProcessInfo: who this process is and whether another process of this host still runs, for leases
-// (SHARD-ROLE.md §6). A lease names its holder by host, pid and procStart (field 22 of
+// (doc/acquisition.md §6). A lease names its holder by host, pid and procStart (field 22 of
 // /proc/<pid>/stat: the start time in clock ticks since boot), so that a lease of a dead process,
 // or of a dead process whose pid was reused, is recognised as stale.
 //

@@ -1,4 +1,4 @@
-// The placement concern of commands: the router role (SHARD-ROLE.md §3, end).
+// The placement concern of commands: the router role (doc/acquisition.md §3, end).
 //
 // A command reads the catalog, builds per namespace {dbVersion: current, shardVersion: current}
 // and acquires. When that fails with StaleConfig or StaleDbVersion before any work, it re-reads

@@ -54,7 +54,7 @@ Result<const OwnershipFilter*> ShardingDescription::ownership_filter() const {
   if (!sharded_ || !filter_) {
     return InternalErrorStatus(
                "no ownership filter: the acquisition has an unsharded description (request a "
-               "shardVersion to get one; SHARD-ROLE.md §4)")
+               "shardVersion to get one; doc/acquisition.md §4)")
         .With("what", "ownership filter of an unsharded description");
   }
   return filter_.get();

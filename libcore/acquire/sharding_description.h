@@ -1,4 +1,4 @@
-// ShardingDescription (SHARD-ROLE.md §4): what an acquisition knows about a collection's placement.
+// ShardingDescription (doc/acquisition.md §4): what an acquisition knows about a collection's placement.
 // Sharded: the generation, all chunks, this shard's version and the ownership filter of this
 // host's shard, all taken from one catalog snapshot. Unsharded: everything is visible (orphans
 // too); asking for a filter is InternalError.
@@ -43,7 +43,7 @@ class ShardingDescription {
   // This shard's version (UNTRACKED when unsharded).
   const ShardVersion& shard_version() const { return version_; }
   int32_t shard() const { return shard_; }
-  // InternalError without a sharded description (SHARD-ROLE.md §4).
+  // InternalError without a sharded description (doc/acquisition.md §4).
   Result<const OwnershipFilter*> ownership_filter() const;
   // The filter's owned runs as a shared SlotList (sharded only; nullptr otherwise).
   const SlotListPtr& owned_slots() const { return owned_slots_; }

@@ -1,11 +1,11 @@
-// SlotList: the ownedSlots of a lease (SHARD-ROLE.md §6), sorted [min, max) slot runs with their
+// SlotList: the ownedSlots of a lease (doc/acquisition.md §6), sorted [min, max) slot runs with their
 // JSON text, made once and shared. A lease of a default two-shard catalog owns 4096 runs (slot i
 // -> shard i % 2); every lease made from one cached catalog shares one list
 // (CatalogSnapshot::OwnedSlots), so writing a lease copies that text instead of formatting it.
 // Immutable.
 //
 // The text is the shortest exact form of (doc/format-notes.md "Compact ownedSlots"):
-//   - the array of SHARD-ROLE.md §6: [[min,max],...];
+//   - the array of doc/acquisition.md §6: [[min,max],...];
 //   - the periodic form {"from": S, "every": P, "runs": [[a,b],...], "to": E}: the runs [S+a+kP,
 //     S+b+kP) for k = 0, 1, ... cut at E (0 <= a < b <= P, runs sorted and disjoint, S < E <=
 //     8192), touching runs joined. "slot % 2 == 0" of 8192 slots is

@@ -1,4 +1,4 @@
-// Stash across invocations (SHARD-ROLE.md §7): Stash, AdoptStash, DismissStash.
+// Stash across invocations (doc/acquisition.md §7): Stash, AdoptStash, DismissStash.
 //
 // Order of a stash: leases not yet written are written (locked reads), the journal is written
 // durably, then each lease becomes a stashed lease (pid 0, "stashed": journal, expiresAt now +

@@ -1,4 +1,4 @@
-// The journal of a stashed acquisition context (SHARD-ROLE.md §7 "Stash across invocations"):
+// The journal of a stashed acquisition context (doc/acquisition.md §7 "Stash across invocations"):
 // shardtool/journal/<name>, written when a job stops resumably, read by the next invocation.
 //
 //   {"schema_version": 1, "kind": "stashedAcquisitions", "job", "lastKey", "stashedAt",

@@ -1,4 +1,4 @@
-// Yield and restore (SHARD-ROLE.md §7), and MaybeYield, the job-facing yield point.
+// Yield and restore (doc/acquisition.md §7), and MaybeYield, the job-facing yield point.
 #include "acquire/acquisition_internal.h"
 #include "io/test_point.h"
 

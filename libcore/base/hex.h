@@ -1,4 +1,4 @@
-// Hex text for bytes and keys. Keys are written most significant byte first (FORMAT.md §1): the
+// Hex text for bytes and keys. Keys are written most significant byte first (doc/format.md §1): the
 // key's byte ks-1 comes first. Lower-case output; input accepts either case and an optional "0x".
 #pragma once
 

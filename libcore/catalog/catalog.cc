@@ -1,4 +1,4 @@
-// The catalog model: lookups, shard versions, and the validation rules of SHARD-ROLE.md §2.
+// The catalog model: lookups, shard versions, and the validation rules of doc/acquisition.md §2.
 // (The JSON text form is in catalog_json.cc, catalog_json_fast.cc and catalog_json_write.cc.)
 #include "catalog/catalog.h"
 
@@ -245,7 +245,7 @@ class Validator {
       const uint64_t unit = 2048ULL * rdb->page_size;
       if (coll.part_size == 0 || coll.part_size % unit != 0) {
         Fail(at + ".partSize", std::to_string(coll.part_size) + " is not a positive multiple of " +
-                                   std::to_string(unit) + " (2048 x page size, FORMAT.md §4)");
+                                   std::to_string(unit) + " (2048 x page size, doc/format.md §4)");
       }
       if (!coll.sharded) {
         if (coll.generation) Fail(at + ".generation", "must be null for an unsharded collection");

@@ -1,4 +1,4 @@
-// The catalog (SHARD-ROLE.md §2): the model of shardtool/catalog.json, its parser with every
+// The catalog (doc/acquisition.md §2): the model of shardtool/catalog.json, its parser with every
 // validation rule of §2, and its deterministic serialisation.
 //
 // A Catalog names the cluster (from hosts.conf), this host, the databases (Gigablast collections,
@@ -19,7 +19,7 @@
 //   - a collection's rdb is a registry Rdb and `sharded` equals the Rdb's shardability. Not
 //     sharded: generation null and chunks []. Sharded: chunks sorted, contiguous, covering
 //     [0,8192) with shards in [0,numShards); generation null (placement unknown) also allows
-//     chunks []. partSize is a positive multiple of 2048 x the Rdb's page size (FORMAT.md §4).
+//     chunks []. partSize is a positive multiple of 2048 x the Rdb's page size (doc/format.md §4).
 //   - a view's viewOn is a collection of the same database; its keyRange [min,max) is hex of that
 //     Rdb's key size with min < max.
 //   - a range deletion names an existing sharded collection (ns and uuid agree); its slots are

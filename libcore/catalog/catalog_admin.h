@@ -1,5 +1,5 @@
 // Catalog administration: the commands `init` and `catalog move-slots|reshard|create-view|
-// drop-view` as library calls (SHARD-ROLE.md §2). Each reads its inputs (hosts.conf, the database
+// drop-view` as library calls (doc/acquisition.md §2). Each reads its inputs (hosts.conf, the database
 // dirs of the working dir), then applies one pure operation of catalog_ops.h through
 // CatalogStore::Update, i.e. atomically under the global exclusive lock. The CLI commands are thin
 // wrappers around these; tests call them on a MemFileSystem.

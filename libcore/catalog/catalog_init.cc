@@ -1,4 +1,4 @@
-// init (SHARD-ROLE.md §2): the catalog made from hosts.conf and the database dirs, or refreshed.
+// init (doc/acquisition.md §2): the catalog made from hosts.conf and the database dirs, or refreshed.
 // Also the pieces other operations share: default chunks, coalescing, the cluster of a hosts.conf.
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-// The parse of catalog.json (SHARD-ROLE.md §2): types and required members are checked here, the
+// The parse of catalog.json (doc/acquisition.md §2): types and required members are checked here, the
 // rules in ValidateCatalog. The chunk fast path of the parse is in catalog_json_fast.cc, the
 // serialisation in catalog_json_write.cc.
 //

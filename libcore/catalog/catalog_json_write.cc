@@ -111,7 +111,7 @@ Json RangeDeletionJson(const RangeDeletion& r) {
                      r.extra);
 }
 
-// The document, known members in the order of SHARD-ROLE.md §2, then the unknown ones.
+// The document, known members in the order of doc/acquisition.md §2, then the unknown ones.
 Json ToJson(const Catalog& c) {
   return WithUnknown({{"schema_version", c.schema_version},
                       {"catalogEpoch", c.epoch},

@@ -1,9 +1,9 @@
 // CatalogStore: shardtool/catalog.json on disk — loading it, and replacing it atomically
-// (SHARD-ROLE.md §2 "Atomic replace").
+// (doc/acquisition.md §2 "Atomic replace").
 //
 // Readers take no lock: the file is only ever replaced by rename, so a reader sees the old or the
 // new catalog, never a mix. A writer (Update) holds the global lock exclusively (locks/global, the
-// "X" of SHARD-ROLE.md §5) for the whole read-change-write, removes temporaries left by writers
+// "X" of doc/acquisition.md §5) for the whole read-change-write, removes temporaries left by writers
 // that died, reads the current catalog, applies the change, and when the change says so writes
 // catalog.json.tmp.<pid>, fsyncs it, renames it over catalog.json and fsyncs shardtool/. A crash
 // at any instant leaves the old or the new catalog, both valid, and catalogVersion never goes down.
@@ -64,7 +64,7 @@ class CatalogStore {
   };
 
   // The atomic read-change-write described atop this file. The global lock is waited for as
-  // SHARD-ROLE.md §5 says (lock_timeout_ms 0: one try). Errors: LockTimeout, the change's error,
+  // doc/acquisition.md §5 says (lock_timeout_ms 0: one try). Errors: LockTimeout, the change's error,
   // InternalError for an invalid result, the file system's errors (and a test point's). A failed
   // fsync of shardtool/ after the rename is an error whose message says the new catalog is in place
   // (it cannot be taken back; only its durability is unknown).

@@ -1,4 +1,4 @@
-// ChunkVersion: the version "M|m" of a chunk (SHARD-ROLE.md §2): a major and a minor, each a
+// ChunkVersion: the version "M|m" of a chunk (doc/acquisition.md §2): a major and a minor, each a
 // decimal uint32, compared as the pair (major, minor). A move of slots to another shard bumps the
 // major of the moved chunks; the donor's remaining chunks get minor+1.
 #pragma once

@@ -1,17 +1,17 @@
-// Discovery: what the working dir holds, as the catalog needs it (SHARD-ROLE.md §2, §4).
+// Discovery: what the working dir holds, as the catalog needs it (doc/acquisition.md §2, §4).
 //
 // Databases are the directories "coll.<name>.<collnum>/" of the working dir whose name follows the
 // namespace rules (namespace.h); other "coll." entries are listed as ignored. A database's
-// collections are the registry Rdbs with at least one data file there (any FORMAT.md §4 data-file
+// collections are the registry Rdbs with at least one data file there (any doc/format.md §4 data-file
 // name: normal or merge file, any part).
 //
 // A collection's committed file set (the local catalog snapshot of an acquisition) is its data
 // files on disk — normal and merge files, each with its present parts and their sizes, sorted by
 // (id, name) — minus the files listed in shardtool/journal/retired.<uuid>.json. Maps, sidecars and
 // temporaries are not data files. Two listings compare equal when nothing was added, retired or
-// resized in between (the lock-free read protocol compares them, SHARD-ROLE.md §5).
+// resized in between (the lock-free read protocol compares them, doc/acquisition.md §5).
 //
-// A merge target that shardtool is still writing is not committed either (FORMAT.md §8.9, see
+// A merge target that shardtool is still writing is not committed either (doc/format.md §8.9, see
 // doc/format-notes.md "Merge targets in snapshots"): when journal/merge.<uuid>.json exists, its
 // target (`<db>NNNN.mmm.dat`) is left out while the journal's state is "merging", and while it is
 // "incorporating" in phase "" until the commit (no input left in the committed set: every input is

@@ -1,4 +1,4 @@
-// OwnershipFilter (SHARD-ROLE.md §4): which slots this host's shard owns in one collection, as
+// OwnershipFilter (doc/acquisition.md §4): which slots this host's shard owns in one collection, as
 // answered from one catalog snapshot's chunks. MongoDB's ShardingOwnershipFilter; Gigablast's
 // `getShardNum(rdbId, key) == myShard`.
 //
@@ -44,7 +44,7 @@ class OwnershipFilter {
   bool Owned(int slot) const {
     return slot >= 0 && slot < kNumSlots && bits_.test(static_cast<size_t>(slot));
   }
-  // keyOwned(key) = owned(slot(key)) with the Rdb's slot function (FORMAT.md §2, §7).
+  // keyOwned(key) = owned(slot(key)) with the Rdb's slot function (doc/format.md §2, §7).
   // REQUIRES: key is a full key of the Rdb's key size.
   bool KeyOwned(const uint8_t* key) const { return Owned(KeySlot(*rdb_, key)); }
   // isRangeEntirelyOwned(a, b): every slot of [a, b) is owned. An empty range (a >= b) is.

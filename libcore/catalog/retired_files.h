@@ -1,12 +1,12 @@
-// The retired-file list of a collection (SHARD-ROLE.md §6): shardtool/journal/retired.<uuid>.json,
+// The retired-file list of a collection (doc/acquisition.md §6): shardtool/journal/retired.<uuid>.json,
 //
 //   {"uuid": "<uuid>", "files": [{"name": "titledb0001-000.dat", "parts": ["titledb0001-000.dat"],
 //                                 "size": 123, "retiredAt": 1700000000, "retiredBy": "merge"}]}
 //
 // A merge's commit lists its inputs here; from then on they are out of every snapshot's committed
 // file set (discovery.h), and they are deleted once no live lease lists them. `name` is the data
-// file's part-0 name; `parts` the names of its parts present at retirement (SHARD-ROLE.md does not
-// fix the form of `parts`; shardtool writes names). A missing list is an empty one.
+// file's part-0 name; `parts` the names of its parts present at retirement (doc/acquisition.md
+// §6). A missing list is an empty one.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Placement versions and their text forms (SHARD-ROLE.md §2), used in the catalog, on the command
+// Placement versions and their text forms (doc/acquisition.md §2), used in the catalog, on the command
 // line (--placement), in errors and in leases.
 //
 //   collection generation  {epoch: uuid, timestamp}: a new epoch and timestamp+1 on every reshard

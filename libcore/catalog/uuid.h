@@ -1,4 +1,4 @@
-// UUIDs of the catalog (SHARD-ROLE.md §2): random version-4 UUIDs, written lower-case
+// UUIDs of the catalog (doc/acquisition.md §2): random version-4 UUIDs, written lower-case
 // ("xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx"), read in either case.
 //
 // Randomness is injectable: everything that makes UUIDs takes a UuidGenerator, production passes

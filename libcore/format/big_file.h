@@ -1,4 +1,4 @@
-// BigFile (FORMAT.md §4): the logical data of one data file stored as parts — the bare name is part
+// BigFile (doc/format.md §4): the logical data of one data file stored as parts — the bare name is part
 // 0, then "<name>.part1", ".part2", ... Byte o lives in part o / P at offset o mod P.
 //
 // A merge unlinks leading parts as it consumes them, so parts 0..h-1 may be missing ("headless");
@@ -74,7 +74,7 @@ class BigFile {
 
 // Directory-level rule D9 for the data files of one Rdb in one dir (part-0 names): a merge file
 // <db>E.mmm.dat may be followed by at most mmm files with ids > E, else it is not a recognisable
-// merge (FORMAT.md §8). Findings name dir/<merge file>.
+// merge (doc/format.md §8). Findings name dir/<merge file>.
 void CheckMergeFiles(const std::vector<DataFileName>& files, const std::string& dir,
                      std::vector<Finding>* out);
 

@@ -1,4 +1,4 @@
-// The checksum sidecar <db>NNNN.crc (FORMAT.md §10.1): a CRC32C per page of a data file's logical
+// The checksum sidecar <db>NNNN.crc (doc/format.md §10.1): a CRC32C per page of a data file's logical
 // bytes, so verify can find damaged pages without decoding. Gigablast ignores it.
 //
 //   offset      size  field

@@ -1,4 +1,4 @@
-// Data-file names (FORMAT.md §4), parsed and formatted in one place.
+// Data-file names (doc/format.md §4), parsed and formatted in one place.
 //
 //   normal          <db>NNNN.dat          titledb: titledbNNNN-DDD.dat
 //   merge target    <db>NNNN.mmm.dat      titledb: titledbNNNN-000.mmm.dat

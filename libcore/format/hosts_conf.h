@@ -1,4 +1,4 @@
-// hosts.conf (FORMAT.md §7, GB Hostdb::init): the cluster's hosts, shard count and mirrors.
+// hosts.conf (doc/format.md §7, GB Hostdb::init): the cluster's hosts, shard count and mirrors.
 //
 // Text rules: '#' starts a comment to the end of the line; blank lines are ignored. Directives
 // (case-sensitive, at the start of a line): "num-mirrors: M", "index-splits: S", "working-dir:

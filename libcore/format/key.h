@@ -1,4 +1,4 @@
-// Keys (FORMAT.md §1). A key is ks bytes forming one unsigned integer whose byte ks-1 is the most
+// Keys (doc/format.md §1). A key is ks bytes forming one unsigned integer whose byte ks-1 is the most
 // significant; keys compare as unsigned integers. Bit 0 of byte 0 is the delbit: clear = negative
 // (a delete), set = positive, so a negative sorts right before its positive twin.
 //

@@ -1,4 +1,4 @@
-// Field layouts of the keys of FORMAT.md §6: decoding (inspect, verify) and building (tests, the
+// Field layouts of the keys of doc/format.md §6: decoding (inspect, verify) and building (tests, the
 // sample-data generator). Every builder returns a full key with compression bits clear.
 #pragma once
 
@@ -52,7 +52,7 @@ Key MakeClusterdbKey(uint64_t docid, bool family, uint32_t lang, uint32_t siteha
 uint32_t LinkdbSiteHash32(const uint8_t* key);
 uint64_t TagdbSiteHash64(const uint8_t* key);
 
-// The whole linkdb key, following GB's Linkdb::makeKey_uk (FORMAT.md §6.3 names only the top 32
+// The whole linkdb key, following GB's Linkdb::makeKey_uk (doc/format.md §6.3 names only the top 32
 // bits). With n0 = le32(key[0..3]), n1 = le64(key[4..11]), n2 = le64(key[12..19]),
 // n3 = le64(key[20..27]):
 //   n3 63..32 linkee sitehash32     n3 31..0, n2 63..49  linkee url hash (47 bits)

@@ -1,4 +1,4 @@
-// MapVerifier: the data-dependent map checks of FORMAT.md §5.4 (M7, M8, M9 against the data, M10,
+// MapVerifier: the data-dependent map checks of doc/format.md §5.4 (M7, M8, M9 against the data, M10,
 // M11), streamed while the data is scanned.
 #include <cstring>
 

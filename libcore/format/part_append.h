@@ -1,4 +1,4 @@
-// Appending to a data file that is written part by part (FORMAT.md §4), as the import's
+// Appending to a data file that is written part by part (doc/format.md §4), as the import's
 // DataFileWriter and the merge's TargetWriter do: bytes go to the open last part until it holds the
 // part size; a full part is synced and closed before the next one is created, so every part but
 // the last is durable.

@@ -1,4 +1,4 @@
-// The Rdb registry (FORMAT.md §2): per record database its key size, data-size form, key
+// The Rdb registry (doc/format.md §2): per record database its key size, data-size form, key
 // compression, page size, slot function and data-file naming. Also the slot functions of §7.
 #pragma once
 

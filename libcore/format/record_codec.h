@@ -1,4 +1,4 @@
-// Record list codec (FORMAT.md §3): decodes and encodes the records of a data file, carrying the
+// Record list codec (doc/format.md §3): decodes and encodes the records of a data file, carrying the
 // key-compression state ("hi" = top 6 key bytes of the last full stored key; posdb "mid" = key
 // bytes 6..11 of the last 12- or 18-byte record) across the whole file.
 //
@@ -35,7 +35,7 @@ enum class DecodeStatus {
   kNoState,      // a compressed key with no preceding full key to complete it (L1)
 };
 
-// The FORMAT.md rule a failed decode breaks at the end of the data: kNoState "L1", kTruncated
+// The doc/format.md rule a failed decode breaks at the end of the data: kNoState "L1", kTruncated
 // "L2", kBadDataSize "L3" (also used for a size above the decoder's maximum); "" for kOk.
 std::string_view DecodeStatusRule(DecodeStatus s);
 // A finding for a record of `file` that failed to decode with `s` at logical offset `offset`
@@ -52,7 +52,7 @@ class RecordDecoder {
 
   // Start of a file: no compression state.
   void Reset();
-  // Decoding from a page start (FORMAT.md §3, §5): the first record there has full key page_key.
+  // Decoding from a page start (doc/format.md §3, §5): the first record there has full key page_key.
   void SeedFromPageKey(const uint8_t* page_key);
   // Sets the largest dataSize accepted for variable-size records (default 500 000 000, Msg3's
   // rule); larger sizes give kBadDataSize.
@@ -85,18 +85,18 @@ class RecordDecoder {
   uint8_t key_[kMaxKeySize] = {};
 };
 
-// Canonical stored key size for `key` after a record with full key `prev` (FORMAT.md §3 encoder);
+// Canonical stored key size for `key` after a record with full key `prev` (doc/format.md §3 encoder);
 // prev == nullptr means "first record": always full. Used for L7.
 uint32_t CanonicalKeyBytes(const RdbInfo& rdb, const uint8_t* prev, const uint8_t* key);
 
-// Encodes records canonically (GB addRecord). With full_keys_only (bundle streams, FORMAT.md §10.2)
+// Encodes records canonically (GB addRecord). With full_keys_only (bundle streams, doc/format.md §10.2)
 // every key is stored full with its compression bits clear.
 class RecordEncoder {
  public:
   explicit RecordEncoder(const RdbInfo& rdb, bool full_keys_only = false);
   // Next record is the first of a file: stored full.
   void Reset();
-  // Continue after an existing record whose full key is `key` (merge resume, FORMAT.md §8.7).
+  // Continue after an existing record whose full key is `key` (merge resume, doc/format.md §8.7).
   void SeedLastKey(const uint8_t* key);
 
   // Largest encoding of one record with data_size bytes of data.

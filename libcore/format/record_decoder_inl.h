@@ -72,7 +72,7 @@ inline DecodeStatus DecodeData(const uint8_t* p, const uint8_t* end, uint32_t kb
 }  // namespace codec_detail
 
 // Calls fn(key size, slot kind, key compression, data form) as integral constants for the Rdb
-// (the registry's fixed layouts, FORMAT.md §2), so that a per-record loop is compiled once per
+// (the registry's fixed layouts, doc/format.md §2), so that a per-record loop is compiled once per
 // Rdb for its exact layout.
 template <typename Fn>
 decltype(auto) VisitRdbLayout(const RdbInfo& rdb, Fn&& fn) {

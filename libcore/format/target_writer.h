@@ -1,4 +1,4 @@
-// TargetWriter: writes a merge target (FORMAT.md §8.6) and can pick one up again after a crash or
+// TargetWriter: writes a merge target (doc/format.md §8.6) and can pick one up again after a crash or
 // a stop (§8.7): canonical record encoding, parts of size P, the page map built while writing and
 // the checksum sidecar, like DataFileWriter, plus checkpoints and resume.
 //

@@ -1,4 +1,4 @@
-// Titlerecs (FORMAT.md §6.1): the data part of a positive titledb record.
+// Titlerecs (doc/format.md §6.1): the data part of a positive titledb record.
 //
 //   record = key[12] | i32 dataSize | data[dataSize]
 //   data   = i32 ubufSize | zlib stream (dataSize - 4 bytes)

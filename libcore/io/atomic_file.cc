@@ -21,9 +21,9 @@ Status AtomicFile::Open() {
     return InternalErrorStatus("AtomicFile " + target_ + ": opened twice");
   }
   if (BaseName(temp_).find(".dat") != std::string::npos) {
-    // FORMAT.md §4 [sd]: Gigablast loads every name containing ".dat" in a collection dir.
+    // doc/format.md §4 [sd]: Gigablast loads every name containing ".dat" in a collection dir.
     return InternalErrorStatus("AtomicFile " + target_ + ": temporary name " + temp_ +
-                               " contains \".dat\" (FORMAT.md §4)");
+                               " contains \".dat\" (doc/format.md §4)");
   }
   ASSIGN_OR_RETURN(file_, fs_->OpenForWrite(temp_, WriteMode::kTruncate));
   return Status::Ok();

@@ -1,4 +1,4 @@
-// FileSystem: the only way libcore touches files, so that tests can replace it (CONVENTIONS.md 4).
+// FileSystem: the only way libcore touches files, so that tests can replace it (doc/conventions.md rule 4).
 //
 // Implementations: PosixFileSystem (production), MemFileSystem (in memory, with an exact model of
 // what is durable, for crash simulation), FaultFileSystem (wraps another and injects faults).
@@ -38,7 +38,7 @@ class WritableFile {
   virtual ~WritableFile() = default;
   virtual Status Append(std::string_view data) = 0;
   // Makes every byte appended so far durable (fsync). After a failed Sync the file's state is
-  // unknown: the caller must fail the job, never retry the Sync (CONVENTIONS.md 5).
+  // unknown: the caller must fail the job, never retry the Sync (doc/conventions.md rule 5).
   virtual Status Sync() = 0;
   // A hint: asks the OS to start writing the bytes appended so far to the disk, without waiting
   // and without any durability promise (Linux sync_file_range, RocksDB's bytes_per_sync), so that

@@ -8,7 +8,7 @@
 namespace shardtool {
 namespace {
 
-constexpr int64_t kFirstBackoffMicros = 1000;  // SHARD-ROLE.md §5: 1 ms doubling to 50 ms
+constexpr int64_t kFirstBackoffMicros = 1000;  // doc/acquisition.md §5: 1 ms doubling to 50 ms
 constexpr int64_t kMaxBackoffMicros = 50000;
 
 std::string_view ModeName(LockMode mode) {
@@ -108,7 +108,7 @@ Status LockManager::TryAcquire(const std::string& path, LockMode mode) {
     }
     return InternalErrorStatus("lock " + path +
                                ": exclusive requested while this process holds it shared (no "
-                               "upgrade, SHARD-ROLE.md §5)")
+                               "upgrade, doc/acquisition.md §5)")
         .With("what", "lock upgrade");
   }
   auto install = [&](std::unique_ptr<FileLock> file, uint64_t dir_gen) {

@@ -12,11 +12,11 @@
 //     never converted back to shared, because flock conversion is not atomic (another process
 //     could slip in between and the shared hold would be lost).
 //   - an exclusive hold asked for while the process holds the file only shared is refused with
-//     InternalError: there is no upgrade (SHARD-ROLE.md §5). Exclusive holds are re-entrant.
+//     InternalError: there is no upgrade (doc/acquisition.md §5). Exclusive holds are re-entrant.
 // The table arbitrates between processes, not between threads of one process: two threads asking
 // for the same file exclusively both get a hold (the acquire layer serialises its own users).
 //
-// Waiting (SHARD-ROLE.md §5): a deadline made with LockDeadline::After(fs, timeout_ms). Timeout 0
+// Waiting (doc/acquisition.md §5): a deadline made with LockDeadline::After(fs, timeout_ms). Timeout 0
 // means one non-blocking try; > 0 means non-blocking tries with a backoff of 1 ms doubling up to
 // 50 ms until the deadline (FileSystem::NowMicros / SleepMicros, so a fake clock drives tests).
 // One deadline may cover several Acquire calls (a whole acquisition). Failure is LockTimeout with

@@ -1,4 +1,4 @@
-// Named test points (CONVENTIONS.md 6): TEST_POINT("merge.after_target_sync") marks an instant at
+// Named test points (doc/conventions.md rule 6): TEST_POINT("merge.after_target_sync") marks an instant at
 // which tests may simulate a crash, inject an error or pause another process. In builds without
 // SHARDTOOL_TEST_POINTS the macro compiles to nothing.
 //

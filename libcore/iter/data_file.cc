@@ -28,7 +28,7 @@ Result<DataFile> OpenDataFile(FileSystem* fs, const std::string& dir, const std:
   const std::string rel = JoinPath(dir, data_name);
   auto parsed = ParseDataFileName(data_name);
   if (!parsed || parsed->part != 0) {
-    return UsageErrorStatus(rel + ": not a data file name (FORMAT.md §4)");
+    return UsageErrorStatus(rel + ": not a data file name (doc/format.md §4)");
   }
   DataFile df;
   df.name = *parsed;
@@ -101,7 +101,7 @@ Result<std::pair<std::string, std::string>> ResolveDataFilePath(FileSystem* fs,
       return NotFoundStatus(path + ": no data file belongs to this " + e.substr(1) + " file");
     }
   }
-  return UsageErrorStatus(path + ": not a data, map or sidecar file name (FORMAT.md §4)");
+  return UsageErrorStatus(path + ": not a data, map or sidecar file name (doc/format.md §4)");
 }
 
 }  // namespace shardtool

@@ -1,6 +1,6 @@
 // FileStream: the records of one data file as a merge input (a RecordStream), read in order
 // through a refilled buffer from the start of the file, or from a key found through the file's map
-// (FORMAT.md §5.3 with shardtool's start = getPage(a-1), then records below the key skipped).
+// (doc/format.md §5.3 with shardtool's start = getPage(a-1), then records below the key skipped).
 //
 // Records are decoded ahead in batches of up to 64 into a small flat array (full keys copied
 // out of the decoder, data pointing into the buffer), so that a k-way merge, which takes its next

@@ -1,5 +1,5 @@
 // MergingIterator: the k-way merge of sorted record streams that Gigablast's RdbMerge performs
-// (FORMAT.md §8.2): records come out in key order under cmpNegEq (keys compared ignoring the
+// (doc/format.md §8.2): records come out in key order under cmpNegEq (keys compared ignoring the
 // delbit, and posdb's compression bits), and of the records that share a key only one survives —
 // the one from the NEWEST input (the highest input index; inputs are given oldest first), whether
 // it is positive or negative. Within one input, the first record of a key in file order is that

@@ -1,5 +1,5 @@
 // RangeReader: the records of one data file whose keys lie in [a, b], found through the page map
-// (FORMAT.md §5.3 with shardtool's start = getPage(a-1), so duplicate keys across a page boundary
+// (doc/format.md §5.3 with shardtool's start = getPage(a-1), so duplicate keys across a page boundary
 // are never skipped). Same iterator contract as RecordScanner; keys outside [a, b] in the decoded
 // pages are skipped.
 #pragma once

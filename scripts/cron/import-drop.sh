@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Imports the titledb files dropped into a directory by another cluster (shardtool import), for
-# cron; reacts to every exit status of DESIGN.md §5. Example crontab line, every 10 minutes:
+# cron; reacts to every exit status of doc/architecture.md §5. Example crontab line, every 10 minutes:
 #   */10 * * * *  /opt/shardtool/scripts/cron/import-drop.sh /gb/host0 main /gb/drop ops@example.org
 # Arguments: <working dir> <database> <drop dir> [mail address].
 #

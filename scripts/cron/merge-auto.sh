@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Merges an Rdb of one host's database the way Gigablast would once it has more than N data files
 # (merge --auto: Gigablast's window of files, or the rest of an interrupted merge), for cron; reacts
-# to every exit status of DESIGN.md §5. Example crontab lines: posdb every hour at night, bounded
+# to every exit status of doc/architecture.md §5. Example crontab lines: posdb every hour at night, bounded
 # in time and disk, and titledb on Sundays:
 #   15 0-6 * * *  /opt/shardtool/scripts/cron/merge-auto.sh /gb/host3 main posdb 6 ops@example.org
 #   30 1 * * 0    /opt/shardtool/scripts/cron/merge-auto.sh /gb/host3 main titledb 4

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Nightly deep verify of one host's database, for cron; reacts to every exit status of DESIGN.md §5
+# Nightly deep verify of one host's database, for cron; reacts to every exit status of doc/architecture.md §5
 # (the table is in man shardtool(1)). Example crontab line, 03:10 every night on each host:
 #   10 3 * * *  /opt/shardtool/scripts/cron/verify-nightly.sh /gb/host3 main ops@example.org
 # Arguments: <working dir> <database> [mail address for alerts].

@@ -1,4 +1,4 @@
-// The process-wide catalog cache (SHARD-ROLE.md §7 "skip parsing if inode, size and mtime are
+// The process-wide catalog cache (doc/acquisition.md §7 "skip parsing if inode, size and mtime are
 // unchanged"): hits parse nothing, any rewrite is seen, a rewrite that keeps the stat triple is
 // caught by the header check, and acquisitions share one ownership filter per parsed catalog.
 #include "acquire/catalog_cache.h"

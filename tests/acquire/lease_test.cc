@@ -1,4 +1,4 @@
-// Leases (SHARD-ROLE.md §6): the document, atomic writes, liveness and reaping (SR48's library
+// Leases (doc/acquisition.md §6): the document, atomic writes, liveness and reaping (SR48's library
 // part with scripted processes and hosts), the keeper's refreshes and heartbeat, ProcessInfo.
 #include "acquire/lease.h"
 

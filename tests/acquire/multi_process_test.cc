@@ -1,4 +1,4 @@
-// Acquisitions between real processes (SHARD-ROLE.md §5, §6, §7): fork()ed children of the test
+// Acquisitions between real processes (doc/acquisition.md §5, §6, §7): fork()ed children of the test
 // binary on fixture F in a temporary directory with the POSIX file system, ordered with pipes.
 // SR24, SR27, SR28, SR37, SR46, SR48 (kill -9).
 //

@@ -1,4 +1,4 @@
-// The orphan-cleanup decision (SHARD-ROLE.md §6) that `merge --cleanup-orphans` applies: SR37 and
+// The orphan-cleanup decision (doc/acquisition.md §6) that `merge --cleanup-orphans` applies: SR37 and
 // SR49 at the library level, on fixture F, with readers' leases written by real acquisitions.
 #include "acquire/orphan_cleanup.h"
 

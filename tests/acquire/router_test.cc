@@ -1,4 +1,4 @@
-// The router role of commands (SHARD-ROLE.md §3, end): --placement parsing, current versions,
+// The router role of commands (doc/acquisition.md §3, end): --placement parsing, current versions,
 // retries on StaleConfig / StaleDbVersion before any work (SR26's library part), pins never
 // retried, and SR53's library part (a yielded import fails its restore after a move, and a rerun
 // acquires under the new placement).

@@ -1,4 +1,4 @@
-// Stash across invocations (SHARD-ROLE.md §7): the library parts of SR50 (a write stashed and
+// Stash across invocations (doc/acquisition.md §7): the library parts of SR50 (a write stashed and
 // adopted with its last key), SR51 (a stashed read keeps its slots; adoption after a drop and
 // recreate fails and dismisses the stash) and SR52 (a stash left too long is reaped: leaseLost).
 #include <gtest/gtest.h>

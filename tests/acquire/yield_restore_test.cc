@@ -1,4 +1,4 @@
-// Yield and restore (SHARD-ROLE.md §7): the state machine, the restore checks and their
+// Yield and restore (doc/acquisition.md §7): the state machine, the restore checks and their
 // QueryPlanKilled reasons, the re-checks of writes, MaybeYield. SR27-SR42 on a MemFileSystem
 // (two lock tables play two processes); the real-process variants are in multi_process_test.cc.
 #include <gtest/gtest.h>

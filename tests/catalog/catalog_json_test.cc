@@ -1,4 +1,4 @@
-// catalog.json: parsing, every validation rule of SHARD-ROLE.md §2 (each breach CorruptCatalog with
+// catalog.json: parsing, every validation rule of doc/acquisition.md §2 (each breach CorruptCatalog with
 // the info fields path and detail), unknown fields surviving rewrites, deterministic text.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The catalog operations of SHARD-ROLE.md §2 as pure functions: init and its refresh rules,
+// The catalog operations of doc/acquisition.md §2 as pure functions: init and its refresh rules,
 // move-slots (SR43), reshard (SR44), views.
 #include "catalog/catalog_ops.h"
 

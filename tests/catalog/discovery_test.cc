@@ -1,5 +1,5 @@
 // Discovery of databases, their Rdbs, and committed file sets minus retired files
-// (SHARD-ROLE.md §2, §4, §6).
+// (doc/acquisition.md §2, §4, §6).
 #include "catalog/discovery.h"
 
 #include <gtest/gtest.h>
@@ -101,7 +101,7 @@ TEST(Discovery, CommittedFilesAreOnDiskMinusRetired) {
   EXPECT_NE(broken.status().message().find("retired." + t.uuid + ".json"), std::string::npos);
 }
 
-// A merge target is committed only from the merge's commit on (FORMAT.md §8.9, discovery.h).
+// A merge target is committed only from the merge's commit on (doc/format.md §8.9, discovery.h).
 TEST(Discovery, MergeTargetIsCommittedFromTheCommitOn) {
   MemFileSystem fs;
   auto f = testing::MakeFixtureF(&fs);

@@ -1,4 +1,4 @@
-// OwnershipFilter and slot-range arithmetic (SHARD-ROLE.md §4).
+// OwnershipFilter and slot-range arithmetic (doc/acquisition.md §4).
 #include "catalog/ownership_filter.h"
 
 #include <gtest/gtest.h>
@@ -70,7 +70,7 @@ TEST(OwnershipFilter, AdjacentOwnedChunksFormOneRun) {
 TEST(OwnershipFilter, KeyOwnedUsesTheRdbsSlotFunction) {
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
   const OwnershipFilter f(Titledb(DefaultChunks(2)), 0, rdb);
-  // docId d in titledb key: bits 58..63 of n0 and n1 << 6 (FORMAT.md §6.1).
+  // docId d in titledb key: bits 58..63 of n0 and n1 << 6 (doc/format.md §6.1).
   for (uint64_t docid : {0ULL, 1ULL << 7, 1ULL << 14, 123456789ULL, 274877906943ULL}) {
     Key k(12);
     const uint64_t n0 = (docid & 0x3f) << 58, n1 = docid >> 6;

@@ -1,4 +1,4 @@
-// Chunk, shard and db versions and their text forms; UUIDs; namespaces (SHARD-ROLE.md §2).
+// Chunk, shard and db versions and their text forms; UUIDs; namespaces (doc/acquisition.md §2).
 #include <gtest/gtest.h>
 
 #include <set>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cron examples of scripts/cron/ against a fake shardtool that exits with each status of
-# DESIGN.md §5: who alerts, who waits for the next run, what the import of a drop dir does with a
+# doc/architecture.md §5: who alerts, who waits for the next run, what the import of a drop dir does with a
 # batch, and that each passes the status on.   cron_scripts.sh <shardtool> <shardtool-gen> <golden-dir>
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `shardtool import` under real kill -9 (issue 6, DESIGN.md §6): a foreign cluster's titledb files
+# `shardtool import` under real kill -9 (issue 6, doc/architecture.md §6): a foreign cluster's titledb files
 # are imported into a 2-shard, 2-mirror sample cluster whose four host dirs are all on this
 # machine. The built binary is SIGKILLed at random instants (and, in builds with test points, at
 # every named import test point), then rerun until it exits 0; every host must then hold exactly

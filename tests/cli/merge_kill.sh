@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `shardtool merge` under real kill -9 (DESIGN.md §6): the built binary is SIGKILLed at random
+# `shardtool merge` under real kill -9 (doc/architecture.md §6): the built binary is SIGKILLed at random
 # instants (and, in builds with test points, at every named merge test point), then rerun until it
 # finishes; the result must be byte for byte what an uninterrupted merge of the same files gives
 # (data, map, sidecar), verify must find nothing, and no journal, retired list or merge file may be

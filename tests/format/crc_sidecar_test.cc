@@ -14,7 +14,7 @@
 namespace shardtool {
 namespace {
 
-// FORMAT.md §10.1 written out by hand (not by the serializer): pageSize 512 over 521 bytes of data,
+// doc/format.md §10.1 written out by hand (not by the serializer): pageSize 512 over 521 bytes of data,
 // 512 zero bytes then "123456789".
 const uint8_t kSidecar[] = {
     'S',  'H',  'C',  'R',  'C',  '0',  '0',  '1',   // magic

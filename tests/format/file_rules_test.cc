@@ -1,4 +1,4 @@
-// Part and name rules of FORMAT.md §4 that BigFile and the directory checks report: D2, D5, D8,
+// Part and name rules of doc/format.md §4 that BigFile and the directory checks report: D2, D5, D8,
 // D9 (D1, D3, D4, D6, D7 are covered with the scanner and the verifier).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Map rules M2-M11 (FORMAT.md §5.4), each triggered by a defect planted in a good map: the
+// Map rules M2-M11 (doc/format.md §5.4), each triggered by a defect planted in a good map: the
 // finding must carry the rule id, the file name and the page / offset of the defect.
 #include <gtest/gtest.h>
 

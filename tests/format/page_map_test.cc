@@ -1,4 +1,4 @@
-// PageMap (FORMAT.md §5): building (GB addRecord), the file layout, lookups, range spans and
+// PageMap (doc/format.md §5): building (GB addRecord), the file layout, lookups, range spans and
 // chopHead. Expected bytes and values are written from the spec, not from the implementation.
 #include "format/page_map.h"
 

@@ -1,4 +1,4 @@
-// VisitRdbLayout's compile-time layouts must be exactly the registry's (FORMAT.md §2).
+// VisitRdbLayout's compile-time layouts must be exactly the registry's (doc/format.md §2).
 #include <gtest/gtest.h>
 
 #include "format/record_decoder_inl.h"

@@ -1,4 +1,4 @@
-// Record list codec (FORMAT.md §3): hand-written byte lists taken from the spec (not from the
+// Record list codec (doc/format.md §3): hand-written byte lists taken from the spec (not from the
 // encoder), decoder results for malformed input, and encoder/decoder round trips.
 #include "format/record_codec.h"
 

@@ -1,4 +1,4 @@
-// libFuzzer target: ParseBundleManifest (FORMAT.md §10.2) never crashes; accepted manifests
+// libFuzzer target: ParseBundleManifest (doc/format.md §10.2) never crashes; accepted manifests
 // reserialise to a fixed point (state_fuzz.h).
 #include "jobs/bundle/bundle_writer.h"
 #include "state_fuzz.h"

@@ -1,4 +1,4 @@
-// libFuzzer target: ReadBundle (FORMAT.md §10.2, B1-B4) on a bundle whose one stream holds the
+// libFuzzer target: ReadBundle (doc/format.md §10.2, B1-B4) on a bundle whose one stream holds the
 // fuzzer's bytes. Byte 0 picks the Rdb (and bit 7 the mode); in "plain" mode the rest is the
 // decompressed stream, compressed here with a manifest whose counts and first/last keys are what a
 // writer would claim for the records that decode; in "frame" mode the rest is the .zst file itself

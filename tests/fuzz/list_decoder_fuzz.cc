@@ -1,4 +1,4 @@
-// libFuzzer target for the record list codec (FORMAT.md §3). Input: byte 0 picks the Rdb form
+// libFuzzer target for the record list codec (doc/format.md §3). Input: byte 0 picks the Rdb form
 // (low 4 bits, modulo the number of forms), bit 0x80 seeds the decoder with a page key taken from
 // the next ks bytes, bit 0x40 caps the data size at 64; the rest is decoded to the end. The
 // records decoded are re-encoded canonically and as full keys, and both must decode to the same

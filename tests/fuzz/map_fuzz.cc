@@ -1,4 +1,4 @@
-// libFuzzer target for the page map (FORMAT.md §5). Input: byte 0 picks the Rdb (key size and
+// libFuzzer target for the page map (doc/format.md §5). Input: byte 0 picks the Rdb (key size and
 // page size), bytes 1..8 give a logical data size and a count of missing parts for the structure
 // checks, the rest is parsed as a map file. A parsed map must serialize back to the same bytes,
 // and the checks, lookups, range spans, the verifier and chopHead must stay in bounds.

@@ -238,7 +238,7 @@ TEST(MergeChop, ConsumedPartsGoAndExtraDiskStaysWithinTheBudget) {
   auto r = c.Merge(b.Request(c));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_GT(r->parts_chopped, 0);
-  // The budget plus one part (FORMAT.md §8.8), plus the slack of one checkpoint interval.
+  // The budget plus one part (doc/format.md §8.8), plus the slack of one checkpoint interval.
   EXPECT_LE(r->peak_extra_disk, (1u << 20) + kSmallPart + c.env.checkpoint_bytes);
   EXPECT_LT(r->peak_extra_disk, inputs / 2);
   b.Check(c);

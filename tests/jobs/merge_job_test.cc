@@ -1,4 +1,4 @@
-// The merge job's semantics (FORMAT.md §8) on an in-memory host: Gigablast list-merge scenarios
+// The merge job's semantics (doc/format.md §8) on an in-memory host: Gigablast list-merge scenarios
 // through real files, every compression form, byte-exactness against Gigablast's own files, input
 // selection (--files, --all, --auto), refusals, --dry-run, and the guards (lock, Gigablast).
 // Every result is checked independently: the output is decoded with the format layer and compared

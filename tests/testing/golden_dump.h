@@ -2,7 +2,7 @@
 // Gigablast's own dumps of them, so tests can compare shardtool's decoding record by record.
 //
 // Each dump gives a record's key in its Rdb's own field form; ParseGoldenDump rebuilds the full key
-// as hex, most significant byte first (FORMAT.md §1):
+// as hex, most significant byte first (doc/format.md §1):
 //   posdb, linkdb  k=0x<hex>                         the key itself
 //   titledb        n1=<8 hex> n0=<16 hex>            n1 = key bytes 8..11, n0 = bytes 0..7
 //   clusterdb      k.n1=<8 hex> k.n0=<16 hex>        the same split

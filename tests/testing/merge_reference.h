@@ -1,5 +1,5 @@
 // Test helpers for merges: an in-memory RecordStream over a record list, and the brute-force
-// reference merge of FORMAT.md §8 that merge tests compare real merges with.
+// reference merge of doc/format.md §8 that merge tests compare real merges with.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +46,7 @@ struct ReferenceOptions {
   std::function<bool(const Key&)> drop;
 };
 
-// FORMAT.md §8 by brute force: group every record of every input (oldest first) by cmpNegEq key,
+// doc/format.md §8 by brute force: group every record of every input (oldest first) by cmpNegEq key,
 // keep the version of the newest input (the first in file order within it), drop orphans, then
 // drop surviving negatives when asked. Sorted by key.
 std::vector<TestRecord> ReferenceMerge(const RdbInfo& rdb,

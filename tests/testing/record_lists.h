@@ -56,7 +56,7 @@ std::vector<DecodedRecord> DecodeAll(const RdbInfo& rdb, std::string_view bytes,
 // The map GB would build for the records (PageMap::AddRecord in file order).
 PageMap BuildMap(const RdbInfo& rdb, const std::vector<DecodedRecord>& recs);
 
-// A range read through the map (FORMAT.md §5.3 with shardtool's start = getPage(a-1)): decodes
+// A range read through the map (doc/format.md §5.3 with shardtool's start = getPage(a-1)): decodes
 // the bytes of map.RangeSpan(a, b) seeded with the start page's key and keeps the keys in [a, b].
 // *ok is false when the span does not decode completely.
 std::vector<Key> RangeRead(const RdbInfo& rdb, std::string_view file, const PageMap& map,

@@ -1,4 +1,4 @@
-// Fixture F of SHARD-ROLE.md §9, reusable by the catalog, acquire and jobs tests.
+// Fixture F of doc/acquisition.md §9, reusable by the catalog, acquire and jobs tests.
 //
 // A cluster of 4 hosts with 1 mirror (2 shards; hosts 0 and 2 are shard 0, hosts 1 and 3 shard 1)
 // whose hosts.conf sits in this host's working dir, and in that working dir database `main`

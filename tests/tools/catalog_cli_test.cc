@@ -1,5 +1,5 @@
 // `shardtool init` and `shardtool catalog ...` in-process on a MemFileSystem holding fixture F
-// (SHARD-ROLE.md §9: SR17, SR43, SR44, SR45 through the CLI).
+// (doc/acquisition.md §9: SR17, SR43, SR44, SR45 through the CLI).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// The CLI driven in-process through shardtool::Main with argv arrays (CONVENTIONS.md 11).
+// The CLI driven in-process through shardtool::Main with argv arrays (doc/conventions.md rule 11).
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// The (CLI) scenarios of SHARD-ROLE.md §9 that need verify or merge (SR3, SR26, SR30, SR47-SR52),
+// The (CLI) scenarios of doc/acquisition.md §9 that need verify or merge (SR3, SR26, SR30, SR47-SR52),
 // and issue 4's verify-during-merge test: the real `shardtool` binary, one process per actor,
 // ordered by the SHARDTOOL_TEST_PAUSE_AT hook (tools/main.cc) at named test points.
 #include <fcntl.h>
@@ -53,7 +53,7 @@ class ShardRoleCli : public ::testing::Test {
   static void SetUpTestSuite() {
     char tmpl[] = "/tmp/st-srcli-XXXXXX";
     root_ = mkdtemp(tmpl);
-    // Fixture F of SHARD-ROLE.md §9: 4 hosts, 1 mirror, so 2 shards; host 0 in shard 0.
+    // Fixture F of doc/acquisition.md §9: 4 hosts, 1 mirror, so 2 shards; host 0 in shard 0.
     gen::GenOptions o;
     o.out = root_ + "/c";
     o.shards = 2;

@@ -220,7 +220,7 @@ TEST_F(VerifyCli, SR8_PlacementUnknownIsStaleConfigExit5) {
 }
 
 // L9: the target of an interrupted merge that includes the oldest file must hold no negatives
-// (FORMAT.md §8 rule 3); one that leaves an older file out keeps them.
+// (doc/format.md §8 rule 3); one that leaves an older file out keeps them.
 TEST_F(VerifyCli, L9_NegativesInTheTargetOfAMergeWithTheOldestFile) {
   const std::string h = root_ + "/merging";
   fs::copy(Host(3), h, fs::copy_options::recursive);

@@ -12,7 +12,7 @@
 
 namespace shardtool {
 
-// Options every command understands (DESIGN.md §4).
+// Options every command understands (doc/architecture.md §4).
 struct GlobalOptions {
   std::string workdir = ".";
   int host_id = -1;  // -1: from catalog.json
@@ -23,7 +23,7 @@ struct GlobalOptions {
   int verbose = 0;
 };
 
-// Runs a parsed command; returns the process exit status (DESIGN.md §5).
+// Runs a parsed command; returns the process exit status (doc/architecture.md §5).
 using CommandRun = std::function<int(Context&, const GlobalOptions&)>;
 
 struct CommandSpec {
@@ -41,12 +41,12 @@ const std::vector<CommandSpec>& Commands();
 void BuildApp(CLI::App* app, GlobalOptions* globals, CommandRun* run);
 
 // Prints a failed Status (text to err, or the JSON error document to out) and returns its exit
-// status: the one place a Status becomes an exit code (CONVENTIONS.md 3).
+// status: the one place a Status becomes an exit code (doc/conventions.md rule 3).
 int ReportError(Context& ctx, const GlobalOptions& g, const Status& status);
 
 // Resolves a path from the command line against --workdir (absolute paths stay as they are).
 std::string ResolvePath(const GlobalOptions& g, const std::string& path);
-// The inverse for output: a path inside --workdir is shown relative to it (DESIGN.md §9).
+// The inverse for output: a path inside --workdir is shown relative to it (doc/architecture.md §9).
 std::string DisplayPath(const GlobalOptions& g, const std::string& path);
 
 // Command registration functions, one per tools/commands/<name>_cmd.cc.

@@ -1,4 +1,4 @@
-// The whole CLI as a function (CONVENTIONS.md 11): tests call Main with an argv array, their own
+// The whole CLI as a function (doc/conventions.md rule 11): tests call Main with an argv array, their own
 // file system and captured streams; tools/main.cc calls it with the real ones.
 #pragma once
 

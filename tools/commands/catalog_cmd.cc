@@ -1,5 +1,5 @@
 // `shardtool catalog show|reshard|move-slots|create-view|drop-view`: read and change the sharding
-// catalog (SHARD-ROLE.md §2). Every change is one atomic replace under the global exclusive lock;
+// catalog (doc/acquisition.md §2). Every change is one atomic replace under the global exclusive lock;
 // a change that changes nothing writes nothing.
 #include <ostream>
 

@@ -1,5 +1,5 @@
 // `shardtool ingest BUNDLE`: adds a bundle made by `import --stage-dir` or `merge --orphans-to`
-// to this host, exactly once (FORMAT.md §10.2). Exit 0 ingested (or already), 3 records this
+// to this host, exactly once (doc/format.md §10.2). Exit 0 ingested (or already), 3 records this
 // shard does not own under the same catalog (B5) or a bad target, 5 under another catalog
 // version (B5), 8 a corrupt bundle (B1-B4).
 #include <ostream>

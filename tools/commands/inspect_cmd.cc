@@ -1,4 +1,4 @@
-// `shardtool inspect file|map|records`: look inside one data file (DESIGN.md §4, §9).
+// `shardtool inspect file|map|records`: look inside one data file (doc/architecture.md §4, §9).
 #include "commands/inspect_cmd.h"
 
 #include <ostream>

@@ -1,7 +1,7 @@
 // `shardtool merge <db> --rdb R`: Gigablast's merge of consecutive data files of one Rdb, crash-
-// safe and resumable (FORMAT.md §8, DESIGN.md §4, §6, §9). Exit 0 merged (or nothing to do),
+// safe and resumable (doc/format.md §8, doc/architecture.md §4, §6, §9). Exit 0 merged (or nothing to do),
 // 4 busy or orphan cleanup deferred, 9 stopped at a checkpoint (rerun continues), others per
-// DESIGN.md §5. SIGINT and SIGTERM stop the merge at its next clean checkpoint.
+// doc/architecture.md §5. SIGINT and SIGTERM stop the merge at its next clean checkpoint.
 #include <cmath>
 #include <ostream>
 #include <sstream>
@@ -109,7 +109,7 @@ Json ReportJson(const GlobalOptions& g, const MergeReport& r) {
   j["bytes_out"] = r.bytes_out;
   j["seconds"] = r.seconds;
   j["dry_run"] = r.dry_run;
-  // More than DESIGN.md §9 asks for.
+  // More than doc/architecture.md §9 asks for.
   j["target"] = r.target.empty() ? Json(nullptr) : Json(r.target);
   j["nothing_to_do"] = r.nothing_to_do;
   j["incorporate_only"] = r.incorporate_only;

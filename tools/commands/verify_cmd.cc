@@ -1,6 +1,6 @@
 // `shardtool verify <db>`: the deep per-file check of a database's data files on this host
-// (DESIGN.md §4, §9). Exit 0 clean, 1 findings (an error finding or a record this shard does not
-// own), others per DESIGN.md §5. Read-only: nothing is written anywhere.
+// (doc/architecture.md §4, §9). Exit 0 clean, 1 findings (an error finding or a record this shard does not
+// own), others per doc/architecture.md §5. Read-only: nothing is written anywhere.
 #include <ostream>
 #include <thread>
 
@@ -211,7 +211,7 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
   if (!report.ok()) {
     if (report.status().code() == ErrorCode::kInterrupted && !world.in_memory &&
         actx.state() == ContextState::kActive) {
-      // Resumable stop (SHARD-ROLE.md §7): the acquisitions go to the journal, the leases stay
+      // Resumable stop (doc/acquisition.md §7): the acquisitions go to the journal, the leases stay
       // (stashed, 900 s) so that what this run read is preserved for `verify --resume`.
       Status st = actx.Stash(VerifyStashName(o.database), "");
       if (!st.ok()) return ReportError(ctx, g, st);

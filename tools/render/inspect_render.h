@@ -1,5 +1,5 @@
 // Rendering of `inspect db`, `inspect catalog` and `inspect key` (text for people, JSON per
-// DESIGN.md §9 and man/shardtool-inspect.1). Paths in the reports are already relative to the
+// doc/architecture.md §9 and man/shardtool-inspect.1). Paths in the reports are already relative to the
 // working dir.
 #pragma once
 

@@ -1,4 +1,4 @@
-// JSON renderers (DESIGN.md §9): every command's --json document is built here from libcore's
+// JSON renderers (doc/architecture.md §9): every command's --json document is built here from libcore's
 // plain report structs. Keys are hex, most significant byte first.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Text rendering helpers for people (CONVENTIONS.md 12): sizes in KiB/MiB, aligned tables.
+// Text rendering helpers for people (doc/conventions.md rule 12): sizes in KiB/MiB, aligned tables.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Bundles (FORMAT.md §10.2) and quarantine entries (§10.3): records taken out of the live data,
+// Bundles (doc/format.md §10.2) and quarantine entries (§10.3): records taken out of the live data,
 // for another shard's `ingest` or for people to look at.
 //
 // A bundle is a directory holding records-NNNN.zst streams and manifest.json, written last. While

@@ -1,4 +1,4 @@
-// Import bookmarks (FORMAT.md §9).
+// Import bookmarks (doc/format.md §9).
 //
 // shardtool's exact bookmark "shardtool/bookmarks/import.<db>.<srcid>.json" in the importing
 // working dir: {"schema_version":1,"db","source_dir","file_id","offset","records",

@@ -290,7 +290,7 @@ Status Importer::CommitBatch() {
   }
   report_.batches++;
   cb_->Clear();
-  // Between commits the targets yield (SHARD-ROLE.md §7): catalog rewrites are not held up, and
+  // Between commits the targets yield (doc/acquisition.md §7): catalog rewrites are not held up, and
   // the restore re-checks the placement at once.
   if (!req_.dry_run) {
     for (auto& t : locals_) RETURN_IF_ERROR(t->ctx->Yield());

@@ -69,7 +69,7 @@ Status Importer::Setup() {
   if (rdb_ == nullptr) return UsageErrorStatus("--rdb " + req_.rdb + ": not a registry Rdb");
   if (!rdb_->shardable()) {
     return UsageErrorStatus("--rdb " + req_.rdb +
-                            ": not shardable by shardtool (FORMAT.md §2); import refuses it");
+                            ": not shardable by shardtool (doc/format.md §2); import refuses it");
   }
   CatalogCache* cache = env_.catalogs ? env_.catalogs : CatalogCache::Process();
   ASSIGN_OR_RETURN(auto routing, cache->Get(fs_, req_.workdir));
@@ -279,7 +279,7 @@ Status Importer::OpenTargets() {
 }
 
 // The placement this import routes by is still the one of every target and of the routing
-// catalog: each target's acquisition yields and restores (SHARD-ROLE.md §7: a major version change
+// catalog: each target's acquisition yields and restores (doc/acquisition.md §7: a major version change
 // is StaleConfig), and its ownership filter must own every slot routed to its shard.
 Status Importer::CheckPlacement() {
   CatalogCache* cache = env_.catalogs ? env_.catalogs : CatalogCache::Process();

@@ -1,4 +1,4 @@
-// The import job (issue 6, FORMAT.md §9, DESIGN.md §4, §7): Gigablast's ImportState done right.
+// The import job (issue 6, doc/format.md §9, doc/architecture.md §4, §7): Gigablast's ImportState done right.
 //
 // Reads another cluster's data files of one shardable Rdb (titledb by default) from a directory,
 // routes every record by its slot to the shard that owns it under the importing host's catalog,
@@ -9,7 +9,7 @@
 //     (import_ledger.h) under a write acquisition of <db>.<rdb> in the host's own working dir
 //     (placement checked; a catalog change mid-run stops with StaleConfig, exit 5);
 //   - shards with hosts that are not on this machine get one bundle per commit in --stage-dir
-//     (FORMAT.md §10.2), which `shardtool ingest` adds on the owner.
+//     (doc/format.md §10.2), which `shardtool ingest` adds on the owner.
 // Negative source records are skipped (counted), titlerecs failing T1 go to the quarantine (I6),
 // a corrupt record ends its file with a finding (I4, I5) and the import goes on with the next.
 //

@@ -1,4 +1,4 @@
-// Exactly-once commits to import targets (issue 6, FORMAT.md §9 [sd]).
+// Exactly-once commits to import targets (issue 6, doc/format.md §9 [sd]).
 //
 // A target is one place a batch of an import becomes durable and visible: a host's collection dir
 // (new data files), a staged bundle of a shard, or the quarantine. Targets live in different

@@ -1,4 +1,4 @@
-// The source of `shardtool import` (FORMAT.md §9): another cluster's data files of one Rdb in one
+// The source of `shardtool import` (doc/format.md §9): another cluster's data files of one Rdb in one
 // directory, read only, never modified.
 //
 // ScanImportSource lists the directory: the normal data files of the Rdb (titledb:

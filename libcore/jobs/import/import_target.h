@@ -1,7 +1,7 @@
 // Writing a batch of records into a host's collection dir as new data files (the "local target"
-// of import and ingest): names, temporaries and the next odd id (FORMAT.md §4).
+// of import and ingest): names, temporaries and the next odd id (doc/format.md §4).
 //
-// Files are written under temporary names that contain no ".dat" (FORMAT.md §4 naming rule):
+// Files are written under temporary names that contain no ".dat" (doc/format.md §4 naming rule):
 // "<data name>.import.tmp", "<map name>.import.tmp", "<crc name>.import.tmp"; the ledger's renames
 // (import_ledger.h) make them visible. A file stops before it would need a second part, so that
 // its visibility is one rename; a larger batch becomes several files.

@@ -1,4 +1,4 @@
-// The ingest job (DESIGN.md §4, §7; FORMAT.md §10.2): adds one bundle made by `import
+// The ingest job (doc/architecture.md §4, §7; doc/format.md §10.2): adds one bundle made by `import
 // --stage-dir` or `merge --orphans-to` to this host's collection, exactly once.
 //
 // The bundle is read and checked (B1-B4, Corruption: exit 8), the collection <database>.<rdb> is

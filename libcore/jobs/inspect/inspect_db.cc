@@ -241,7 +241,7 @@ void QuarantineEntries(FileSystem* fs, const std::string& workdir, const std::st
     const std::string mpath = JoinPath(JoinPath(dir, e.name), "manifest.json");
     auto text = ReadFileToString(fs, mpath, uint64_t{64} << 20);
     if (!text.ok()) {
-      // An entry being written (".tmp") or without a manifest is incomplete (FORMAT.md §10.2).
+      // An entry being written (".tmp") or without a manifest is incomplete (doc/format.md §10.2).
       if (e.name.rfind(database + ".", 0) != 0) continue;
       q.error = "incomplete: no manifest.json";
       out->push_back(std::move(q));

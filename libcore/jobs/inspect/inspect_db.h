@@ -1,4 +1,4 @@
-// `inspect db <db>` (DESIGN.md §4): everything this host knows about one database, read from the
+// `inspect db <db>` (doc/architecture.md §4): everything this host knows about one database, read from the
 // coll dir and shardtool/ without taking any lock and without writing anything (no lease either:
 // inspect db only lists and reads headers, it never holds a file open across a merge's commit).
 //

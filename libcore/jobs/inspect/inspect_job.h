@@ -1,4 +1,4 @@
-// Inspect jobs: look inside one data file, its map, or its records (DESIGN.md §4, `inspect
+// Inspect jobs: look inside one data file, its map, or its records (doc/architecture.md §4, `inspect
 // file|map|records`). Plain report structs; the CLI renders them as text or JSON.
 #pragma once
 

@@ -1,4 +1,4 @@
-// `inspect key` and `inspect records --view` (DESIGN.md §4): where a key lives, and what a reader
+// `inspect key` and `inspect records --view` (doc/architecture.md §4): where a key lives, and what a reader
 // of a view sees. Both read the committed files of one collection on this host (no lock, no
 // lease, nothing written) through the files' maps.
 //

@@ -272,7 +272,7 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
     }
   }
 
-  // Orphan outcome (SHARD-ROLE.md §6): deferred records and none dropped is RangeDeletionDeferred.
+  // Orphan outcome (doc/acquisition.md §6): deferred records and none dropped is RangeDeletionDeferred.
   if (policy) {
     for (const SlotRange& r : report.slots_deferred) {
       for (int s = r.min; s < r.max; s++) {
@@ -301,7 +301,7 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
   }
   if (!report.range_deletions_to_complete.empty() && actx.state() == ContextState::kActive &&
       actx.Yield().ok()) {
-    // A committed cleanup over the whole set (SHARD-ROLE.md §6): global X, one try; if busy,
+    // A committed cleanup over the whole set (doc/acquisition.md §6): global X, one try; if busy,
     // left for later. The yield let go of the global and db locks; the coll X stays.
     auto done = CompleteRangeDeletions(fs, req.workdir, uuid, report.range_deletions_to_complete);
     if (done.ok()) report.range_deletions_completed = *done;
@@ -309,7 +309,7 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
   }
   if (report.outcome.code() == ErrorCode::kInterrupted && !req.dry_run &&
       actx.state() == ContextState::kActive) {
-    // A resumable stop (SHARD-ROLE.md §7): the acquisition goes to the journal with the last key.
+    // A resumable stop (doc/acquisition.md §7): the acquisition goes to the journal with the last key.
     std::string last_key;
     for (const ErrorInfo& info : report.outcome.info()) {
       if (info.name == "last_key" && std::holds_alternative<std::string>(info.value)) {

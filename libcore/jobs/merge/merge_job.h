@@ -1,4 +1,4 @@
-// The merge job (FORMAT.md §8, DESIGN.md §4, §6): Gigablast's RdbMerge for one collection (one
+// The merge job (doc/format.md §8, doc/architecture.md §4, §6): Gigablast's RdbMerge for one collection (one
 // Rdb of one database) on this host, crash-safe, resumable, within a disk budget, and aware of
 // which slots this shard owns.
 //
@@ -10,7 +10,7 @@
 // the records of slots this shard does not own are left out where the OrphanPolicy allows it,
 // into --orphans-to bundles or the quarantine.
 //
-// Acquisition (SHARD-ROLE.md §3-§7): a write acquisition of the collection through the router
+// Acquisition (doc/acquisition.md §3-§7): a write acquisition of the collection through the router
 // (exclusive coll lock: a second merge of it gets LockTimeout, exit 4; current versions, or the
 // --placement pins), a locked read for --dry-run. The loop yields on schedule; each restore
 // re-checks the placement concern (StaleConfig / StaleDbVersion, exit 5; QueryPlanKilled, exit 6)
@@ -18,7 +18,7 @@
 // A resumable stop (signal, --max-duration) also stashes the acquisition (journal
 // MergeStashName(ns), with the last key); the next run adopts it with the full restore checks.
 //
-// Durability (DESIGN.md §6): a journal (merge_journal.h) is written before the target is created
+// Durability (doc/architecture.md §6): a journal (merge_journal.h) is written before the target is created
 // and at every checkpoint, after the target bytes and bundle streams it lists are fsynced. A rerun
 // after kill -9 at any instant resumes from the journal's checkpoint, keeping and verifying the
 // target bytes written after it (TargetWriter), or finishes an interrupted incorporate; nothing is

@@ -1,4 +1,4 @@
-// The merge journal shardtool/journal/merge.<uuid>.json (DESIGN.md §2, §6): what a rerun needs to
+// The merge journal shardtool/journal/merge.<uuid>.json (doc/architecture.md §2, §6): what a rerun needs to
 // continue an interrupted merge of one collection, or to finish its incorporate, bit-identical to
 // an uninterrupted run.
 //
@@ -18,7 +18,7 @@
 //                   "annihilated", "negatives_dropped", "orphans_dropped", "orphans_exported",
 //                   "orphans_deferred", "orphans_unexpected", "bytes_in", "peak_extra_disk",
 //                   "parts_chopped", "chopped_bytes"},
-//    "bundles": [{"dir", "target_shard", "streams": [{stream info of FORMAT.md §10.2/§10.3}]}]}
+//    "bundles": [{"dir", "target_shard", "streams": [{stream info of doc/format.md §10.2/§10.3}]}]}
 //
 // It is written atomically (temp, fsync, rename, directory fsync) before the target is created,
 // at every checkpoint (after the target and the bundle streams it lists are durable), and before

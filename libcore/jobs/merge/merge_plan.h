@@ -1,4 +1,4 @@
-// Which files a merge takes and what it writes (FORMAT.md §8.1, §8.3, §8.6), from the committed
+// Which files a merge takes and what it writes (doc/format.md §8.1, §8.3, §8.6), from the committed
 // files of the collection:
 //   - an existing even-id merge file <db>E.mmm.dat means an interrupted merge: it is resumed with
 //     the (up to mmm) files that follow it as inputs (Gigablast's rule); with none left, only its

@@ -14,7 +14,7 @@ namespace {
 
 using PolicyJson = nlohmann::json;
 
-// What the policy needs of a lease file (SHARD-ROLE.md §6).
+// What the policy needs of a lease file (doc/acquisition.md §6).
 struct LeaseView {
   std::string name;
   bool readable = false;
@@ -26,7 +26,7 @@ struct LeaseView {
   std::vector<std::string> files;
 };
 
-// A stale lease (SHARD-ROLE.md §6): expired, or of this host with its pid gone or running with
+// A stale lease (doc/acquisition.md §6): expired, or of this host with its pid gone or running with
 // another procStart (pid reuse). A stashed lease (pid 0) is stale only by expiry.
 bool Stale(const PolicyJson& j, int64_t expires_at, int64_t now) {
   if (expires_at < now) return true;
@@ -76,7 +76,7 @@ Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& wor
           }
           l.readable = true;
           if (Stale(j, l.expires_at, fs->NowMicros() / 1000000)) {
-            // Anyone may reap a stale lease (SHARD-ROLE.md §6); a failed removal is left to
+            // Anyone may reap a stale lease (doc/acquisition.md §6); a failed removal is left to
             // the next reaper.
             fs->RemoveFile(JoinPath(dir, e.name)).IgnoreError();
             continue;

@@ -1,4 +1,4 @@
-// Orphan decisions for `merge --cleanup-orphans` (SHARD-ROLE.md §6): per slot, "may this slot's
+// Orphan decisions for `merge --cleanup-orphans` (doc/acquisition.md §6): per slot, "may this slot's
 // records be dropped now?" A slot this shard owns is kept (kOwned). A slot it does not own is
 // dropped only if a ready rangeDeletion covers it and no live lease blocks that deletion; else
 // its records are kept and reported deferred (kDeferredNotReady, kDeferredLeaseHeld) or, with no
@@ -68,7 +68,7 @@ class CatalogOrphanPolicy : public OrphanPolicy {
   std::vector<std::vector<std::string>> blocking_;
 };
 
-// The data files that live leases of collection `uuid` list (SHARD-ROLE.md §6): a merge never
+// The data files that live leases of collection `uuid` list (doc/acquisition.md §6): a merge never
 // unlinks, truncates or chops them. A lease file whose expiresAt (Unix seconds) has passed is not
 // live; one that cannot be read pins nothing it could name, so it is reported by name and the
 // caller treats every file as pinned (conservative): the result then holds "*".

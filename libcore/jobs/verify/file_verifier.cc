@@ -132,7 +132,7 @@ void CountOwnership(Ctx& c, const uint8_t* key, int slot, int64_t offset, int ks
   }
 }
 
-// Canonical stored key size (FORMAT.md §3 encoder) for a key after `prev`, inline for the loop.
+// Canonical stored key size (doc/format.md §3 encoder) for a key after `prev`, inline for the loop.
 template <int KS>
 inline uint32_t CanonicalBytesT(KeyCompression c, const uint8_t* prev, const uint8_t* key) {
   if (c == KeyCompression::kNone) return KS;

@@ -1,4 +1,4 @@
-// FileVerifier: the deep check of one data file (DESIGN.md §4, issue "verify"): structure (L1-L7),
+// FileVerifier: the deep check of one data file (doc/architecture.md §4, issue "verify"): structure (L1-L7),
 // parts and names (D1-D8), the map against the data (M1-M11), the checksum sidecar (C1-C5),
 // titlerec payloads (T1-T3) and ownership of every record's slot (O1, O2). Findings are located
 // (file, page, offset, key, rule id), capped per rule in the report while counts stay exact, and a
@@ -21,7 +21,7 @@
 
 namespace shardtool {
 
-// Who owns each slot, as the acquisition's ownership filter says (SHARD-ROLE.md §4).
+// Who owns each slot, as the acquisition's ownership filter says (doc/acquisition.md §4).
 struct SlotOwners {
   std::array<int16_t, kNumSlots> owner{};  // owning shard of each slot
   int16_t self = 0;                        // this host's shard
@@ -41,7 +41,7 @@ struct FileVerifyOptions {
   // nullptr: ownership is not checked (an unsharded description).
   const SlotOwners* owners = nullptr;
   // L9: the file is known to hold no negative records (a merge target whose merge includes the
-  // oldest file, which drops them: FORMAT.md §8 rule 3); each one found is an error.
+  // oldest file, which drops them: doc/format.md §8 rule 3); each one found is an error.
   bool no_negatives = false;
   // Called every `yield_every` records with the logical offset reached; a non-Ok Status ends the
   // check of this file with that Status (yield/restore failures, interruption).

@@ -42,7 +42,7 @@ Result<VerifyPlan> PlanFromAcquisitions(const CatalogSnapshot& snap, const Verif
         continue;
       std::erase(unmatched, f.name);
       vc.data_files.push_back(f.name);
-      // A merge that includes the oldest file drops negatives (FORMAT.md §8 rule 3, as
+      // A merge that includes the oldest file drops negatives (doc/format.md §8 rule 3, as
       // merge_plan.cc decides it): its target holds none while no older normal file is present.
       const auto older = [&f](const CommittedFile& g) { return !g.merge && g.id < f.id; };
       if (f.merge && std::none_of(files->files.begin(), files->files.end(), older))

@@ -1,4 +1,4 @@
-// verify's acquisition (SHARD-ROLE.md §3-§7, issue 4 "How it runs"): one plural read acquisition of
+// verify's acquisition (doc/acquisition.md §3-§7, issue 4 "How it runs"): one plural read acquisition of
 // every selected collection of the database, through the router (AcquireForCommand: current
 // versions, retried when stale before any work, or the --placement pins), lock-free (CLI reads
 // default to it), each existing collection with a lease that pins its files and preserves the
@@ -43,7 +43,7 @@ std::string VerifyStashName(const std::string& database);
 // Acquires and plans (see the comment atop this file); test point "verify.after_acquire" once the
 // acquisitions are held. Errors: InvalidNamespace (exit 2),
 // NamespaceNotFound when the database is absent, UsageError for an unknown --rdb or an unmatched
-// --file, and the acquisition errors of SHARD-ROLE.md §8 (LockTimeout 4, StaleConfig and
+// --file, and the acquisition errors of doc/acquisition.md §8 (LockTimeout 4, StaleConfig and
 // StaleDbVersion 5, QueryPlanKilled 6 from an adopted stash).
 Result<VerifyAcquired> AcquireVerify(AcquisitionContext& ctx, const VerifyAcquireRequest& req);
 

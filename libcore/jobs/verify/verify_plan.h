@@ -1,6 +1,6 @@
 // What verify checks: the selection given on the command line, and the plan made from the
 // acquisitions (verify_acquire.h): the database's collections with their committed files and,
-// per sharded description, who owns which slot (SHARD-ROLE.md §4's ownership filter).
+// per sharded description, who owns which slot (doc/acquisition.md §4's ownership filter).
 #pragma once
 
 #include <string>
