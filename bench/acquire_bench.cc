@@ -1,6 +1,6 @@
-// Acquisition benchmark (doc/acquisition.md §5-§7; doc/architecture.md §8). In one run, on a working dir it
-// writes itself (database main with all 8 registry Rdbs, 2 shards, so every sharded collection has
-// 8192 chunks: slot i -> shard i % 2 does not coalesce):
+// Acquisition benchmark (doc/acquisition.md §5-§7; doc/architecture.md §8). In one run, on a
+// working dir it writes itself (database main with all 8 registry Rdbs, 2 shards, so every sharded
+// collection has 8192 chunks: slot i -> shard i % 2 does not coalesce):
 //   - the median of --iters acquire + release of the 8 collections, router style ({dbVersion,
 //     shardVersion} current), as a lock-free read, a locked read and a write;
 //   - the same lock-free read while another process holds titledb exclusively (a running merge):

@@ -1,5 +1,5 @@
-// Import benchmark (doc/architecture.md §8, issue 6): `shardtool import` of a foreign cluster's titledb files
-// into a 2-shard cluster with 2 hosts per shard (all on this machine), against a bare
+// Import benchmark (doc/architecture.md §8, issue 6): `shardtool import` of a foreign cluster's
+// titledb files into a 2-shard cluster with 2 hosts per shard (all on this machine), against a bare
 // route-to-shards of the same records measured in the same run: read the source files in 1 MiB
 // reads, parse each record (key, size, data), route it by its docId slot and append it to one file
 // per host of its shard (2 mirrors), fsync everything. Bytes written are counted on both sides.

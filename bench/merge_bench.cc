@@ -1,6 +1,6 @@
-// Merge benchmark (issue "merge", doc/architecture.md §8). In one run, on the same records (4 overlapping
-// files written by the sample generator, page-cached), each figure the median of --runs runs, each
-// measurement in a fresh process (so its peak RSS is its own):
+// Merge benchmark (issue "merge", doc/architecture.md §8). In one run, on the same records (4
+// overlapping files written by the sample generator, page-cached), each figure the median of --runs
+// runs, each measurement in a fresh process (so its peak RSS is its own):
 //   ours      `merge --all` through the library (RunMerge): journal, canonical encoding, map,
 //             sidecar, fsyncs, incorporate (inputs are hard links, so every run starts equal)
 //   bare      a bare k-way merge of the same files: 1 MiB preads, the inlined decoder, a binary

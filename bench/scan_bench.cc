@@ -1,5 +1,5 @@
-// Scan benchmark (issue: foundation; doc/architecture.md §8). In one run, on page-cached files it writes
-// itself with the sample generator:
+// Scan benchmark (issue: foundation; doc/architecture.md §8). In one run, on page-cached files it
+// writes itself with the sample generator:
 //   - plain 1 MiB reads of each file (the ceiling),
 //   - a full record scan doing what verify does per record: decode, order check, slot,
 // for a posdb file (small records) and a titledb file (large records, no inflation). Reports

@@ -1,5 +1,6 @@
-// Verify benchmark (issue "verify", doc/architecture.md §8). In one run, on page-cached data it writes
-// itself with the sample generator, each figure the median of --runs runs in a fresh process:
+// Verify benchmark (issue "verify", doc/architecture.md §8). In one run, on page-cached data it
+// writes itself with the sample generator, each figure the median of --runs runs in a fresh
+// process:
 //   posdb     verify records/s on one thread (target >= 50 M/s)
 //   titledb   verify without inflation vs plain 1 MiB reads (target >= 0.4 x)
 //   inflate   verify with titlerec inflation vs a bare zlib inflate loop over the same payloads

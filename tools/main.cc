@@ -13,7 +13,8 @@
 namespace {
 
 // In builds with test points only: environment hooks that let black-box tests order real processes
-// and kill them at named instants (doc/conventions.md rule 6). libcore itself never reads the environment.
+// and kill them at named instants (doc/conventions.md rule 6). libcore itself never reads the
+// environment.
 //   SHARDTOOL_TEST_KILL_AT=name[,name...]   SIGKILL this process when a named point is hit
 //   SHARDTOOL_TEST_PAUSE_AT=name:PREFIX      at that point create PREFIX.reached, then wait until
 //                                            PREFIX.go exists (checked every 10 ms)

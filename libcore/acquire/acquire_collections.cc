@@ -1,5 +1,5 @@
-// The acquire calls (doc/acquisition.md §3, §5): checks in order, locked acquisitions and the lock-free
-// protocol.
+// The acquire calls (doc/acquisition.md §3, §5): checks in order, locked acquisitions and the
+// lock-free protocol.
 #include <algorithm>
 #include <map>
 

@@ -32,7 +32,8 @@ Status CollectionAcquisition::CheckUsable() const { return Usable(call_, entry_)
 Result<std::string> CollectionAcquisition::uuid() const {
   RETURN_IF_ERROR(Usable(call_, entry_));
   if (!exists()) {
-    return InternalErrorStatus(entry_->ns + " does not exist: it has no uuid (doc/acquisition.md §3)")
+    return InternalErrorStatus(entry_->ns +
+                               " does not exist: it has no uuid (doc/acquisition.md §3)")
         .With("what", "uuid of an absent collection");
   }
   return entry_->uuid;

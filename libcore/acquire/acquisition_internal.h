@@ -127,8 +127,8 @@ Lease LeaseFor(const ContextShared& ctx, const Entry& e);
 Status WriteLease(ContextShared& ctx, Entry& e);
 
 // Takes the global and db locks of a call, then its coll locks (those not held already), until
-// `deadline` (doc/acquisition.md §5: one deadline covers the whole call). On failure the locks of the
-// call are released, except, with coll_reads_only (a restore), the coll locks of its writes.
+// `deadline` (doc/acquisition.md §5: one deadline covers the whole call). On failure the locks of
+// the call are released, except, with coll_reads_only (a restore), the coll locks of its writes.
 Status TakeLocks(ContextShared& ctx, CallState& call, bool coll_reads_only,
                  const LockDeadline& deadline);
 // The deadline of a call's locks, from now.

@@ -47,8 +47,8 @@ Result<ParsedRequest> ParseRequest(const AcquisitionRequest& request) {
   if (const auto* ns = std::get_if<std::string>(&request.nss)) {
     auto parsed = ParseNamespace(*ns);
     if (!parsed) {
-      return InvalidNamespace(input,
-                              "want <db>.<name>, each part [A-Za-z0-9_-]{1,64} (doc/acquisition.md §2)");
+      return InvalidNamespace(
+          input, "want <db>.<name>, each part [A-Za-z0-9_-]{1,64} (doc/acquisition.md §2)");
     }
     p.db = std::move(parsed->db);
     p.name = std::move(parsed->name);
@@ -62,8 +62,9 @@ Result<ParsedRequest> ParseRequest(const AcquisitionRequest& request) {
     p.db = du.db;
     p.uuid = std::move(*uuid);
     if (request.expected_uuid) {
-      return InternalErrorStatus("request " + input +
-                                 ": expectedUUID is for the namespace form only (doc/acquisition.md §3)")
+      return InternalErrorStatus(
+                 "request " + input +
+                 ": expectedUUID is for the namespace form only (doc/acquisition.md §3)")
           .With("what", "expectedUUID with {db, uuid}");
     }
   }

@@ -1,4 +1,5 @@
-// An acquisition request (doc/acquisition.md §3): what a job asks for before it touches a collection.
+// An acquisition request (doc/acquisition.md §3): what a job asks for before it touches a
+// collection.
 //
 //   nss            "<db>.<name>", or {db, uuid} (a collection by its uuid; views have none)
 //   expectedUUID   (nss form only) the uuid the name must still hold

@@ -1,5 +1,5 @@
-// CatalogCache: the process-wide cache of parsed catalogs (doc/acquisition.md §7: "skip parsing if its
-// inode, size and mtime are unchanged"), and CatalogSnapshot, one parsed catalog.json with what
+// CatalogCache: the process-wide cache of parsed catalogs (doc/acquisition.md §7: "skip parsing if
+// its inode, size and mtime are unchanged"), and CatalogSnapshot, one parsed catalog.json with what
 // acquisitions derive from it.
 //
 // Why: a default catalog has up to 8192 chunks per sharded collection, and parsing one such

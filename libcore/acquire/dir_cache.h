@@ -9,9 +9,9 @@
 //
 // Sizes: a listing also carries the sizes of the data files an acquisition stat'ed while it held
 // their collection's lock and saw them committed (TrustSizes). A committed data file is never
-// resized (doc/architecture.md §6: written, fsynced, then committed; a merge target grows only while
-// uncommitted, and input parts are unlinked, never truncated), so such a size stays right for as
-// long as the entry is listed; an unlink or rename changes the directory and drops the listing.
+// resized (doc/architecture.md §6: written, fsynced, then committed; a merge target grows only
+// while uncommitted, and input parts are unlinked, never truncated), so such a size stays right for
+// as long as the entry is listed; an unlink or rename changes the directory and drops the listing.
 // Every other size is stat'ed by the caller.
 //
 // Thread-safe. Keyed by (file system, path); MemFileSystem gives each instance its own dev.

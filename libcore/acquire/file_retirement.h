@@ -1,5 +1,5 @@
-// File retirement (doc/acquisition.md §6): how replaced data files leave a collection without pulling
-// them from under a reader.
+// File retirement (doc/acquisition.md §6): how replaced data files leave a collection without
+// pulling them from under a reader.
 //
 // A merge's commit lists its inputs in shardtool/journal/retired.<uuid>.json (RetireFiles); from
 // then on they are out of every snapshot (local_snapshot.h), but they stay on disk while a live

@@ -1,9 +1,9 @@
-// LeaseKeeper: the leases this process holds, kept fresh (doc/acquisition.md §6). Every held lease is
-// registered here; a heartbeat thread (every kHeartbeatIntervalSeconds) and each yield and restore
-// of its acquisition set its heartbeatAt = now and expiresAt = now + kLeaseTtlSeconds, and nothing
-// else. A lease that expired before it could be refreshed is never rewritten (that would resurrect
-// a lease a reaper may already have acted on): it is marked lost, and so is a lease found gone;
-// the acquisition's restore then fails with QueryPlanKilled{leaseLost}.
+// LeaseKeeper: the leases this process holds, kept fresh (doc/acquisition.md §6). Every held lease
+// is registered here; a heartbeat thread (every kHeartbeatIntervalSeconds) and each yield and
+// restore of its acquisition set its heartbeatAt = now and expiresAt = now + kLeaseTtlSeconds, and
+// nothing else. A lease that expired before it could be refreshed is never rewritten (that would
+// resurrect a lease a reaper may already have acted on): it is marked lost, and so is a lease found
+// gone; the acquisition's restore then fails with QueryPlanKilled{leaseLost}.
 //
 // The heartbeat's waiting is the only use of real time in the acquire layer (a condition variable,
 // so that it can stop at once); the times it writes come from the lease's FileSystem::NowMicros.

@@ -1,6 +1,7 @@
 // The local catalog snapshot of an acquisition (doc/acquisition.md §4): each collection's committed
 // files at acquisition, sorted by (id, name), with their parts and sizes. Committed = the data
-// files on disk (doc/format.md §4 names) minus those listed in shardtool/journal/retired.<uuid>.json.
+// files on disk (doc/format.md §4 names) minus those listed in
+// shardtool/journal/retired.<uuid>.json.
 //
 // ListCommittedSets lists the database dir once for all the collections of an acquisition call
 // (one readdir, one stat per part of an acquired Rdb, one retired list read per collection) and

@@ -1,5 +1,5 @@
-// The orphan-cleanup decision of doc/acquisition.md §6, which `merge --cleanup-orphans` (under coll X)
-// applies record by record.
+// The orphan-cleanup decision of doc/acquisition.md §6, which `merge --cleanup-orphans` (under coll
+// X) applies record by record.
 //
 // A record of a slot this shard owns is kept. A record of a slot it does not own is dropped (to
 // quarantine or --orphans-to) only if (a) a rangeDeletion R of the collection covers the slot and

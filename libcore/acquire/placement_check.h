@@ -1,6 +1,6 @@
-// The checks of an acquisition request against one catalog snapshot (doc/acquisition.md §3 steps 3-7),
-// as pure functions: the same code serves locked and lock-free acquisitions, and the re-checks of
-// a restore (§7). Step 1 (syntax) is ParseRequest; step 2 (locks) is the caller's.
+// The checks of an acquisition request against one catalog snapshot (doc/acquisition.md §3 steps
+// 3-7), as pure functions: the same code serves locked and lock-free acquisitions, and the
+// re-checks of a restore (§7). Step 1 (syntax) is ParseRequest; step 2 (locks) is the caller's.
 //
 // Steps, in order; the first failure is the result (info fields as §8):
 //   3 dbVersion sent: database absent or its dbVersion null -> StaleDbVersion{db, received,

@@ -1,6 +1,6 @@
-// ShardingDescription (doc/acquisition.md §4): what an acquisition knows about a collection's placement.
-// Sharded: the generation, all chunks, this shard's version and the ownership filter of this
-// host's shard, all taken from one catalog snapshot. Unsharded: everything is visible (orphans
+// ShardingDescription (doc/acquisition.md §4): what an acquisition knows about a collection's
+// placement. Sharded: the generation, all chunks, this shard's version and the ownership filter of
+// this host's shard, all taken from one catalog snapshot. Unsharded: everything is visible (orphans
 // too); asking for a filter is InternalError.
 //
 // Requests without a shardVersion always get an unsharded description; with one (IGNORED and

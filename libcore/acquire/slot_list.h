@@ -1,5 +1,6 @@
-// SlotList: the ownedSlots of a lease (doc/acquisition.md §6), sorted [min, max) slot runs with their
-// JSON text, made once and shared. A lease of a default two-shard catalog owns 4096 runs (slot i
+// SlotList: the ownedSlots of a lease (doc/acquisition.md §6), sorted [min, max) slot runs with
+// their JSON text, made once and shared. A lease of a default two-shard catalog owns 4096 runs
+// (slot i
 // -> shard i % 2); every lease made from one cached catalog shares one list
 // (CatalogSnapshot::OwnedSlots), so writing a lease copies that text instead of formatting it.
 // Immutable.

@@ -1,4 +1,5 @@
-// Little-endian fixed-width integer coding (doc/format.md §1: every integer on disk is little-endian).
+// Little-endian fixed-width integer coding (doc/format.md §1: every integer on disk is
+// little-endian).
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,8 @@
 // CRC32C (Castagnoli, reflected polynomial 0x82F63B78, init and final XOR 0xffffffff), as used by
-// the checksum sidecar (doc/format.md §10.1) and bundle manifests. Uses carry-less multiplication on
-// 512-bit registers (AVX-512 VPCLMULQDQ) for inputs of 256 bytes or more when the CPU has it, the
-// SSE4.2 crc32 instruction in three interleaved lanes otherwise, and a slicing-by-8 table on CPUs
-// with neither. Check value: Crc32c("123456789") == 0xe3069283.
+// the checksum sidecar (doc/format.md §10.1) and bundle manifests. Uses carry-less multiplication
+// on 512-bit registers (AVX-512 VPCLMULQDQ) for inputs of 256 bytes or more when the CPU has it,
+// the SSE4.2 crc32 instruction in three interleaved lanes otherwise, and a slicing-by-8 table on
+// CPUs with neither. Check value: Crc32c("123456789") == 0xe3069283.
 #pragma once
 
 #include <cstddef>

@@ -1,8 +1,8 @@
 // Status and Result<T>: how every fallible libcore function reports failure. libcore never throws.
 //
 // A Status is Ok or carries an ErrorCode (from the one table in error_codes.def), a message that
-// locates the problem (file, page, offset, key, doc/format.md rule id) and optional named info fields
-// that JSON renderers print (doc/acquisition.md §8). An Ok Status costs one null pointer.
+// locates the problem (file, page, offset, key, doc/format.md rule id) and optional named info
+// fields that JSON renderers print (doc/acquisition.md §8). An Ok Status costs one null pointer.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +22,8 @@ enum class ErrorCode : int {
 #undef ERROR_CODE
 };
 
-// Name of the code as printed ("StaleConfig"), and the process exit status for it (doc/architecture.md §5).
+// Name of the code as printed ("StaleConfig"), and the process exit status for it
+// (doc/architecture.md §5).
 std::string_view ErrorCodeName(ErrorCode code);
 int ErrorCodeExitStatus(ErrorCode code);
 // All codes of the table, in number order (for docs and tests).

@@ -1,6 +1,6 @@
 // Catalog administration: the commands `init` and `catalog move-slots|reshard|create-view|
-// drop-view` as library calls (doc/acquisition.md §2). Each reads its inputs (hosts.conf, the database
-// dirs of the working dir), then applies one pure operation of catalog_ops.h through
+// drop-view` as library calls (doc/acquisition.md §2). Each reads its inputs (hosts.conf, the
+// database dirs of the working dir), then applies one pure operation of catalog_ops.h through
 // CatalogStore::Update, i.e. atomically under the global exclusive lock. The CLI commands are thin
 // wrappers around these; tests call them on a MemFileSystem.
 //

@@ -1,5 +1,6 @@
-// init (doc/acquisition.md §2): the catalog made from hosts.conf and the database dirs, or refreshed.
-// Also the pieces other operations share: default chunks, coalescing, the cluster of a hosts.conf.
+// init (doc/acquisition.md §2): the catalog made from hosts.conf and the database dirs, or
+// refreshed. Also the pieces other operations share: default chunks, coalescing, the cluster of a
+// hosts.conf.
 #include <algorithm>
 #include <map>
 #include <set>

@@ -1,5 +1,5 @@
-// The parse of catalog.json (doc/acquisition.md §2): types and required members are checked here, the
-// rules in ValidateCatalog. The chunk fast path of the parse is in catalog_json_fast.cc, the
+// The parse of catalog.json (doc/acquisition.md §2): types and required members are checked here,
+// the rules in ValidateCatalog. The chunk fast path of the parse is in catalog_json_fast.cc, the
 // serialisation in catalog_json_write.cc.
 //
 // nlohmann_json is used only inside these files (and the other catalog .cc files that read or

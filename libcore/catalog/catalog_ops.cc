@@ -1,4 +1,5 @@
-// move-slots, reshard, create-view and drop-view (doc/acquisition.md §2) as pure functions on the model.
+// move-slots, reshard, create-view and drop-view (doc/acquisition.md §2) as pure functions on the
+// model.
 #include "catalog/catalog_ops.h"
 
 #include <algorithm>

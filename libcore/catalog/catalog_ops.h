@@ -1,8 +1,8 @@
-// The operations that change the catalog (doc/acquisition.md §2), as pure functions on the model: each
-// takes the current catalog and a request and returns the next catalog, whether it changed, and
-// notes for the report. They do no I/O: the inputs from outside (hosts.conf, the databases found on
-// disk, UUIDs, the time) are parameters, so tests drive them directly; catalog_store.h applies one
-// atomically under the global exclusive lock.
+// The operations that change the catalog (doc/acquisition.md §2), as pure functions on the model:
+// each takes the current catalog and a request and returns the next catalog, whether it changed,
+// and notes for the report. They do no I/O: the inputs from outside (hosts.conf, the databases
+// found on disk, UUIDs, the time) are parameters, so tests drive them directly; catalog_store.h
+// applies one atomically under the global exclusive lock.
 //
 // Invariants of every result: when `changed`, catalogVersion is the input's + 1 (a catalog made
 // from nothing has version 1 and a new epoch; `init --rebuild` has a new epoch and the old
@@ -92,8 +92,8 @@ struct MoveSlotsRequest {
   int64_t orphan_delay = kDefaultOrphanDelaySeconds;
 };
 
-// doc/acquisition.md §2 move-slots. Per collection, with C its highest chunk version: nothing when the
-// target shard S owns every slot of the range; else chunks are split at first and last+1, every
+// doc/acquisition.md §2 move-slots. Per collection, with C its highest chunk version: nothing when
+// the target shard S owns every slot of the range; else chunks are split at first and last+1, every
 // chunk in range gets S and (C.major+1)|0, every other chunk of a donor (a shard that lost a slot)
 // minor+1, and equal neighbours are coalesced. This host's shard as a donor gets a range deletion
 // of its lost slots (orphanedAt = {its new shard version, the new catalogVersion, now}, readyAfter
@@ -110,12 +110,12 @@ struct ReshardRequest {
   int64_t orphan_delay = kDefaultOrphanDelaySeconds;
 };
 
-// doc/acquisition.md §2 reshard: cluster replaced from hosts; every sharded collection gets generation
-// {new uuid, timestamp+1} (timestamp 1 when placement was unknown) and the default chunks of the
-// new numShards; this host gets a range deletion per collection for the slots its old shard owned
-// and its new shard does not, and its range deletions lose the slots it now owns. Always a change.
-// Errors: FailedPrecondition when thisHost is not a host of the new cluster; UsageError for a
-// negative delay.
+// doc/acquisition.md §2 reshard: cluster replaced from hosts; every sharded collection gets
+// generation {new uuid, timestamp+1} (timestamp 1 when placement was unknown) and the default
+// chunks of the new numShards; this host gets a range deletion per collection for the slots its old
+// shard owned and its new shard does not, and its range deletions lose the slots it now owns.
+// Always a change. Errors: FailedPrecondition when thisHost is not a host of the new cluster;
+// UsageError for a negative delay.
 Result<OpResult> Reshard(const Catalog& current, const ReshardRequest& request, const OpEnv& env);
 
 // ---- views ----

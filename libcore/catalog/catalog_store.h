@@ -3,11 +3,11 @@
 //
 // Readers take no lock: the file is only ever replaced by rename, so a reader sees the old or the
 // new catalog, never a mix. A writer (Update) holds the global lock exclusively (locks/global, the
-// "X" of doc/acquisition.md §5) for the whole read-change-write, removes temporaries left by writers
-// that died, reads the current catalog, applies the change, and when the change says so writes
-// catalog.json.tmp.<pid>, fsyncs it, renames it over catalog.json and fsyncs shardtool/. A crash
-// at any instant leaves the old or the new catalog, both valid, and catalogVersion never goes down.
-// Test points, in order: "catalog.after_tmp_write" (bytes written, not yet fsynced),
+// "X" of doc/acquisition.md §5) for the whole read-change-write, removes temporaries left by
+// writers that died, reads the current catalog, applies the change, and when the change says so
+// writes catalog.json.tmp.<pid>, fsyncs it, renames it over catalog.json and fsyncs shardtool/. A
+// crash at any instant leaves the old or the new catalog, both valid, and catalogVersion never goes
+// down. Test points, in order: "catalog.after_tmp_write" (bytes written, not yet fsynced),
 // "catalog.before_rename" (fsynced), "catalog.after_rename" (renamed, directory not yet fsynced).
 //
 // Before writing, Update checks the new catalog: valid (ValidateCatalog), and catalogVersion the
@@ -64,10 +64,10 @@ class CatalogStore {
   };
 
   // The atomic read-change-write described atop this file. The global lock is waited for as
-  // doc/acquisition.md §5 says (lock_timeout_ms 0: one try). Errors: LockTimeout, the change's error,
-  // InternalError for an invalid result, the file system's errors (and a test point's). A failed
-  // fsync of shardtool/ after the rename is an error whose message says the new catalog is in place
-  // (it cannot be taken back; only its durability is unknown).
+  // doc/acquisition.md §5 says (lock_timeout_ms 0: one try). Errors: LockTimeout, the change's
+  // error, InternalError for an invalid result, the file system's errors (and a test point's). A
+  // failed fsync of shardtool/ after the rename is an error whose message says the new catalog is
+  // in place (it cannot be taken back; only its durability is unknown).
   Result<UpdateResult> Update(const Change& change, int64_t lock_timeout_ms);
 
  private:

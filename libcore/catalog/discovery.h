@@ -2,8 +2,8 @@
 //
 // Databases are the directories "coll.<name>.<collnum>/" of the working dir whose name follows the
 // namespace rules (namespace.h); other "coll." entries are listed as ignored. A database's
-// collections are the registry Rdbs with at least one data file there (any doc/format.md §4 data-file
-// name: normal or merge file, any part).
+// collections are the registry Rdbs with at least one data file there (any doc/format.md §4
+// data-file name: normal or merge file, any part).
 //
 // A collection's committed file set (the local catalog snapshot of an acquisition) is its data
 // files on disk — normal and merge files, each with its present parts and their sizes, sorted by

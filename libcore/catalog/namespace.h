@@ -1,6 +1,6 @@
-// Namespaces (doc/acquisition.md §2): "<db>.<name>", where db is a database (a Gigablast collection,
-// e.g. "main") and name a collection (an Rdb, e.g. "titledb") or a view in it. Each part is
-// [A-Za-z0-9_-]{1,64}; so a namespace has exactly one '.'. A database's directory is
+// Namespaces (doc/acquisition.md §2): "<db>.<name>", where db is a database (a Gigablast
+// collection, e.g. "main") and name a collection (an Rdb, e.g. "titledb") or a view in it. Each
+// part is [A-Za-z0-9_-]{1,64}; so a namespace has exactly one '.'. A database's directory is
 // "coll.<db>.<collnum>" (doc/architecture.md §2).
 #pragma once
 

@@ -1,4 +1,5 @@
-// The retired-file list of a collection (doc/acquisition.md §6): shardtool/journal/retired.<uuid>.json,
+// The retired-file list of a collection (doc/acquisition.md §6):
+// shardtool/journal/retired.<uuid>.json,
 //
 //   {"uuid": "<uuid>", "files": [{"name": "titledb0001-000.dat", "parts": ["titledb0001-000.dat"],
 //                                 "size": 123, "retiredAt": 1700000000, "retiredBy": "merge"}]}

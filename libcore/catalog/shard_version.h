@@ -1,5 +1,5 @@
-// Placement versions and their text forms (doc/acquisition.md §2), used in the catalog, on the command
-// line (--placement), in errors and in leases.
+// Placement versions and their text forms (doc/acquisition.md §2), used in the catalog, on the
+// command line (--placement), in errors and in leases.
 //
 //   collection generation  {epoch: uuid, timestamp}: a new epoch and timestamp+1 on every reshard
 //   shard version          "<epoch>/<timestamp>/<M>|<m>", or "UNTRACKED", or "IGNORED"

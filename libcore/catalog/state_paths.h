@@ -1,4 +1,5 @@
-// Paths of shardtool's own state under a host working dir (doc/architecture.md §2, doc/acquisition.md §5, §6):
+// Paths of shardtool's own state under a host working dir (doc/architecture.md §2,
+// doc/acquisition.md §5, §6):
 //
 //   shardtool/catalog.json              the catalog (atomic replace)
 //   shardtool/catalog.json.tmp.<pid>    a catalog being written (removed by the next writer)

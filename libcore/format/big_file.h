@@ -1,5 +1,5 @@
-// BigFile (doc/format.md §4): the logical data of one data file stored as parts — the bare name is part
-// 0, then "<name>.part1", ".part2", ... Byte o lives in part o / P at offset o mod P.
+// BigFile (doc/format.md §4): the logical data of one data file stored as parts — the bare name is
+// part 0, then "<name>.part1", ".part2", ... Byte o lives in part o / P at offset o mod P.
 //
 // A merge unlinks leading parts as it consumes them, so parts 0..h-1 may be missing ("headless");
 // the logical size L = lastPart*P + size(lastPart) still counts them. Parts below a gap are stale

@@ -1,5 +1,5 @@
-// The checksum sidecar <db>NNNN.crc (doc/format.md §10.1): a CRC32C per page of a data file's logical
-// bytes, so verify can find damaged pages without decoding. Gigablast ignores it.
+// The checksum sidecar <db>NNNN.crc (doc/format.md §10.1): a CRC32C per page of a data file's
+// logical bytes, so verify can find damaged pages without decoding. Gigablast ignores it.
 //
 //   offset      size  field
 //   0           8     magic "SHCRC001"

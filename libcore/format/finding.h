@@ -1,5 +1,6 @@
-// Finding: one located observation about a file, tagged with a doc/format.md rule id. Checks produce
-// findings instead of stopping, so a scan reports everything it can (doc/architecture.md §4).
+// Finding: one located observation about a file, tagged with a doc/format.md rule id. Checks
+// produce findings instead of stopping, so a scan reports everything it can (doc/architecture.md
+// §4).
 #pragma once
 
 #include <cstdint>

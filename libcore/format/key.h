@@ -1,6 +1,6 @@
-// Keys (doc/format.md §1). A key is ks bytes forming one unsigned integer whose byte ks-1 is the most
-// significant; keys compare as unsigned integers. Bit 0 of byte 0 is the delbit: clear = negative
-// (a delete), set = positive, so a negative sorts right before its positive twin.
+// Keys (doc/format.md §1). A key is ks bytes forming one unsigned integer whose byte ks-1 is the
+// most significant; keys compare as unsigned integers. Bit 0 of byte 0 is the delbit: clear =
+// negative (a delete), set = positive, so a negative sorts right before its positive twin.
 //
 // Raw-pointer functions are the hot path (scans, merges); Key is a small value type for APIs,
 // reports and tests. ks is one of 12, 16, 18, 24, 28.

@@ -1,5 +1,5 @@
-// Field layouts of the keys of doc/format.md §6: decoding (inspect, verify) and building (tests, the
-// sample-data generator). Every builder returns a full key with compression bits clear.
+// Field layouts of the keys of doc/format.md §6: decoding (inspect, verify) and building (tests,
+// the sample-data generator). Every builder returns a full key with compression bits clear.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// MapVerifier: the data-dependent map checks of doc/format.md §5.4 (M7, M8, M9 against the data, M10,
-// M11), streamed while the data is scanned.
+// MapVerifier: the data-dependent map checks of doc/format.md §5.4 (M7, M8, M9 against the data,
+// M10, M11), streamed while the data is scanned.
 #include <cstring>
 
 #include "format/page_map.h"

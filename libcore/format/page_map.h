@@ -1,5 +1,5 @@
-// The page map of a data file (doc/format.md §5): header, per-page first keys and offsets; building it
-// while writing data (GB addRecord), reading/writing the map file, lookups, chopHead, and the
+// The page map of a data file (doc/format.md §5): header, per-page first keys and offsets; building
+// it while writing data (GB addRecord), reading/writing the map file, lookups, chopHead, and the
 // structural checks M1-M6, M9. The data-dependent checks M7, M8, M10, M11 are MapVerifier's.
 #pragma once
 

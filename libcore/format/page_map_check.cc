@@ -1,5 +1,5 @@
-// PageMap::CheckStructure: the checks of doc/format.md §5.4 that need only the map, the logical data
-// size and the part layout (M2, M3, M4, M5, M6, M9).
+// PageMap::CheckStructure: the checks of doc/format.md §5.4 that need only the map, the logical
+// data size and the part layout (M2, M3, M4, M5, M6, M9).
 #include <algorithm>
 
 #include "format/page_map.h"

@@ -1,5 +1,5 @@
-// Record list codec (doc/format.md §3): decodes and encodes the records of a data file, carrying the
-// key-compression state ("hi" = top 6 key bytes of the last full stored key; posdb "mid" = key
+// Record list codec (doc/format.md §3): decodes and encodes the records of a data file, carrying
+// the key-compression state ("hi" = top 6 key bytes of the last full stored key; posdb "mid" = key
 // bytes 6..11 of the last 12- or 18-byte record) across the whole file.
 //
 // The decoder works on a byte range [p, end) that the caller refills: a record that does not fit
@@ -52,7 +52,8 @@ class RecordDecoder {
 
   // Start of a file: no compression state.
   void Reset();
-  // Decoding from a page start (doc/format.md §3, §5): the first record there has full key page_key.
+  // Decoding from a page start (doc/format.md §3, §5): the first record there has full key
+  // page_key.
   void SeedFromPageKey(const uint8_t* page_key);
   // Sets the largest dataSize accepted for variable-size records (default 500 000 000, Msg3's
   // rule); larger sizes give kBadDataSize.
@@ -85,12 +86,12 @@ class RecordDecoder {
   uint8_t key_[kMaxKeySize] = {};
 };
 
-// Canonical stored key size for `key` after a record with full key `prev` (doc/format.md §3 encoder);
-// prev == nullptr means "first record": always full. Used for L7.
+// Canonical stored key size for `key` after a record with full key `prev` (doc/format.md §3
+// encoder); prev == nullptr means "first record": always full. Used for L7.
 uint32_t CanonicalKeyBytes(const RdbInfo& rdb, const uint8_t* prev, const uint8_t* key);
 
-// Encodes records canonically (GB addRecord). With full_keys_only (bundle streams, doc/format.md §10.2)
-// every key is stored full with its compression bits clear.
+// Encodes records canonically (GB addRecord). With full_keys_only (bundle streams, doc/format.md
+// §10.2) every key is stored full with its compression bits clear.
 class RecordEncoder {
  public:
   explicit RecordEncoder(const RdbInfo& rdb, bool full_keys_only = false);

@@ -1,6 +1,6 @@
-// Inline definition of RecordEncoder::EncodeAs<KS, C, D>: the canonical encoder (doc/format.md §3, GB
-// addRecord) compiled for one Rdb layout, for hot loops (the merge's output). It produces exactly
-// the bytes RecordEncoder::EncodeTo produces.
+// Inline definition of RecordEncoder::EncodeAs<KS, C, D>: the canonical encoder (doc/format.md §3,
+// GB addRecord) compiled for one Rdb layout, for hot loops (the merge's output). It produces
+// exactly the bytes RecordEncoder::EncodeTo produces.
 #pragma once
 
 #include <cstring>

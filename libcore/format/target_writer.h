@@ -1,6 +1,6 @@
-// TargetWriter: writes a merge target (doc/format.md §8.6) and can pick one up again after a crash or
-// a stop (§8.7): canonical record encoding, parts of size P, the page map built while writing and
-// the checksum sidecar, like DataFileWriter, plus checkpoints and resume.
+// TargetWriter: writes a merge target (doc/format.md §8.6) and can pick one up again after a crash
+// or a stop (§8.7): canonical record encoding, parts of size P, the page map built while writing
+// and the checksum sidecar, like DataFileWriter, plus checkpoints and resume.
 //
 // Durability. Sync() makes every byte added so far durable (a full part is fsynced when the next
 // one starts; Sync fsyncs the open one), so a caller can record "the first size() bytes are

@@ -1,6 +1,7 @@
-// AtomicFile: the one durable-write path (doc/conventions.md rule 5). Bytes go to a temporary file next to
-// the target; Commit() fsyncs it, renames it over the target and fsyncs the directory. Destroying
-// an uncommitted AtomicFile removes the temporary, so a failed job leaves the old file untouched.
+// AtomicFile: the one durable-write path (doc/conventions.md rule 5). Bytes go to a temporary file
+// next to the target; Commit() fsyncs it, renames it over the target and fsyncs the directory.
+// Destroying an uncommitted AtomicFile removes the temporary, so a failed job leaves the old file
+// untouched.
 //
 // The temporary is "<target><suffix>" (default ".tmp"). doc/format.md §4 forbids ".dat" in any
 // temporary inside a collection dir; Open() refuses a temporary name containing ".dat".

@@ -1,4 +1,5 @@
-// FileSystem: the only way libcore touches files, so that tests can replace it (doc/conventions.md rule 4).
+// FileSystem: the only way libcore touches files, so that tests can replace it (doc/conventions.md
+// rule 4).
 //
 // Implementations: PosixFileSystem (production), MemFileSystem (in memory, with an exact model of
 // what is durable, for crash simulation), FaultFileSystem (wraps another and injects faults).

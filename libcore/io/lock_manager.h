@@ -16,13 +16,13 @@
 // The table arbitrates between processes, not between threads of one process: two threads asking
 // for the same file exclusively both get a hold (the acquire layer serialises its own users).
 //
-// Waiting (doc/acquisition.md §5): a deadline made with LockDeadline::After(fs, timeout_ms). Timeout 0
-// means one non-blocking try; > 0 means non-blocking tries with a backoff of 1 ms doubling up to
-// 50 ms until the deadline (FileSystem::NowMicros / SleepMicros, so a fake clock drives tests).
-// One deadline may cover several Acquire calls (a whole acquisition). Failure is LockTimeout with
-// the info fields resource (the lock file's base name: "global", "db.main", "coll.<uuid>"), mode
-// (the caller's label, default "shared"/"exclusive") and waitedMs (0 for a single try). A lock file
-// and its parent directory are created on demand (0644) and never deleted.
+// Waiting (doc/acquisition.md §5): a deadline made with LockDeadline::After(fs, timeout_ms).
+// Timeout 0 means one non-blocking try; > 0 means non-blocking tries with a backoff of 1 ms
+// doubling up to 50 ms until the deadline (FileSystem::NowMicros / SleepMicros, so a fake clock
+// drives tests). One deadline may cover several Acquire calls (a whole acquisition). Failure is
+// LockTimeout with the info fields resource (the lock file's base name: "global", "db.main",
+// "coll.<uuid>"), mode (the caller's label, default "shared"/"exclusive") and waitedMs (0 for a
+// single try). A lock file and its parent directory are created on demand (0644) and never deleted.
 //
 // Idle lock files: when the last hold of a lock file goes and its FileLock can be relocked (the
 // POSIX file system), the flock is dropped (LOCK_UN) but the file stays open, so that the next

@@ -1,6 +1,6 @@
-// Named test points (doc/conventions.md rule 6): TEST_POINT("merge.after_target_sync") marks an instant at
-// which tests may simulate a crash, inject an error or pause another process. In builds without
-// SHARDTOOL_TEST_POINTS the macro compiles to nothing.
+// Named test points (doc/conventions.md rule 6): TEST_POINT("merge.after_target_sync") marks an
+// instant at which tests may simulate a crash, inject an error or pause another process. In builds
+// without SHARDTOOL_TEST_POINTS the macro compiles to nothing.
 //
 // A handler is process-wide. It receives the point's name and returns a Status: a non-Ok Status is
 // returned from the enclosing function (so a "crash" unwinds the job, after which the test drops

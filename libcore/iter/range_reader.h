@@ -1,7 +1,7 @@
 // RangeReader: the records of one data file whose keys lie in [a, b], found through the page map
-// (doc/format.md §5.3 with shardtool's start = getPage(a-1), so duplicate keys across a page boundary
-// are never skipped). Same iterator contract as RecordScanner; keys outside [a, b] in the decoded
-// pages are skipped.
+// (doc/format.md §5.3 with shardtool's start = getPage(a-1), so duplicate keys across a page
+// boundary are never skipped). Same iterator contract as RecordScanner; keys outside [a, b] in the
+// decoded pages are skipped.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,7 @@
-// Helpers of the acquire tests: fixture F (doc/acquisition.md §9) on a MemFileSystem, plus "processes"
-// on it (each with its own lock table, process info, catalog cache and lease keeper, as separate
-// processes would have), catalog changes through the catalog layer, and error info lookups.
+// Helpers of the acquire tests: fixture F (doc/acquisition.md §9) on a MemFileSystem, plus
+// "processes" on it (each with its own lock table, process info, catalog cache and lease keeper, as
+// separate processes would have), catalog changes through the catalog layer, and error info
+// lookups.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-// Acquisition requests against fixture F (doc/acquisition.md §3, §4, §5): SR1-SR23 through the library
-// API, on a MemFileSystem. "Both" scenarios run the locked and the lock-free variant.
+// Acquisition requests against fixture F (doc/acquisition.md §3, §4, §5): SR1-SR23 through the
+// library API, on a MemFileSystem. "Both" scenarios run the locked and the lock-free variant.
 #include <gtest/gtest.h>
 
 #include "acquire/acquisition.h"

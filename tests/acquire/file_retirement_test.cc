@@ -1,6 +1,6 @@
-// File retirement (doc/acquisition.md §6) seen from readers and writers: SR47's library part (a reader
-// keeps the files a merge retired until its release; if that release finds the collection busy,
-// the next write acquisition deletes them), pinning, and the retired list's life.
+// File retirement (doc/acquisition.md §6) seen from readers and writers: SR47's library part (a
+// reader keeps the files a merge retired until its release; if that release finds the collection
+// busy, the next write acquisition deletes them), pinning, and the retired list's life.
 #include "acquire/file_retirement.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-// The lock-free read protocol (doc/acquisition.md §5): SR25 (a catalog rewrite or a merge commit while
-// a lock-free read is between its steps 2 and 5), the fallback to a locked read, and what a
+// The lock-free read protocol (doc/acquisition.md §5): SR25 (a catalog rewrite or a merge commit
+// while a lock-free read is between its steps 2 and 5), the fallback to a locked read, and what a
 // merge's commit does to readers (the §6 file retirement seen from the reader's side).
 #include <gtest/gtest.h>
 

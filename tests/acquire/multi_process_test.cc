@@ -1,5 +1,5 @@
-// Acquisitions between real processes (doc/acquisition.md §5, §6, §7): fork()ed children of the test
-// binary on fixture F in a temporary directory with the POSIX file system, ordered with pipes.
+// Acquisitions between real processes (doc/acquisition.md §5, §6, §7): fork()ed children of the
+// test binary on fixture F in a temporary directory with the POSIX file system, ordered with pipes.
 // SR24, SR27, SR28, SR37, SR46, SR48 (kill -9).
 //
 // Forking rules: a child is forked before the parent takes any lock (flock locks belong to open

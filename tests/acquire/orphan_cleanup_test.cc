@@ -1,5 +1,5 @@
-// The orphan-cleanup decision (doc/acquisition.md §6) that `merge --cleanup-orphans` applies: SR37 and
-// SR49 at the library level, on fixture F, with readers' leases written by real acquisitions.
+// The orphan-cleanup decision (doc/acquisition.md §6) that `merge --cleanup-orphans` applies: SR37
+// and SR49 at the library level, on fixture F, with readers' leases written by real acquisitions.
 #include "acquire/orphan_cleanup.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-// catalog.json: parsing, every validation rule of doc/acquisition.md §2 (each breach CorruptCatalog with
-// the info fields path and detail), unknown fields surviving rewrites, deterministic text.
+// catalog.json: parsing, every validation rule of doc/acquisition.md §2 (each breach CorruptCatalog
+// with the info fields path and detail), unknown fields surviving rewrites, deterministic text.
 #include <gtest/gtest.h>
 
 #include <functional>

@@ -14,8 +14,8 @@
 namespace shardtool {
 namespace {
 
-// doc/format.md §10.1 written out by hand (not by the serializer): pageSize 512 over 521 bytes of data,
-// 512 zero bytes then "123456789".
+// doc/format.md §10.1 written out by hand (not by the serializer): pageSize 512 over 521 bytes of
+// data, 512 zero bytes then "123456789".
 const uint8_t kSidecar[] = {
     'S',  'H',  'C',  'R',  'C',  '0',  '0',  '1',   // magic
     0x00, 0x02, 0x00, 0x00,                          // u32 pageSize 512

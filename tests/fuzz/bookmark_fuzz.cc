@@ -1,6 +1,6 @@
-// libFuzzer target: the two import bookmarks (doc/format.md §9). The first byte picks which; the rest
-// is the file. Whatever the bytes, reading never crashes and fails only with an error; a bookmark
-// that reads is written back and reads again to the same position and counts.
+// libFuzzer target: the two import bookmarks (doc/format.md §9). The first byte picks which; the
+// rest is the file. Whatever the bytes, reading never crashes and fails only with an error; a
+// bookmark that reads is written back and reads again to the same position and counts.
 #include <cstdlib>
 #include <string>
 

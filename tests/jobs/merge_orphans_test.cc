@@ -1,7 +1,7 @@
-// Orphan cleanup in the merge job (doc/acquisition.md §6, doc/format.md §8.5, §10.2, §10.3): the decision
-// interface (drop / deferred / unexpected counted exactly), the catalog's rangeDeletions with and
-// without --orphan-delay, leases that block, not-shardable Rdbs, quarantine entries with their
-// source ranges, bundles read back, and the completion of rangeDeletions.
+// Orphan cleanup in the merge job (doc/acquisition.md §6, doc/format.md §8.5, §10.2, §10.3): the
+// decision interface (drop / deferred / unexpected counted exactly), the catalog's rangeDeletions
+// with and without --orphan-delay, leases that block, not-shardable Rdbs, quarantine entries with
+// their source ranges, bundles read back, and the completion of rangeDeletions.
 #include <gtest/gtest.h>
 
 #include "catalog/state_paths.h"

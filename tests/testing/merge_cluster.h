@@ -72,8 +72,8 @@ class MergeCluster {
   NoGigablast gb_;
 };
 
-// doc/format.md §8 for sorted inputs in linear time (a plain k-way min scan, independent of the loser
-// tree), for inputs too large for ReferenceMerge. Same semantics as ReferenceMerge.
+// doc/format.md §8 for sorted inputs in linear time (a plain k-way min scan, independent of the
+// loser tree), for inputs too large for ReferenceMerge. Same semantics as ReferenceMerge.
 std::vector<TestRecord> ReferenceMergeSorted(const RdbInfo& rdb,
                                              const std::vector<std::vector<TestRecord>>& inputs,
                                              const ReferenceOptions& opt = {},

@@ -46,8 +46,8 @@ struct ReferenceOptions {
   std::function<bool(const Key&)> drop;
 };
 
-// doc/format.md §8 by brute force: group every record of every input (oldest first) by cmpNegEq key,
-// keep the version of the newest input (the first in file order within it), drop orphans, then
+// doc/format.md §8 by brute force: group every record of every input (oldest first) by cmpNegEq
+// key, keep the version of the newest input (the first in file order within it), drop orphans, then
 // drop surviving negatives when asked. Sorted by key.
 std::vector<TestRecord> ReferenceMerge(const RdbInfo& rdb,
                                        const std::vector<std::vector<TestRecord>>& inputs,

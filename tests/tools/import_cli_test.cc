@@ -1,6 +1,6 @@
 // `shardtool import` and `shardtool ingest` driven in-process on clusters written by the sample
-// generator (real files): JSON per doc/architecture.md §9, exit codes, --dry-run, --max-duration and the
-// rerun, a finished import doing nothing, staged bundles and ingest, usage errors.
+// generator (real files): JSON per doc/architecture.md §9, exit codes, --dry-run, --max-duration
+// and the rerun, a finished import doing nothing, staged bundles and ingest, usage errors.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 

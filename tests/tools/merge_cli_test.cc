@@ -1,5 +1,6 @@
 // `shardtool merge` driven in-process on clusters written by the sample generator (real files),
-// plus one real second process for the lock: JSON per doc/architecture.md §9, exit codes, --dry-run,
+// plus one real second process for the lock: JSON per doc/architecture.md §9, exit codes,
+// --dry-run,
 // --max-duration and the rerun, orphans to bundles after move-slots, views and usage errors.
 #include <gtest/gtest.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-// The (CLI) scenarios of doc/acquisition.md §9 that need verify or merge (SR3, SR26, SR30, SR47-SR52),
-// and issue 4's verify-during-merge test: the real `shardtool` binary, one process per actor,
-// ordered by the SHARDTOOL_TEST_PAUSE_AT hook (tools/main.cc) at named test points.
+// The (CLI) scenarios of doc/acquisition.md §9 that need verify or merge (SR3, SR26, SR30,
+// SR47-SR52), and issue 4's verify-during-merge test: the real `shardtool` binary, one process per
+// actor, ordered by the SHARDTOOL_TEST_PAUSE_AT hook (tools/main.cc) at named test points.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,5 +1,5 @@
-// The whole CLI as a function (doc/conventions.md rule 11): tests call Main with an argv array, their own
-// file system and captured streams; tools/main.cc calls it with the real ones.
+// The whole CLI as a function (doc/conventions.md rule 11): tests call Main with an argv array,
+// their own file system and captured streams; tools/main.cc calls it with the real ones.
 #pragma once
 
 #include <iosfwd>

@@ -1,6 +1,6 @@
 // `shardtool catalog show|reshard|move-slots|create-view|drop-view`: read and change the sharding
-// catalog (doc/acquisition.md §2). Every change is one atomic replace under the global exclusive lock;
-// a change that changes nothing writes nothing.
+// catalog (doc/acquisition.md §2). Every change is one atomic replace under the global exclusive
+// lock; a change that changes nothing writes nothing.
 #include <ostream>
 
 #include "catalog/catalog_admin.h"

@@ -1,7 +1,7 @@
 // `shardtool import --dir D --db NAME`: bulk inject of another cluster's data files, routed to the
-// owning shards, exactly once and resumable (issue 6, doc/format.md §9, doc/architecture.md §4, §9). Exit 0
-// imported (or nothing to do), 1 findings or quarantined records, 3 bad source dir or target,
-// 4 busy, 5 placement changed (rerun continues), 9 stopped (rerun continues).
+// owning shards, exactly once and resumable (issue 6, doc/format.md §9, doc/architecture.md §4,
+// §9). Exit 0 imported (or nothing to do), 1 findings or quarantined records, 3 bad source dir or
+// target, 4 busy, 5 placement changed (rerun continues), 9 stopped (rerun continues).
 #include <cmath>
 #include <filesystem>
 #include <ostream>

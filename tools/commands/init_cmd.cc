@@ -1,6 +1,6 @@
 // `shardtool init [--hosts FILE] --host-id N [--rebuild]`: make or refresh shardtool/catalog.json
-// from hosts.conf and the database dirs of the working dir (doc/acquisition.md §2). Idempotent: without
-// a change the file is not touched.
+// from hosts.conf and the database dirs of the working dir (doc/acquisition.md §2). Idempotent:
+// without a change the file is not touched.
 #include <ostream>
 
 #include "catalog/catalog_admin.h"

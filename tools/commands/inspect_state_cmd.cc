@@ -1,6 +1,6 @@
-// `shardtool inspect db|catalog|key`, `inspect records --view` (doc/architecture.md §4). Read-only: the
-// catalog is read without a lock (it is only ever replaced by rename), nothing is written, and no
-// lock that could block a merge is taken.
+// `shardtool inspect db|catalog|key`, `inspect records --view` (doc/architecture.md §4). Read-only:
+// the catalog is read without a lock (it is only ever replaced by rename), nothing is written, and
+// no lock that could block a merge is taken.
 #include <charconv>
 #include <ostream>
 

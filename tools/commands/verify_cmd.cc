@@ -1,6 +1,6 @@
 // `shardtool verify <db>`: the deep per-file check of a database's data files on this host
-// (doc/architecture.md §4, §9). Exit 0 clean, 1 findings (an error finding or a record this shard does not
-// own), others per doc/architecture.md §5. Read-only: nothing is written anywhere.
+// (doc/architecture.md §4, §9). Exit 0 clean, 1 findings (an error finding or a record this shard
+// does not own), others per doc/architecture.md §5. Read-only: nothing is written anywhere.
 #include <ostream>
 #include <thread>
 

@@ -1,6 +1,6 @@
 // Rendering of `inspect db`, `inspect catalog` and `inspect key` (text for people, JSON per
-// doc/architecture.md §9 and man/shardtool-inspect.1). Paths in the reports are already relative to the
-// working dir.
+// doc/architecture.md §9 and man/shardtool-inspect.1). Paths in the reports are already relative to
+// the working dir.
 #pragma once
 
 #include <ostream>

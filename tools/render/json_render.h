@@ -1,5 +1,5 @@
-// JSON renderers (doc/architecture.md §9): every command's --json document is built here from libcore's
-// plain report structs. Keys are hex, most significant byte first.
+// JSON renderers (doc/architecture.md §9): every command's --json document is built here from
+// libcore's plain report structs. Keys are hex, most significant byte first.
 #pragma once
 
 #include <nlohmann/json.hpp>

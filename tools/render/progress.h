@@ -1,5 +1,5 @@
-// A progress line for long work on a terminal (doc/architecture.md §4 --progress): done/total, rate and
-// ETA, redrawn in place on stderr at most 10 times a second. Thread-safe Update.
+// A progress line for long work on a terminal (doc/architecture.md §4 --progress): done/total, rate
+// and ETA, redrawn in place on stderr at most 10 times a second. Thread-safe Update.
 #pragma once
 
 #include <chrono>

@@ -290,8 +290,8 @@ Status Importer::CommitBatch() {
   }
   report_.batches++;
   cb_->Clear();
-  // Between commits the targets yield (doc/acquisition.md §7): catalog rewrites are not held up, and
-  // the restore re-checks the placement at once.
+  // Between commits the targets yield (doc/acquisition.md §7): catalog rewrites are not held up,
+  // and the restore re-checks the placement at once.
   if (!req_.dry_run) {
     for (auto& t : locals_) RETURN_IF_ERROR(t->ctx->Yield());
     TEST_POINT("import.yielded");  // nothing held: SR53 changes the catalog here

@@ -279,8 +279,8 @@ Status Importer::OpenTargets() {
 }
 
 // The placement this import routes by is still the one of every target and of the routing
-// catalog: each target's acquisition yields and restores (doc/acquisition.md §7: a major version change
-// is StaleConfig), and its ownership filter must own every slot routed to its shard.
+// catalog: each target's acquisition yields and restores (doc/acquisition.md §7: a major version
+// change is StaleConfig), and its ownership filter must own every slot routed to its shard.
 Status Importer::CheckPlacement() {
   CatalogCache* cache = env_.catalogs ? env_.catalogs : CatalogCache::Process();
   ASSIGN_OR_RETURN(auto snap, cache->Get(fs_, req_.workdir));

@@ -1,4 +1,5 @@
-// The import job (issue 6, doc/format.md §9, doc/architecture.md §4, §7): Gigablast's ImportState done right.
+// The import job (issue 6, doc/format.md §9, doc/architecture.md §4, §7): Gigablast's ImportState
+// done right.
 //
 // Reads another cluster's data files of one shardable Rdb (titledb by default) from a directory,
 // routes every record by its slot to the shard that owns it under the importing host's catalog,

@@ -21,8 +21,9 @@ Result<SourceScan> ScanImportSource(FileSystem* fs, const std::string& dir, cons
     auto parsed = ParseDataFileName(e.name);
     if (!parsed || parsed->db != rdb.name ||
         (rdb.titledb_naming ? parsed->ddd < 0 : parsed->ddd >= 0)) {
-      AddFinding(&scan.findings, "I1", Severity::kNotice, JoinPath(dir, e.name), -1, -1, "",
-                 "not a data-file name of " + std::string(rdb.name) + " (doc/format.md §4): skipped");
+      AddFinding(
+          &scan.findings, "I1", Severity::kNotice, JoinPath(dir, e.name), -1, -1, "",
+          "not a data-file name of " + std::string(rdb.name) + " (doc/format.md §4): skipped");
       continue;
     }
     if (parsed->is_merge() || parsed->id % 2 == 0) {

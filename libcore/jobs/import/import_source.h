@@ -1,5 +1,5 @@
-// The source of `shardtool import` (doc/format.md §9): another cluster's data files of one Rdb in one
-// directory, read only, never modified.
+// The source of `shardtool import` (doc/format.md §9): another cluster's data files of one Rdb in
+// one directory, read only, never modified.
 //
 // ScanImportSource lists the directory: the normal data files of the Rdb (titledb:
 // titledbNNNN-DDD.dat) with their parts, in ascending id order. Names that look like the Rdb's

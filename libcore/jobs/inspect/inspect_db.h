@@ -1,6 +1,7 @@
-// `inspect db <db>` (doc/architecture.md §4): everything this host knows about one database, read from the
-// coll dir and shardtool/ without taking any lock and without writing anything (no lease either:
-// inspect db only lists and reads headers, it never holds a file open across a merge's commit).
+// `inspect db <db>` (doc/architecture.md §4): everything this host knows about one database, read
+// from the coll dir and shardtool/ without taking any lock and without writing anything (no lease
+// either: inspect db only lists and reads headers, it never holds a file open across a merge's
+// commit).
 //
 // Per collection of the catalog: every data file on disk (committed or retired, normal or merge
 // file) with its parts, sizes, map counts and key range, page size, sidecar state and headless

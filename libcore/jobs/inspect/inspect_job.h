@@ -1,5 +1,5 @@
-// Inspect jobs: look inside one data file, its map, or its records (doc/architecture.md §4, `inspect
-// file|map|records`). Plain report structs; the CLI renders them as text or JSON.
+// Inspect jobs: look inside one data file, its map, or its records (doc/architecture.md §4,
+// `inspect file|map|records`). Plain report structs; the CLI renders them as text or JSON.
 #pragma once
 
 #include <cstdint>

@@ -250,7 +250,8 @@ Result<KeyReport> InspectKeyOnce(FileSystem* fs, const std::string& workdir, con
 Result<KeyReport> InspectKey(FileSystem* fs, const std::string& workdir, const Catalog& catalog,
                              const KeyQuery& q) {
   // No lease and no lock: a merge may retire and delete a file between the listing and its
-  // opening. The file set is then listed again (doc/acquisition.md §5's lock-free read retries too).
+  // opening. The file set is then listed again (doc/acquisition.md §5's lock-free read retries
+  // too).
   for (int attempt = 1;; attempt++) {
     auto r = InspectKeyOnce(fs, workdir, catalog, q);
     if (r.ok() || r.status().code() != ErrorCode::kNotFound || attempt == 3) return r;

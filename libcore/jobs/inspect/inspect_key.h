@@ -1,6 +1,6 @@
-// `inspect key` and `inspect records --view` (doc/architecture.md §4): where a key lives, and what a reader
-// of a view sees. Both read the committed files of one collection on this host (no lock, no
-// lease, nothing written) through the files' maps.
+// `inspect key` and `inspect records --view` (doc/architecture.md §4): where a key lives, and what
+// a reader of a view sees. Both read the committed files of one collection on this host (no lock,
+// no lease, nothing written) through the files' maps.
 //
 // inspect key: the query is one key (both its versions: the delbit and posdb's compression bits
 // are ignored), a docId (titledb and clusterdb: the docId's key range; posdb, indexdb, linkdb: a

@@ -1,5 +1,6 @@
-// The incorporate of a complete merge target (doc/format.md §8.9, doc/acquisition.md §6), idempotent step by
-// step so that a rerun finishes it from the journal whatever instant a crash hit:
+// The incorporate of a complete merge target (doc/format.md §8.9, doc/acquisition.md §6),
+// idempotent step by step so that a rerun finishes it from the journal whatever instant a crash
+// hit:
 //   1. the orphan bundles get their manifests and final names (written before the merge commits);
 //   2. commit: the inputs are listed in journal/retired.<uuid>.json, so no later snapshot has
 //      them, while the target is a committed file from then on;

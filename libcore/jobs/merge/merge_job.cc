@@ -272,7 +272,8 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
     }
   }
 
-  // Orphan outcome (doc/acquisition.md §6): deferred records and none dropped is RangeDeletionDeferred.
+  // Orphan outcome (doc/acquisition.md §6): deferred records and none dropped is
+  // RangeDeletionDeferred.
   if (policy) {
     for (const SlotRange& r : report.slots_deferred) {
       for (int s = r.min; s < r.max; s++) {
@@ -309,7 +310,8 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
   }
   if (report.outcome.code() == ErrorCode::kInterrupted && !req.dry_run &&
       actx.state() == ContextState::kActive) {
-    // A resumable stop (doc/acquisition.md §7): the acquisition goes to the journal with the last key.
+    // A resumable stop (doc/acquisition.md §7): the acquisition goes to the journal with the last
+    // key.
     std::string last_key;
     for (const ErrorInfo& info : report.outcome.info()) {
       if (info.name == "last_key" && std::holds_alternative<std::string>(info.value)) {

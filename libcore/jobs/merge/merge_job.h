@@ -1,6 +1,6 @@
-// The merge job (doc/format.md §8, doc/architecture.md §4, §6): Gigablast's RdbMerge for one collection (one
-// Rdb of one database) on this host, crash-safe, resumable, within a disk budget, and aware of
-// which slots this shard owns.
+// The merge job (doc/format.md §8, doc/architecture.md §4, §6): Gigablast's RdbMerge for one
+// collection (one Rdb of one database) on this host, crash-safe, resumable, within a disk budget,
+// and aware of which slots this shard owns.
 //
 // Semantics (§8): n >= 2 consecutive data files, oldest first, are merged by key under cmpNegEq;
 // of equal keys the version of the newest input survives; surviving negatives are dropped only
@@ -18,11 +18,11 @@
 // A resumable stop (signal, --max-duration) also stashes the acquisition (journal
 // MergeStashName(ns), with the last key); the next run adopts it with the full restore checks.
 //
-// Durability (doc/architecture.md §6): a journal (merge_journal.h) is written before the target is created
-// and at every checkpoint, after the target bytes and bundle streams it lists are fsynced. A rerun
-// after kill -9 at any instant resumes from the journal's checkpoint, keeping and verifying the
-// target bytes written after it (TargetWriter), or finishes an interrupted incorporate; nothing is
-// lost or duplicated. A target without a journal (Gigablast's, or one whose journal is gone) is
+// Durability (doc/architecture.md §6): a journal (merge_journal.h) is written before the target is
+// created and at every checkpoint, after the target bytes and bundle streams it lists are fsynced.
+// A rerun after kill -9 at any instant resumes from the journal's checkpoint, keeping and verifying
+// the target bytes written after it (TargetWriter), or finishes an interrupted incorporate; nothing
+// is lost or duplicated. A target without a journal (Gigablast's, or one whose journal is gone) is
 // resumed as Gigablast would: after its last whole record. Inputs are removed only after the
 // target is durable and the inputs are listed as retired, and never while a live lease lists them.
 // Input parts are unlinked while merging (chopHead, §8.8) only with --max-extra-disk, only once

@@ -1,6 +1,6 @@
-// The merge journal shardtool/journal/merge.<uuid>.json (doc/architecture.md §2, §6): what a rerun needs to
-// continue an interrupted merge of one collection, or to finish its incorporate, bit-identical to
-// an uninterrupted run.
+// The merge journal shardtool/journal/merge.<uuid>.json (doc/architecture.md §2, §6): what a rerun
+// needs to continue an interrupted merge of one collection, or to finish its incorporate,
+// bit-identical to an uninterrupted run.
 //
 //   {"schema_version": 1, "job": "merge", "state": "merging" | "incorporating", "phase": "" |
 //   "rename",

@@ -1,7 +1,7 @@
 // The per-record loop of the merge job, compiled once per Rdb layout (key size, slot function) and
 // output sink: for each surviving version the MergingIterator gives, apply the orphan verdict of
-// its slot (doc/acquisition.md §6; dropped records go to the hooks' sink, negatives included), then the
-// negative rule (doc/format.md §8.3), and hand what is kept to the sink (the TargetWriter, or a
+// its slot (doc/acquisition.md §6; dropped records go to the hooks' sink, negatives included), then
+// the negative rule (doc/format.md §8.3), and hand what is kept to the sink (the TargetWriter, or a
 // counting sink for --dry-run). Every `check_every` records the hooks' Tick() runs (progress,
 // stop flag, rate limit, checkpoints, disk budget) at a clean point: every record up to the last
 // key has been handled. Internal to the merge job.

@@ -1,6 +1,6 @@
-// Orphan decisions for `merge --cleanup-orphans` (doc/acquisition.md §6): per slot, "may this slot's
-// records be dropped now?" A slot this shard owns is kept (kOwned). A slot it does not own is
-// dropped only if a ready rangeDeletion covers it and no live lease blocks that deletion; else
+// Orphan decisions for `merge --cleanup-orphans` (doc/acquisition.md §6): per slot, "may this
+// slot's records be dropped now?" A slot this shard owns is kept (kOwned). A slot it does not own
+// is dropped only if a ready rangeDeletion covers it and no live lease blocks that deletion; else
 // its records are kept and reported deferred (kDeferredNotReady, kDeferredLeaseHeld) or, with no
 // covering rangeDeletion at all, unexpected.
 //

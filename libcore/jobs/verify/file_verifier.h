@@ -1,8 +1,8 @@
-// FileVerifier: the deep check of one data file (doc/architecture.md §4, issue "verify"): structure (L1-L7),
-// parts and names (D1-D8), the map against the data (M1-M11), the checksum sidecar (C1-C5),
-// titlerec payloads (T1-T3) and ownership of every record's slot (O1, O2). Findings are located
-// (file, page, offset, key, rule id), capped per rule in the report while counts stay exact, and a
-// defect never stops the scan while the data still decodes.
+// FileVerifier: the deep check of one data file (doc/architecture.md §4, issue "verify"): structure
+// (L1-L7), parts and names (D1-D8), the map against the data (M1-M11), the checksum sidecar
+// (C1-C5), titlerec payloads (T1-T3) and ownership of every record's slot (O1, O2). Findings are
+// located (file, page, offset, key, rule id), capped per rule in the report while counts stay
+// exact, and a defect never stops the scan while the data still decodes.
 //
 // One verifier checks one file on the calling thread; the verify job runs several in parallel.
 #pragma once

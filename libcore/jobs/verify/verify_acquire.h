@@ -1,7 +1,7 @@
-// verify's acquisition (doc/acquisition.md §3-§7, issue 4 "How it runs"): one plural read acquisition of
-// every selected collection of the database, through the router (AcquireForCommand: current
-// versions, retried when stale before any work, or the --placement pins), lock-free (CLI reads
-// default to it), each existing collection with a lease that pins its files and preserves the
+// verify's acquisition (doc/acquisition.md §3-§7, issue 4 "How it runs"): one plural read
+// acquisition of every selected collection of the database, through the router (AcquireForCommand:
+// current versions, retried when stale before any work, or the --placement pins), lock-free (CLI
+// reads default to it), each existing collection with a lease that pins its files and preserves the
 // ranges it owned. The plan is built from the acquisitions only: the files of each snapshot, the
 // ownership view of each sharded description. A merge that commits meanwhile retires the files
 // but cannot delete them while the lease lists them, so the run finishes on the file set it

@@ -1,6 +1,7 @@
-// The verify job (doc/architecture.md §4, §9): the deep check of every data file of a database's collections
-// on this host, files in parallel. The caller (the CLI, through an acquisition) says which files to
-// check and who owns which slot; the job returns a plain report and never writes anything.
+// The verify job (doc/architecture.md §4, §9): the deep check of every data file of a database's
+// collections on this host, files in parallel. The caller (the CLI, through an acquisition) says
+// which files to check and who owns which slot; the job returns a plain report and never writes
+// anything.
 #pragma once
 
 #include <atomic>
@@ -51,7 +52,8 @@ struct VerifySummary {
 struct VerifyReport {
   std::vector<FileVerifyReport> files;  // in collection order, then file id order
   VerifySummary summary;
-  // Exit status contract (doc/architecture.md §9): findings = any error finding or any not-owned record.
+  // Exit status contract (doc/architecture.md §9): findings = any error finding or any not-owned
+  // record.
   bool ok() const { return summary.errors == 0 && summary.not_owned == 0; }
 };
 
