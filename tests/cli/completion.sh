@@ -27,7 +27,7 @@ want=$("$st" --help | awk '/^Subcommands:/{on=1;next} on && /^  [^ ]/{print $1}'
 [ -n "$want" ] || fail "no commands in --help"
 [ "$(c "") " = "$want" ] || fail "commands: '$(c "")' want '$want'"
 [ "$(c ver)" = "verify" ] || fail "ver -> '$(c ver)'"
-[ "$(c inspect "")" = "file map records db catalog key" ] || fail "inspect subcommands: '$(c inspect "")'"
+[ "$(c inspect "")" = "file map records db catalog key tree" ] || fail "inspect subcommands: '$(c inspect "")'"
 # Options: the command's and the global ones; values of --progress.
 [ "$(c verify --th)" = "--threads" ] || fail "verify --th -> '$(c verify --th)'"
 [ "$(c --wo)" = "--workdir" ] || fail "--wo -> '$(c --wo)'"

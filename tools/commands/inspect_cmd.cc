@@ -225,6 +225,7 @@ CommandSpec InspectCommand() {
             auto o = std::make_shared<InspectOptions>();
             auto so = std::make_shared<InspectStateOptions>();
             auto which = std::make_shared<std::string>();
+            auto to = std::make_shared<InspectTreeOptions>();
             sub->require_subcommand(1);
             CLI::App* file =
                 sub->add_subcommand("file", "parts, sizes, map header and findings of a data file");
@@ -242,15 +243,17 @@ CommandSpec InspectCommand() {
             rec->add_option("--limit", o->limit, "print at most N records (default: all)");
             std::vector<CLI::App*> subs = {file, map, rec};
             for (CLI::App* s : AddInspectStateCommands(sub, so.get())) subs.push_back(s);
+            subs.push_back(AddInspectTreeCommand(sub, to.get()));
             for (CLI::App* s : subs) {
               s->final_callback([which, s]() { *which = s->get_name(); });
             }
-            return [o, so, which](Context& ctx, const GlobalOptions& g) -> int {
+            return [o, so, to, which](Context& ctx, const GlobalOptions& g) -> int {
               if (*which == "file") return RunFile(ctx, g, *o);
               if (*which == "map") return RunMap(ctx, g, *o);
               if (*which == "db") return RunInspectDb(ctx, g, *so);
               if (*which == "catalog") return RunInspectCatalog(ctx, g);
               if (*which == "key") return RunInspectKey(ctx, g, *so);
+              if (*which == "tree") return RunInspectTree(ctx, g, *to);
               return RunRecords(ctx, g, *o);
             };
           }};

@@ -29,4 +29,12 @@ int RunInspectKey(Context& ctx, const GlobalOptions& g, const InspectStateOption
 int RunInspectView(Context& ctx, const GlobalOptions& g, const std::string& view,
                    const std::string& start, const std::string& end, uint64_t limit);
 
+// `inspect tree FILE` (inspect_tree_cmd.cc).
+struct InspectTreeOptions {
+  std::string path, rdb;
+  uint64_t limit = 0;
+};
+CLI::App* AddInspectTreeCommand(CLI::App* inspect, InspectTreeOptions* o);
+int RunInspectTree(Context& ctx, const GlobalOptions& g, const InspectTreeOptions& o);
+
 }  // namespace shardtool

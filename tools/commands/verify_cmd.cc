@@ -18,6 +18,7 @@
 #include "jobs/verify/verify_acquire.h"
 #include "render/json_render.h"
 #include "render/text_render.h"
+#include "render/tree_render.h"
 
 namespace shardtool {
 namespace {
@@ -31,6 +32,7 @@ struct VerifyCmdOptions {
   std::string hosts;
   std::vector<std::string> placement;
   bool resume = false;
+  bool no_tree = false;
 };
 
 // Where verify's acquisitions live. Normally the working dir itself (shardtool/catalog.json, its
@@ -164,7 +166,12 @@ void PrintText(Context& ctx, const GlobalOptions& g, const VerifyPlan& plan,
       if (n > listed) out << "  (" << rule << ": " << n << " in all, " << listed << " listed)\n";
     }
   }
+  PrintTreeVerify(
+      out, r.trees, [&g](const std::string& p) { return DisplayPath(g, p); }, plan.shard, !g.quiet,
+      !g.quiet && g.verbose > 0);
   const VerifySummary& s = r.summary;
+  if (!r.trees.empty())
+    out << "trees: " << s.trees << " saved trees, " << s.tree_records << " records\n";
   out << "verify " << plan.database << " on host " << plan.host_id << " (shard " << plan.shard
       << "): " << s.files << " files, " << s.records << " records, " << HumanBytes(s.bytes)
       << " in " << HumanDuration(s.seconds) << "; " << s.not_owned << " not owned, " << s.errors
@@ -199,6 +206,7 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
   vo.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   vo.quick = o.quick;
   vo.report_limit = o.report_limit;
+  vo.trees = !o.no_tree && o.files.empty();
   JobRun run(ctx, g, "verify " + o.database);
   vo.stop = run.stop();
   // Every worker passes its records to the one context: MaybeYield counts them with atomics and
@@ -242,10 +250,15 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
     Json files = Json::array();
     for (const FileVerifyReport& f : report->files) files.push_back(FileJson(g, f));
     j["files"] = files;
+    Json trees = Json::array();
+    for (const TreeVerifyReport& t : report->trees)
+      trees.push_back(TreeVerifyJson(t, [&g](const std::string& p) { return DisplayPath(g, p); }));
+    j["trees"] = trees;
     const VerifySummary& s = report->summary;
-    j["summary"] = {{"files", s.files},    {"records", s.records}, {"not_owned", s.not_owned},
-                    {"errors", s.errors},  {"notices", s.notices}, {"bytes", s.bytes},
-                    {"seconds", s.seconds}};
+    j["summary"] = {
+        {"files", s.files},     {"records", s.records}, {"not_owned", s.not_owned},
+        {"errors", s.errors},   {"notices", s.notices}, {"bytes", s.bytes},
+        {"seconds", s.seconds}, {"trees", s.trees},     {"tree_records", s.tree_records}};
     j["ok"] = report->ok();
     *ctx.out << j.dump(2) << "\n";
   } else {
@@ -282,6 +295,9 @@ CommandSpec VerifyCommand() {
             sub->add_option("--placement", o->placement,
                             "placement concern, repeatable: none (ownership not checked), "
                             "ignored, db=<uuid>/<lastMod>, <ns>=<shard version>");
+            sub->add_flag("--no-tree", o->no_tree,
+                          "skip the saved in-memory trees (<rdb>-saved.dat, "
+                          "<rdb>-buckets-saved.dat) of the working dir");
             sub->add_flag("--resume", o->resume,
                           "adopt the stash of an interrupted verify and finish it on the same "
                           "files");

@@ -88,6 +88,9 @@ Result<VerifyReport> RunVerify(FileSystem* fs, const std::vector<VerifyCollectio
   worker();
   for (auto& th : threads) th.join();
   RETURN_IF_ERROR(first_error);
+  if (opt.trees) {
+    ASSIGN_OR_RETURN(report.trees, VerifySavedTrees(fs, collections, opt.report_limit));
+  }
 
   VerifySummary& s = report.summary;
   for (const FileVerifyReport& f : report.files) {
@@ -97,6 +100,13 @@ Result<VerifyReport> RunVerify(FileSystem* fs, const std::vector<VerifyCollectio
     s.errors += f.errors;
     s.notices += f.notices;
     s.bytes += f.bytes;
+  }
+  for (const TreeVerifyReport& t : report.trees) {
+    s.trees++;
+    s.tree_records += t.positive + t.negative;
+    s.not_owned += t.not_owned;
+    s.errors += t.errors;
+    s.notices += t.notices;
   }
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;

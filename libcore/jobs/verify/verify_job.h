@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jobs/verify/file_verifier.h"
+#include "jobs/verify/tree_verifier.h"
 
 namespace shardtool {
 
@@ -41,16 +42,21 @@ struct VerifyOptions {
   std::function<void(uint64_t done, uint64_t total)> progress;
   // Set to stop at the next yield point (SIGINT/SIGTERM): the job returns Interrupted.
   const std::atomic<bool>* stop = nullptr;
+  // Also check the saved in-memory trees of the collections' Rdbs (tree_verifier.h).
+  bool trees = true;
 };
 
 struct VerifySummary {
+  // not_owned, errors and notices include the saved trees'; records counts the files' only.
   int64_t files = 0, records = 0, not_owned = 0, errors = 0, notices = 0;
+  int64_t trees = 0, tree_records = 0;
   uint64_t bytes = 0;
   double seconds = 0;
 };
 
 struct VerifyReport {
   std::vector<FileVerifyReport> files;  // in collection order, then file id order
+  std::vector<TreeVerifyReport> trees;  // saved in-memory trees, in collection order
   VerifySummary summary;
   // Exit status contract (doc/architecture.md §9): findings = any error finding or any not-owned
   // record.
