@@ -82,6 +82,25 @@ inline std::string WriteRdbTree(int ks, int32_t fixed_data_size,
   return s;
 }
 
+// A posdb key as a tree holds it (least significant byte first): termId at bits 96..143, docId at
+// bits 58..95, the delbit set when positive; shardByTermId (bit 8) clear.
+inline std::string PosdbTreeKey(uint64_t termid, uint64_t docid, bool positive = true) {
+  std::string k(18, '\0');
+  const unsigned __int128 lo = (static_cast<unsigned __int128>(docid) << 58) | (positive ? 1 : 0);
+  for (size_t i = 0; i < 12; i++) k[i] = static_cast<char>((lo >> (8 * i)) & 0xff);
+  for (size_t i = 0; i < 6; i++) k[12 + i] = static_cast<char>((termid >> (8 * i)) & 0xff);
+  return k;
+}
+
+// Keys sorted as a tree keeps them (unsigned, most significant byte last).
+inline std::vector<std::string> SortedKeys(std::vector<std::string> keys) {
+  std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
+    return CompareKeys(reinterpret_cast<const uint8_t*>(a.data()),
+                       reinterpret_cast<const uint8_t*>(b.data()), static_cast<int>(a.size())) < 0;
+  });
+  return keys;
+}
+
 struct BucketSpec {
   int16_t collnum = 0;
   std::vector<std::string> keys;  // ks bytes each, as stored

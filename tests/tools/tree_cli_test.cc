@@ -33,23 +33,10 @@ void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-// A posdb key (stored least significant byte first): termId at bits 96..143, docId at 58..95.
-std::string PosdbKey(uint64_t termid, uint64_t docid, bool positive = true) {
-  std::string k(18, '\0');
-  const unsigned __int128 lo = (static_cast<unsigned __int128>(docid) << 58) | (positive ? 1 : 0);
-  for (int i = 0; i < 12; i++)
-    k[static_cast<size_t>(i)] = static_cast<char>((lo >> (8 * i)) & 0xff);
-  for (int i = 0; i < 6; i++)
-    k[static_cast<size_t>(12 + i)] = static_cast<char>((termid >> (8 * i)) & 0xff);
-  return k;
-}
+using testing::PosdbTreeKey;
 
 std::vector<std::string> Sorted(std::vector<std::string> keys) {
-  std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
-    return CompareKeys(reinterpret_cast<const uint8_t*>(a.data()),
-                       reinterpret_cast<const uint8_t*>(b.data()), 18) < 0;
-  });
-  return keys;
+  return testing::SortedKeys(std::move(keys));
 }
 
 std::string Hex(const std::string& k) {
@@ -77,7 +64,7 @@ class TreeCli : public ::testing::Test {
     // Which of docIds 1..300 shard 0 owns: every docId's key planted once, the misplaced ones
     // reported (all of them: --report-limit).
     std::vector<std::string> keys;
-    for (uint64_t d = 1; d <= 300; d++) keys.push_back(PosdbKey(777, d));
+    for (uint64_t d = 1; d <= 300; d++) keys.push_back(PosdbTreeKey(777, d));
     WriteFile(Host() + "/posdb-buckets-saved.dat",
               testing::WriteRdbBuckets(18, {{0, Sorted(keys), -1, -1}}));
     r = St({"--workdir", Host(), "--json", "verify", "main", "--rdb", "posdb", "--report-limit",
@@ -88,7 +75,7 @@ class TreeCli : public ::testing::Test {
     for (const auto& m : tree["misplaced_sample"]) misplaced.insert(m["key"].get<std::string>());
     ASSERT_EQ(misplaced.size(), tree["not_owned"].get<size_t>());
     for (uint64_t d = 1; d <= 300; d++) {
-      (misplaced.count(Hex(PosdbKey(777, d))) ? not_owned_ : owned_).push_back(d);
+      (misplaced.count(Hex(PosdbTreeKey(777, d))) ? not_owned_ : owned_).push_back(d);
     }
     fs::remove(Host() + "/posdb-buckets-saved.dat");
   }
@@ -108,7 +95,7 @@ class TreeCli : public ::testing::Test {
   // A bucket of posdb keys of these docIds (term 4242), positive.
   static std::string Buckets(const std::vector<uint64_t>& docids, int16_t collnum = 0) {
     std::vector<std::string> keys;
-    for (uint64_t d : docids) keys.push_back(PosdbKey(4242, d));
+    for (uint64_t d : docids) keys.push_back(PosdbTreeKey(4242, d));
     return testing::WriteRdbBuckets(18, {{collnum, Sorted(keys), -1, -1}});
   }
 
@@ -168,10 +155,10 @@ TEST_F(TreeCli, PlantedMisplacedTreeRecordIsFoundAndCounted) {
   docs.push_back(bad);
   // And a record of another collection (collnum 7) in a second bucket: counted, not checked.
   std::vector<std::string> keys;
-  for (uint64_t d : docs) keys.push_back(PosdbKey(4242, d));
+  for (uint64_t d : docs) keys.push_back(PosdbTreeKey(4242, d));
   WriteFile(Host() + "/posdb-buckets-saved.dat",
             testing::WriteRdbBuckets(
-                18, {{0, Sorted(keys), -1, -1}, {7, {PosdbKey(1, not_owned_[0])}, -1, -1}}));
+                18, {{0, Sorted(keys), -1, -1}, {7, {PosdbTreeKey(1, not_owned_[0])}, -1, -1}}));
   Out r = Verify();
   ASSERT_EQ(r.code, 1) << r.err << r.out.substr(0, 3000);
   const json t = r.json()["trees"][0];
@@ -180,7 +167,7 @@ TEST_F(TreeCli, PlantedMisplacedTreeRecordIsFoundAndCounted) {
   EXPECT_EQ(t["owned"], 10);
   EXPECT_EQ(t["not_owned"], 1);
   ASSERT_EQ(t["misplaced_sample"].size(), 1u);
-  EXPECT_EQ(t["misplaced_sample"][0]["key"], Hex(PosdbKey(4242, bad)));
+  EXPECT_EQ(t["misplaced_sample"][0]["key"], Hex(PosdbTreeKey(4242, bad)));
   EXPECT_EQ(t["misplaced_sample"][0]["slot"], DocIdSlot(bad));
   EXPECT_NE(t["misplaced_sample"][0]["owner"], 0);
   EXPECT_EQ(r.json()["summary"]["not_owned"], 1);
@@ -191,7 +178,7 @@ TEST_F(TreeCli, PlantedMisplacedTreeRecordIsFoundAndCounted) {
   EXPECT_NE(r.out.find("tree records of collnum 0 do not belong to shard 0 (O1)"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find(Hex(PosdbKey(4242, bad))), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(Hex(PosdbTreeKey(4242, bad))), std::string::npos) << r.out;
 }
 
 TEST_F(TreeCli, TruncatedAndDisorderedTreesAreLocatedFindings) {
@@ -211,7 +198,7 @@ TEST_F(TreeCli, TruncatedAndDisorderedTreesAreLocatedFindings) {
 
   // Two records swapped inside the sorted part: V5 at the second one's offset.
   std::vector<std::string> keys;
-  for (uint64_t d : docs) keys.push_back(PosdbKey(4242, d));
+  for (uint64_t d : docs) keys.push_back(PosdbTreeKey(4242, d));
   keys = Sorted(keys);
   std::swap(keys[4], keys[5]);
   WriteFile(Host() + "/posdb-buckets-saved.dat", testing::WriteRdbBuckets(18, {{0, keys, -1, -1}}));
