@@ -186,6 +186,35 @@ TEST(SavedTree, WrittenTreeWithDataRoundTrips) {
   }
 }
 
+TEST(SavedTree, NodeBlocksOf10000AndBrokenLinks) {
+  // 20001 nodes: three blocks, each its arrays then its data.
+  std::vector<testing::TreeNodeSpec> nodes;
+  for (int i = 0; i < 20001; i++)
+    nodes.push_back({0, Key12(static_cast<uint64_t>(i) * 3 + 1), std::string(size_t(i % 3), 'a')});
+  std::string bytes = testing::WriteRdbTree(12, -1, nodes);
+  SavedTree t = ParseSavedTree(bytes, SavedTreeKind::kTree, 12, "big-saved.dat", -1);
+  EXPECT_EQ(Errors(t), 0) << Dump(t);
+  EXPECT_EQ(t.consumed, bytes.size());
+  ASSERT_EQ(t.records.size(), 20001u);
+  for (size_t i = 0; i < t.records.size(); i++) {
+    ASSERT_EQ(t.records[i].node, static_cast<int64_t>(i));  // written in key order
+    ASSERT_EQ(t.records[i].data_size, static_cast<int32_t>(i % 3));
+  }
+  EXPECT_EQ(t.records[10000].offset,
+            26 + 10000 * (2 + 12 + 12 + 1 + 4) + 9999 + 2 * 10000);  // block 2: collnums, keys
+  // A left link of node 0 pointing back at the head: a cycle, V4, records in node order.
+  std::vector<testing::TreeNodeSpec> small(nodes.begin(), nodes.begin() + 7);
+  bytes = testing::WriteRdbTree(12, -1, small);
+  const int32_t head = LoadLEi32(reinterpret_cast<const uint8_t*>(bytes.data()) + 12);
+  const size_t left0 = 26 + 7 * 2 + 7 * 12;
+  StoreLE32(reinterpret_cast<uint8_t*>(bytes.data()) + left0, static_cast<uint32_t>(head));
+  t = ParseSavedTree(bytes, SavedTreeKind::kTree, 12, "x-saved.dat", -1);
+  EXPECT_TRUE(Has(t, "V4")) << Dump(t);
+  EXPECT_FALSE(t.in_tree_order);
+  EXPECT_EQ(t.records.size(), 7u);
+  EXPECT_FALSE(Has(t, "V5"));
+}
+
 TEST(SavedTree, OrderViolationsAreV5) {
   std::vector<testing::TreeNodeSpec> nodes;
   for (int i = 0; i < 7; i++) nodes.push_back({0, Key12(10 + i), ""});
