@@ -255,10 +255,11 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
       trees.push_back(TreeVerifyJson(t, [&g](const std::string& p) { return DisplayPath(g, p); }));
     j["trees"] = trees;
     const VerifySummary& s = report->summary;
-    j["summary"] = {
-        {"files", s.files},     {"records", s.records}, {"not_owned", s.not_owned},
-        {"errors", s.errors},   {"notices", s.notices}, {"bytes", s.bytes},
-        {"seconds", s.seconds}, {"trees", s.trees},     {"tree_records", s.tree_records}};
+    j["summary"] = {{"files", s.files},    {"records", s.records}, {"not_owned", s.not_owned},
+                    {"errors", s.errors},  {"notices", s.notices}, {"bytes", s.bytes},
+                    {"seconds", s.seconds}};
+    j["summary"]["trees"] = s.trees;
+    j["summary"]["tree_records"] = s.tree_records;
     j["ok"] = report->ok();
     *ctx.out << j.dump(2) << "\n";
   } else {
