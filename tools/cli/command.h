@@ -63,5 +63,7 @@ CommandSpec CatalogCommand();
 CommandSpec MergeCommand();
 CommandSpec ImportCommand();
 CommandSpec IngestCommand();
+CommandSpec RepairCommand();
+CommandSpec QuarantineCommand();
 
 }  // namespace shardtool

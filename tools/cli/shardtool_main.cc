@@ -10,8 +10,8 @@ namespace shardtool {
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
-      InitCommand(),   InspectCommand(), VerifyCommand(),  MergeCommand(),
-      ImportCommand(), IngestCommand(),  CatalogCommand(),
+      InitCommand(),   InspectCommand(), VerifyCommand(), MergeCommand(),      ImportCommand(),
+      IngestCommand(), CatalogCommand(), RepairCommand(), QuarantineCommand(),
   };
   return kCommands;
 }
