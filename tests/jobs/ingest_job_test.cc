@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "catalog/catalog.h"
 #include "format/key_fields.h"
 #include "jobs/bundle/bundle_writer.h"
+#include "jobs/ingest/ingest_held.h"
 #include "jobs/inspect/inspect_key.h"
 #include "testing/import_cluster.h"
 
@@ -236,6 +238,60 @@ TEST_F(IngestFixture, StreamNamesOutsideTheBundleAreRefused) {
     EXPECT_EQ(r.status().exit_status(), 8) << r.status().ToString();
     EXPECT_NE(r.status().message().find("inside the bundle"), std::string::npos)
         << r.status().ToString();
+  }
+}
+
+// DropKeysHeldByHost through the map (few keys: one page each) and by a scan (many keys) gives
+// exactly the keys held in either form.
+TEST(IngestHeld, LookupsAndScanAgree) {
+  const RdbInfo& posdb = GetRdb(RdbId::kPosdb);
+  const int ks = posdb.key_size;
+  MemFileSystem mem;
+  RandomListOptions o;
+  o.negative_fraction = 0.2;
+  o.num_hi = 400;
+  const std::vector<TestRecord> file = RandomRecords(posdb, 60000, 3, o);
+  ASSERT_TRUE(WriteDataFile(&mem, "/d", posdb, 1, file).ok());
+  // 6 keys read through the map (6 pages are less than the file), 4000 by a scan.
+  ASSERT_GT(mem.ReadAll("/d/posdb0001.dat").size(), 6u * posdb.page_size);
+  auto masked = [&](const uint8_t* k) {
+    std::string m(reinterpret_cast<const char*>(k), static_cast<size_t>(ks));
+    m[0] = static_cast<char>(m[0] & NegEqMask(ks));
+    return m;
+  };
+  std::set<std::string> held;
+  for (const TestRecord& r : file) held.insert(masked(r.key.data()));
+  for (size_t n : {size_t{6}, size_t{4000}}) {
+    SCOPED_TRACE(n);
+    // Half from the file (with the delbit flipped for some), half from elsewhere.
+    std::vector<Key> keys;
+    for (size_t i = 0; i < n / 2; i++) {
+      Key k = file[(i * 7919) % file.size()].key;
+      if (i % 3 == 0) k.data()[0] ^= 0x01;
+      keys.push_back(k);
+    }
+    for (const TestRecord& r : RandomRecords(posdb, n / 2, 99, o)) keys.push_back(r.key);
+    std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+      return CompareKeysNegEq(a.data(), b.data(), ks) < 0;
+    });
+    keys.erase(std::unique(keys.begin(), keys.end(),
+                           [&](const Key& a, const Key& b) {
+                             return CompareKeysNegEq(a.data(), b.data(), ks) == 0;
+                           }),
+               keys.end());
+    std::vector<TargetRecordRef> refs;
+    std::vector<std::string> want;
+    for (const Key& k : keys) {
+      refs.push_back({k.data(), nullptr, 0});
+      if (!held.count(masked(k.data()))) want.push_back(k.ToHex());
+    }
+    auto dropped = DropKeysHeldByHost(&mem, "/d", posdb, kGbPartSize, &refs);
+    ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+    std::vector<std::string> got;
+    for (const TargetRecordRef& r : refs) got.push_back(KeyHex(r.key, ks));
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(*dropped, static_cast<int64_t>(keys.size() - want.size()));
+    EXPECT_GT(*dropped, 0);
   }
 }
 

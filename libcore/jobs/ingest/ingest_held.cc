@@ -65,7 +65,9 @@ Result<int64_t> DropKeysHeldByHost(FileSystem* fs, const std::string& db_dir, co
     // An unfinished merge target (no map yet, or a torn tail) holds only keys that its inputs,
     // on disk until the merge commits, hold too.
     if (f.merge && !file.map) continue;
-    const Status st = file.map ? MarkByLookups(file, *refs, &held) : MarkByScan(file, *refs, &held);
+    // One page per key, unless that reads more than the whole file would.
+    const bool scan = !file.map || refs->size() * rdb.page_size >= file.big->logical_size();
+    const Status st = scan ? MarkByScan(file, *refs, &held) : MarkByLookups(file, *refs, &held);
     if (!st.ok() && f.merge) continue;
     if (!st.ok()) {
       return CorruptionStatus(JoinPath(db_dir, f.name) +

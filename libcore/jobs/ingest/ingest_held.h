@@ -25,8 +25,8 @@ namespace shardtool {
 // Removes from *refs (sorted, distinct under cmpNegEq) every record whose key, in either form, is
 // in a data file of `rdb` in db_dir (every file on disk, committed or not: when in doubt, keep
 // the host's; an unfinished merge target is left to its inputs). Files are read through their maps
-// (one page per key); a file without a usable map is scanned. Returns the number of records
-// removed. Corruption when a host file cannot be read far enough to decide.
+// (one page per key), or scanned whole when that is cheaper or the map is not usable. Returns the
+// number of records removed. Corruption when a host file cannot be read far enough to decide.
 Result<int64_t> DropKeysHeldByHost(FileSystem* fs, const std::string& db_dir, const RdbInfo& rdb,
                                    uint64_t part_size, std::vector<TargetRecordRef>* refs);
 
