@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/job_run.h"
 #include "cli/shardtool_main.h"
 #include "io/test_point.h"
 
@@ -45,6 +46,7 @@ void InstallTestHooks() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  shardtool::InstallStopSignalHandlers();
   InstallTestHooks();
   shardtool::Context ctx;
   ctx.fs = shardtool::PosixFS();

@@ -84,6 +84,16 @@ _shardtool_rdb_names() {
   fi
 }
 
+# Entries of shardtool/quarantine/ (repair and quarantine commands).
+_shardtool_quarantine() {
+  local d
+  for d in "$1"/shardtool/quarantine/*/; do
+    [[ -d $d ]] || continue
+    d=${d%/}
+    printf '%s\n' "${d##*/}"
+  done
+}
+
 _shardtool_views() {
   local cat="$1/shardtool/catalog.json"
   [[ -r $cat ]] || return
@@ -130,7 +140,7 @@ _shardtool() {
       --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
       --rdb) COMPREPLY=($(compgen -W "$(_shardtool_rdb_names "$workdir" "$db")" -- "$cur")) ;;
       --view) COMPREPLY=($(compgen -W "$(_shardtool_views "$workdir")" -- "$cur")) ;;
-      --workdir|--dir|--stage-dir|--orphans-to) COMPREPLY=($(compgen -d -- "$cur")) ;;
+      --workdir|--dir|--stage-dir|--orphans-to|--to) COMPREPLY=($(compgen -d -- "$cur")) ;;
       --hosts|--file|--bookmark) COMPREPLY=($(compgen -f -- "$cur")) ;;
       *) COMPREPLY=() ;;
     esac
@@ -149,8 +159,9 @@ _shardtool() {
   local -a pos
   mapfile -t pos < <(_shardtool_positionals "$path")
   case ${pos[npos]:-} in
-    db|DB) COMPREPLY=($(compgen -W "$(_shardtool_databases "$workdir")" -- "$cur")) ;;
-    path|bundle|BUNDLE) COMPREPLY=($(cd "$workdir" 2>/dev/null && compgen -f -- "$cur")) ;;
+    db|DB|database) COMPREPLY=($(compgen -W "$(_shardtool_databases "$workdir")" -- "$cur")) ;;
+    path|bundle|BUNDLE|file) COMPREPLY=($(cd "$workdir" 2>/dev/null && compgen -f -- "$cur")) ;;
+    entry) COMPREPLY=($(compgen -W "$(_shardtool_quarantine "$workdir")" -- "$cur")) ;;
     *) COMPREPLY=() ;;
   esac
 }

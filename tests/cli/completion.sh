@@ -40,6 +40,12 @@ want=$("$st" --help | awk '/^Subcommands:/{on=1;next} on && /^  [^ ]/{print $1}'
 [ "$(c --workdir "$work/w" merge main --rdb "")" = "posdb titledb" ] || fail "rdbs of main: '$(c --workdir "$work/w" merge main --rdb "")'"
 [ "$(c --workdir "$work/w" merge logs --rdb "")" = "linkdb" ] || fail "rdbs of logs"
 [ "$(c --workdir "$work/w" inspect key main --rdb t)" = "titledb" ] || fail "inspect key --rdb"
+# Repair and quarantine: the subcommands; quarantine entries; databases of quarantine list.
+[ "$(c repair "")" = "map sidecar" ] || fail "repair subcommands: '$(c repair "")'"
+[ "$(c quarantine "")" = "list export drop" ] || fail "quarantine subcommands: '$(c quarantine "")'"
+mkdir -p "$work/w/shardtool/quarantine/main.posdb.s1.x"
+[ "$(c --workdir "$work/w" quarantine drop m)" = "main.posdb.s1.x" ] || fail "quarantine entries"
+[ "$(c --workdir "$work/w" quarantine list "")" = "logs main" ] || fail "quarantine list databases"
 # From the current directory when there is no --workdir.
 [ "$( cd "$work/w" && c verify "")" = "logs main" ] || fail "databases from cwd"
 echo "completion.sh: all checks passed"

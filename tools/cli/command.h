@@ -49,6 +49,12 @@ std::string ResolvePath(const GlobalOptions& g, const std::string& path);
 // The inverse for output: a path inside --workdir is shown relative to it (doc/architecture.md §9).
 std::string DisplayPath(const GlobalOptions& g, const std::string& path);
 
+// A number >= min (CLI11's PositiveNumber / NonNegativeNumber name their range up to DBL_MAX, a
+// 300-digit number, in the error).
+CLI::Validator AtLeast(double min);
+// A number > 0.
+CLI::Validator Positive();
+
 // Command registration functions, one per tools/commands/<name>_cmd.cc.
 CommandSpec InspectCommand();
 CommandSpec VerifyCommand();
@@ -57,5 +63,7 @@ CommandSpec CatalogCommand();
 CommandSpec MergeCommand();
 CommandSpec ImportCommand();
 CommandSpec IngestCommand();
+CommandSpec RepairCommand();
+CommandSpec QuarantineCommand();
 
 }  // namespace shardtool

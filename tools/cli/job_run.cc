@@ -7,6 +7,7 @@ namespace shardtool {
 namespace {
 
 std::atomic<bool> g_job_stop{false};
+bool g_installed_at_start = false;
 extern "C" void OnJobStopSignal(int) { g_job_stop.store(true); }
 
 bool WantBar(const Context& ctx, const GlobalOptions& g) {
@@ -15,9 +16,17 @@ bool WantBar(const Context& ctx, const GlobalOptions& g) {
 
 }  // namespace
 
+void InstallStopSignalHandlers() {
+  g_installed_at_start = true;
+  std::signal(SIGINT, OnJobStopSignal);
+  std::signal(SIGTERM, OnJobStopSignal);
+}
+
 JobRun::JobRun(const Context& ctx, const GlobalOptions& g, std::string label)
     : bar_(ctx.err, WantBar(ctx, g), std::move(label)) {
-  g_job_stop.store(false);
+  // A signal that came before the job started (handlers installed at program start) still stops
+  // it at its first check; in-process callers (tests) start each job afresh.
+  if (!g_installed_at_start) g_job_stop.store(false);
   old_int_ = std::signal(SIGINT, OnJobStopSignal);
   old_term_ = std::signal(SIGTERM, OnJobStopSignal);
 }

@@ -16,6 +16,12 @@
 
 namespace shardtool {
 
+// The shardtool binary installs the stop handlers at program start (before any acquisition), so a
+// SIGINT or SIGTERM that arrives before a job polls the flag still stops it cleanly at its first
+// check (exit 9, leases released or stashed) instead of killing the process with leases left.
+// Commands that never poll (init, catalog, ingest, inspect) are short and atomic: they finish.
+void InstallStopSignalHandlers();
+
 class JobRun {
  public:
   JobRun(const Context& ctx, const GlobalOptions& g, std::string label);

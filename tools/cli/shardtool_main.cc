@@ -1,6 +1,7 @@
 #include "cli/shardtool_main.h"
 
 #include <ostream>
+#include <sstream>
 
 #include "cli/command.h"
 #include "render/json_render.h"
@@ -9,8 +10,8 @@ namespace shardtool {
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
-      InitCommand(),   InspectCommand(), VerifyCommand(),  MergeCommand(),
-      ImportCommand(), IngestCommand(),  CatalogCommand(),
+      InitCommand(),   InspectCommand(), VerifyCommand(), MergeCommand(),      ImportCommand(),
+      IngestCommand(), CatalogCommand(), RepairCommand(), QuarantineCommand(),
   };
   return kCommands;
 }
@@ -28,7 +29,7 @@ void BuildApp(CLI::App* app, GlobalOptions* g, CommandRun* run) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app->add_option("--lock-timeout", g->lock_timeout,
                   "seconds to wait for a lock (default 0: fail at once with exit 4)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(AtLeast(0));
   app->add_flag("-q,--quiet", g->quiet, "print only errors");
   app->add_flag("-v,--verbose", g->verbose, "print more detail (repeatable)");
   for (const CommandSpec& spec : Commands()) {
@@ -46,6 +47,30 @@ int ReportError(Context& ctx, const GlobalOptions& g, const Status& status) {
   }
   return status.exit_status();
 }
+
+namespace {
+
+CLI::Validator NumberCheck(double min, bool strict) {
+  std::ostringstream bound;
+  bound << min;
+  const std::string b = bound.str();
+  return CLI::Validator(
+      [min, b, strict](std::string& text) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(text, v)) return "'" + text + "' is not a number";
+        if (strict ? v <= min : v < min) {
+          return std::string(strict ? "must be greater than " : "must be at least ") + b +
+                 " (got " + text + ")";
+        }
+        return std::string();
+      },
+      std::string(strict ? "NUMBER>" : "NUMBER>=") + b, strict ? "Positive" : "AtLeast");
+}
+
+}  // namespace
+
+CLI::Validator AtLeast(double min) { return NumberCheck(min, false); }
+CLI::Validator Positive() { return NumberCheck(0, true); }
 
 std::string ResolvePath(const GlobalOptions& g, const std::string& path) {
   return JoinPath(g.workdir, path);

@@ -114,7 +114,7 @@ CommandSpec CatalogCommand() {
         for (CLI::App* s : {reshard, move}) {
           s->add_option("--orphan-delay", o->orphan_delay,
                         "seconds before orphaned records may be cleaned (default 900)")
-              ->check(CLI::NonNegativeNumber);
+              ->check(AtLeast(0));
         }
         CLI::App* create =
             sub->add_subcommand("create-view", "add a view: a key range of a collection");

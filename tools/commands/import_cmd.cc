@@ -226,7 +226,7 @@ CommandSpec ImportCommand() {
                       "report files, records, negatives, findings and routing; write nothing");
         sub->add_option("--max-duration", o->max_duration,
                         "stop after S seconds: commit what was read (exit 9; a rerun continues)")
-            ->check(CLI::PositiveNumber);
+            ->check(Positive());
         sub->add_flag("--force", o->force,
                       "write although a Gigablast process works in a target dir");
         return [o](Context& ctx, const GlobalOptions& g) { return RunImportCmd(ctx, g, *o); };

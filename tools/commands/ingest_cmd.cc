@@ -39,6 +39,7 @@ int RunIngestCmd(Context& ctx, const GlobalOptions& g, const IngestCmdOptions& o
                      {"streams", r->streams},
                      {"records", {{"positive", r->positive}, {"negative", r->negative}}},
                      {"superseded", r->superseded},
+                     {"held_by_host", r->held_by_host},
                      {"already_ingested", r->already_ingested},
                      {"files", files},
                      {"bytes_written", r->bytes_written},
@@ -54,6 +55,10 @@ int RunIngestCmd(Context& ctx, const GlobalOptions& g, const IngestCmdOptions& o
       }
       out << r->positive << " positive and " << r->negative << " negative records"
           << (r->dry_run ? " (dry run: nothing written)" : "") << "\n";
+      if (r->held_by_host > 0) {
+        out << "  " << r->held_by_host
+            << " orphan records dropped: this host holds a version of their key\n";
+      }
       for (const std::string& f : r->files) out << "  " << f << "\n";
       out << "  " << HumanBytes(r->bytes_written) << " written in " << HumanDuration(r->seconds)
           << "\n";

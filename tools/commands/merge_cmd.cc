@@ -261,18 +261,18 @@ CommandSpec MergeCommand() {
         sub->add_option("--orphan-delay", o->orphan_delay,
                         "a range deletion is ready SEC seconds after the slots moved "
                         "(instead of its readyAfter)")
-            ->check(CLI::NonNegativeNumber);
+            ->check(AtLeast(0));
         sub->add_option("--max-extra-disk", o->max_extra_disk,
                         "remove consumed input parts while merging so that the extra disk "
                         "stays under SIZE plus one part (e.g. 20G)");
         sub->add_option("--rate", o->rate, "limit reads plus writes to this many MB/s")
-            ->check(CLI::PositiveNumber);
+            ->check(Positive());
         sub->add_flag("--dry-run", o->dry_run,
                       "report the real numbers (records, output size, disk) and write "
                       "nothing");
         sub->add_option("--max-duration", o->max_duration,
                         "stop at a checkpoint after S seconds (exit 9; a rerun continues)")
-            ->check(CLI::PositiveNumber);
+            ->check(Positive());
         sub->add_option("--placement", o->placement,
                         "placement concern, repeatable: none, ignored, db=<uuid>/<lastMod>, "
                         "<ns>=<shard version> (default: the current versions, retried when stale)");

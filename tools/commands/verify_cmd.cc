@@ -285,11 +285,11 @@ CommandSpec VerifyCommand() {
                 "names, parts, map structure, sidecar sizes and ownership of map page keys only");
             sub->add_option("--threads", o->threads,
                             "files verified in parallel (default: the number of cores)")
-                ->check(CLI::PositiveNumber);
+                ->check(Positive());
             sub->add_option(
                    "--report-limit", o->report_limit,
                    "findings listed per rule and misplaced records sampled per file (default 20)")
-                ->check(CLI::NonNegativeNumber);
+                ->check(AtLeast(0));
             sub->add_option(
                 "--hosts", o->hosts,
                 "hosts.conf to build the catalog from when the dir has none (with --host-id)");

@@ -120,7 +120,8 @@ std::string SerializeBundleManifest(const BundleManifest& m) {
   j["fixed_data_size"] = m.fixed_data_size;
   j["catalog"] = {{"epoch", m.header.catalog_epoch},
                   {"catalogVersion", m.header.catalog_version},
-                  {"version", m.header.catalog_shard_version}};
+                  {"version", m.header.catalog_shard_version},
+                  {"uuid", m.header.collection_uuid}};
   j["records"] = {{"positive", m.positive}, {"negative", m.negative}};
   j["key_range"] = {{"first", m.first_key}, {"last", m.last_key}};
   Json streams = Json::array();
@@ -153,6 +154,7 @@ Result<BundleManifest> ParseBundleManifest(std::string_view text, const std::str
     m.header.catalog_epoch = cat.value("epoch", std::string());
     m.header.catalog_version = cat.value("catalogVersion", uint64_t{0});
     m.header.catalog_shard_version = cat.value("version", std::string());
+    m.header.collection_uuid = cat.value("uuid", std::string());
     m.positive = j.at("records").at("positive").get<int64_t>();
     m.negative = j.at("records").at("negative").get<int64_t>();
     m.first_key = j.at("key_range").value("first", std::string());
@@ -344,6 +346,13 @@ Result<BundleContents> ReadBundle(FileSystem* fs, const std::string& dir) {
   const int ks = rdb->key_size;
   int64_t pos_total = 0, neg_total = 0;
   for (const BundleStreamInfo& s : m.streams) {
+    // A stream is a file of the bundle itself: nothing outside it is ever opened.
+    if (s.file.empty() || s.file.find('/') != std::string::npos || s.file == "." ||
+        s.file.find("..") != std::string::npos || s.file == kManifest) {
+      return CorruptionStatus(mpath + ": stream name '" + s.file +
+                              "' is not a file name inside the bundle (B1)")
+          .With("rule", "B1");
+    }
     const std::string path = JoinPath(dir, s.file);
     if (!fs->Exists(path)) return CorruptionStatus(path + ": stream missing (B2)");
     ASSIGN_OR_RETURN(std::string frame, ReadFileToString(fs, path));

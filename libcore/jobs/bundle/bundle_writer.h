@@ -60,7 +60,8 @@ struct BundleHeader {
   std::string database;
   std::string catalog_epoch;
   uint64_t catalog_version = 0;
-  std::string catalog_shard_version;
+  std::string catalog_shard_version;  // of target_shard
+  std::string collection_uuid;        // "" in bundles made before it was recorded
 };
 
 struct BundleManifest {

@@ -147,7 +147,10 @@ BundleHeader ImportBundleHeader(const Catalog& cat, const CollectionEntry* c, co
   h.database = db;
   h.catalog_epoch = cat.epoch;
   h.catalog_version = cat.version;
-  if (c != nullptr) h.catalog_shard_version = ShardVersionOf(*c, target_shard).ToString();
+  if (c != nullptr) {
+    h.catalog_shard_version = ShardVersionOf(*c, target_shard).ToString();
+    h.collection_uuid = c->uuid;
+  }
   return h;
 }
 
@@ -253,6 +256,7 @@ Status Importer::WriteBookmark() {
   TEST_POINT("import.before_bookmark");
   RETURN_IF_ERROR(WriteImportBookmark(fs_, bookmark_path_, b));
   TEST_POINT("import.after_bookmark");
+  if (legacy_path_.empty()) return Status::Ok();  // not a titledb import
   return WriteLegacyBookmark(fs_, legacy_path_, cb_->to);
 }
 

@@ -43,6 +43,10 @@ class Importer {
 
  private:
   Status Setup();
+  // bookmark_path_ and legacy_path_ ("" unless titledb) for req_.rdb.
+  Status ChooseBookmarks();
+  // FailedPrecondition when the source is the collection dir db_dir of a target host.
+  Status CheckSourceIsNotTarget(const std::string& db_dir, int32_t host_id);
   // The path of an exact bookmark of this database for another source, or "" (the first found).
   std::string OtherSourceBookmark();
   Status OpenTargets();

@@ -49,6 +49,42 @@ bool Importer::StopRequested() {
   return req_.max_duration_ms > 0 && fs_->NowMicros() - start_us_ >= req_.max_duration_ms * 1000;
 }
 
+Status Importer::ChooseBookmarks() {
+  // Gigablast's lasttitledbinjectinfo.dat belongs to titledb injects: only a titledb import reads
+  // or writes it, and keeps the spec's bookmark name; other Rdbs have their own exact bookmark
+  // (import.<db>.<rdb>.<srcid>.json), so that imports of one source's Rdbs never share a position.
+  const bool titledb = rdb_->id == RdbId::kTitledb;
+  if (!titledb && !req_.legacy_bookmark.empty()) {
+    return UsageErrorStatus(
+        "--bookmark names Gigablast's titledb inject bookmark: only an import of "
+        "titledb uses it (--rdb " +
+        req_.rdb + " keeps shardtool's own bookmark)");
+  }
+  bookmark_path_ = ImportBookmarkPath(
+      req_.workdir, titledb ? req_.database : req_.database + "." + req_.rdb, srcid_);
+  legacy_path_.clear();
+  if (titledb) {
+    legacy_path_ = req_.legacy_bookmark.empty()
+                       ? JoinPath(req_.workdir, "lasttitledbinjectinfo.dat")
+                       : req_.legacy_bookmark;
+  }
+  return Status::Ok();
+}
+
+Status Importer::CheckSourceIsNotTarget(const std::string& db_dir, int32_t host_id) {
+  // Importing a host's own collection dir would add every record to it again (and route copies of
+  // them everywhere): the same directory by inode, or by path when it cannot be stat'ed.
+  bool same = db_dir == req_.source_dir;
+  auto a = fs_->Stat(db_dir);
+  auto b = fs_->Stat(req_.source_dir);
+  if (a.ok() && b.ok()) same = same || (a->inode == b->inode && a->dev == b->dev);
+  if (!same) return Status::Ok();
+  return FailedPreconditionStatus("--dir " + req_.source_dir + " is the collection dir of host " +
+                                  std::to_string(host_id) + " (" + db_dir +
+                                  "), a target of this import: it would duplicate every record")
+      .With("source_dir", req_.source_dir);
+}
+
 std::string Importer::OtherSourceBookmark() {
   const std::string dir = DirName(bookmark_path_);
   auto entries = fs_->ListDir(dir);
@@ -56,7 +92,8 @@ std::string Importer::OtherSourceBookmark() {
   const std::string prefix = "import." + req_.database + ".";
   const std::string own = BaseName(bookmark_path_);
   for (const auto& e : *entries) {
-    if (e.name.rfind(prefix, 0) == 0 && e.name.size() > 5 &&
+    // Titledb bookmarks only: import.<db>.<8 hex srcid>.json (other Rdbs' names hold the rdb).
+    if (e.name.rfind(prefix, 0) == 0 && e.name.size() == prefix.size() + 13 &&
         e.name.compare(e.name.size() - 5, 5, ".json") == 0 && e.name != own) {
       return JoinPath(dir, e.name);
     }
@@ -96,16 +133,14 @@ Status Importer::Setup() {
   }
 
   srcid_ = SourceId(req_.source_dir);
-  bookmark_path_ = ImportBookmarkPath(req_.workdir, req_.database, srcid_);
-  legacy_path_ = req_.legacy_bookmark.empty() ? JoinPath(req_.workdir, "lasttitledbinjectinfo.dat")
-                                              : req_.legacy_bookmark;
+  RETURN_IF_ERROR(ChooseBookmarks());
   ASSIGN_OR_RETURN(auto own, ReadImportBookmark(fs_, bookmark_path_));
   if (own.has_value()) {
     pos_ = own->pos;
     records_total_ = own->records;
     negatives_total_ = own->negatives_skipped;
     report_.resumed = true;
-  } else {
+  } else if (!legacy_path_.empty()) {
     ASSIGN_OR_RETURN(LegacyBookmark legacy, ReadLegacyBookmark(fs_, legacy_path_));
     if (legacy.present && legacy.from_start) {
       report_.warnings.push_back(legacy_path_ + " holds '" + legacy.text +
@@ -203,6 +238,7 @@ Status Importer::OpenTargets() {
                                "): its catalog says it is host " + std::to_string(tc.this_host));
     }
     t->db_dir = JoinPath(h.workdir, db->DirName());
+    RETURN_IF_ERROR(CheckSourceIsNotTarget(t->db_dir, h.id));
     if (const CollectionEntry* c = tc.FindCollection(req_.database + "." + req_.rdb)) {
       t->part_size = c->part_size;
     }

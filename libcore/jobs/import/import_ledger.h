@@ -5,7 +5,7 @@
 // working dirs, so one atomic step across them is impossible; instead each target keeps a *ledger*
 // of which source range it holds, and a commit is idempotent:
 //
-//   1. the batch's records are written under temporary names (data "<name>.import.tmp" — never
+//   1. the batch's records are written under temporary names (data "<name>.import.tmp" without
 //      ".dat" — map and sidecar likewise; a bundle in a hidden ".pending/" dir) and fsynced;
 //   2. the ledger gets an entry {target, from, to, slots, items, state "committing"} by atomic
 //      replace: from this instant the batch counts as held by the target (the commit point);

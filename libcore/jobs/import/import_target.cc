@@ -12,8 +12,13 @@ namespace {
 
 constexpr std::string_view kTempSuffix = ".import.tmp";
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+// "<name>.import.tmp" with ".dat" taken out: Gigablast loads any name that contains ".dat"
+// (doc/format.md §4), so no temporary may (titledb0015-000.dat -> titledb0015-000.import.tmp; the
+// map and sidecar keep their names, which have no ".dat": titledb0015.map.import.tmp).
+std::string TempName(const std::string& name) {
+  std::string s = name;
+  for (size_t p; (p = s.find(".dat")) != std::string::npos;) s.erase(p, 4);
+  return s + std::string(kTempSuffix);
 }
 
 }  // namespace
@@ -42,25 +47,23 @@ Status TargetFilesWriter::StartFile() {
   data_ = DataName(rdb_.name, id_, rdb_.titledb_naming);
   map_ = MapName(rdb_.name, id_);
   crc_ = CrcName(rdb_.name, id_);
-  const std::string suffix(kTempSuffix);
   for (const std::string& t : {data_, map_, crc_}) {
-    const std::string p = JoinPath(db_dir_, t + suffix);
+    const std::string p = JoinPath(db_dir_, TempName(t));
     if (fs_->Exists(p)) RETURN_IF_ERROR(fs_->RemoveFile(p));
   }
   DataFileWriter::Options opt;
   opt.part_size = part_size_;
-  w_ = std::make_unique<DataFileWriter>(fs_, db_dir_, data_ + suffix, map_ + suffix, crc_ + suffix,
-                                        rdb_, opt);
+  w_ = std::make_unique<DataFileWriter>(fs_, db_dir_, TempName(data_), TempName(map_),
+                                        TempName(crc_), rdb_, opt);
   return w_->Open();
 }
 
 Status TargetFilesWriter::EndFile() {
   RETURN_IF_ERROR(w_->Finish());
-  const std::string suffix(kTempSuffix);
   out_.bytes += w_->bytes_written();
-  out_.renames.push_back({JoinPath(db_dir_, map_ + suffix), JoinPath(db_dir_, map_)});
-  out_.renames.push_back({JoinPath(db_dir_, crc_ + suffix), JoinPath(db_dir_, crc_)});
-  out_.renames.push_back({JoinPath(db_dir_, data_ + suffix), JoinPath(db_dir_, data_)});
+  out_.renames.push_back({JoinPath(db_dir_, TempName(map_)), JoinPath(db_dir_, map_)});
+  out_.renames.push_back({JoinPath(db_dir_, TempName(crc_)), JoinPath(db_dir_, crc_)});
+  out_.renames.push_back({JoinPath(db_dir_, TempName(data_)), JoinPath(db_dir_, data_)});
   out_.names.push_back(data_);
   w_.reset();
   return Status::Ok();
@@ -97,8 +100,8 @@ Status RemoveImportTemps(FileSystem* fs, const std::string& db_dir) {
   ASSIGN_OR_RETURN(std::vector<DirEntry> entries, fs->ListDir(db_dir));
   bool removed = false;
   for (const DirEntry& e : entries) {
-    if (!e.is_dir && (EndsWith(e.name, kTempSuffix) || EndsWith(e.name, ".import.tmp.tmp") ||
-                      e.name.find(".import.tmp.part") != std::string::npos)) {
+    // Also the names of older versions ("<data name>.import.tmp", with ".dat").
+    if (!e.is_dir && e.name.find(kTempSuffix) != std::string::npos) {
       RETURN_IF_ERROR(fs->RemoveFile(JoinPath(db_dir, e.name)));
       removed = true;
     }

@@ -2,7 +2,8 @@
 // of import and ingest): names, temporaries and the next odd id (doc/format.md §4).
 //
 // Files are written under temporary names that contain no ".dat" (doc/format.md §4 naming rule):
-// "<data name>.import.tmp", "<map name>.import.tmp", "<crc name>.import.tmp"; the ledger's renames
+// "<data name without .dat>.import.tmp" (titledb0015-000.import.tmp), "<map name>.import.tmp",
+// "<crc name>.import.tmp" (parts: ".part<N>" appended); the ledger's renames
 // (import_ledger.h) make them visible. A file stops before it would need a second part, so that
 // its visibility is one rename; a larger batch becomes several files.
 #pragma once
@@ -72,7 +73,8 @@ Result<TargetFilesWritten> WriteTargetFiles(FileSystem* fs, const std::string& d
                                             const RdbInfo& rdb, uint64_t part_size,
                                             const std::vector<TargetRecordRef>& recs);
 
-// Removes temporaries a crash left before their ledger entry was committed ("*.import.tmp").
+// Removes temporaries a crash or a failed write left before their ledger entry was committed
+// (every name containing ".import.tmp", including older versions' "<data name>.import.tmp").
 Status RemoveImportTemps(FileSystem* fs, const std::string& db_dir);
 
 }  // namespace shardtool

@@ -14,6 +14,9 @@
 #include "jobs/bundle/bundle_writer.h"
 #include "jobs/import/import_ledger.h"
 #include "jobs/import/import_target.h"
+#include "jobs/ingest/ingest_held.h"
+#include "jobs/ingest/ingest_placement.h"
+#include "jobs/ingest/local_write.h"
 
 namespace shardtool {
 
@@ -61,37 +64,14 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
   const std::string ns = m.header.database + "." + m.rdb;
   const std::string db_dir = JoinPath(req.workdir, db->DirName());
   uint64_t part_size = 2013265920ULL;
-  if (const CollectionEntry* c = cat.FindCollection(ns)) part_size = c->part_size;
+  const CollectionEntry* coll = cat.FindCollection(ns);
+  if (coll != nullptr) part_size = coll->part_size;
+  RETURN_IF_ERROR(CheckBundlePlacement(m, cat, coll, req.bundle_dir));
 
-  std::unique_ptr<GigablastDetector> own;
-  GigablastDetector* detector = env.gigablast;
-  if (detector == nullptr && !req.force && !req.dry_run) {
-    own = MakeGigablastDetector();
-    detector = own.get();
-  }
-  if (detector != nullptr && !req.force && !req.dry_run) {
-    ASSIGN_OR_RETURN(auto running, detector->Find(req.workdir));
-    if (running.has_value()) {
-      return BusyStatus("Gigablast is running in this working dir (" + *running +
-                        "); stop it or use --force");
-    }
-  }
-  ShardRoleOptions so;
-  so.fs = fs;
-  so.workdir = req.workdir;
-  so.locks = env.locks;
-  so.catalogs = env.catalogs;
-  so.keeper = env.keeper;
-  so.process = env.process;
-  so.job = "ingest";
-  so.heartbeat_thread = env.heartbeat_thread;
-  AcquisitionContext ctx(so);
-  CommandAcquireRequest car;
-  car.namespaces = {ns};
-  car.operation = req.dry_run ? OperationType::kRead : OperationType::kWrite;
-  car.lock_timeout_ms = req.lock_timeout_ms;
-  ASSIGN_OR_RETURN(auto acqs, AcquireForCommand(ctx, car));
-  const CollectionAcquisition& acq = acqs[0].collection();
+  RETURN_IF_ERROR(RefuseWhileGigablastRuns(env, req.workdir, req.force || req.dry_run));
+  ASSIGN_OR_RETURN(LocalWrite lw, AcquireLocalWrite(fs, req.workdir, env, "ingest", ns, req.dry_run,
+                                                    req.lock_timeout_ms));
+  const CollectionAcquisition& acq = lw.collection();
 
   // B5: every record belongs to this host's shard.
   std::unique_ptr<OwnershipFilter> fallback;
@@ -180,6 +160,10 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
     }
     refs.push_back(ref);
   }
+  if (m.header.kind == "orphans") {
+    // Orphans are older than anything this host holds for the same key (ingest_held.h).
+    ASSIGN_OR_RETURN(rep.held_by_host, DropKeysHeldByHost(fs, db_dir, *rdb, part_size, &refs));
+  }
   for (const TargetRecordRef& r : refs) {
     (KeyIsNegative(r.key) ? rep.negative : rep.positive)++;
   }
@@ -189,7 +173,14 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
     return rep;
   }
   RETURN_IF_ERROR(RemoveImportTemps(fs, db_dir));
-  ASSIGN_OR_RETURN(TargetFilesWritten w, WriteTargetFiles(fs, db_dir, *rdb, part_size, refs));
+  auto written = WriteTargetFiles(fs, db_dir, *rdb, part_size, refs);
+  if (!written.ok()) {
+    // ENOSPC and the like: nothing is committed, so the temporaries go now (best effort: the
+    // next run removes what is left).
+    RemoveImportTemps(fs, db_dir).IgnoreError();
+    return written.status();
+  }
+  TargetFilesWritten w = std::move(*written);
   LedgerEntry e;
   e.target = "ingest";
   e.label = label;

@@ -8,20 +8,17 @@
 // on equal keys a later stream wins; negatives kept, they cancel older positives) and written as
 // new data files at the next odd ids, committed through the host's ingest ledger
 // (import_ledger.h) under the bundle's identity (directory name and manifest CRC), so ingesting
-// the same bundle again does nothing.
+// the same bundle again does nothing. Records of an orphan bundle whose key this host already holds
+// (either form) are dropped: they never shadow the host's versions (ingest_held.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "acquire/catalog_cache.h"
-#include "acquire/lease_keeper.h"
-#include "acquire/process_info.h"
 #include "base/status.h"
 #include "io/file_system.h"
-#include "io/lock_manager.h"
-#include "jobs/merge/merge_guard.h"
+#include "jobs/ingest/local_write.h"
 
 namespace shardtool {
 
@@ -33,19 +30,14 @@ struct IngestRequest {
   int64_t lock_timeout_ms = 0;
 };
 
-struct IngestEnv {
-  LockManager* locks = nullptr;
-  CatalogCache* catalogs = nullptr;
-  LeaseKeeper* keeper = nullptr;
-  ProcessInfo* process = nullptr;
-  bool heartbeat_thread = true;
-  GigablastDetector* gigablast = nullptr;
-};
+using IngestEnv = LocalWriteEnv;
 
 struct IngestReport {
   std::string bundle, kind, database, rdb;
   int32_t target_shard = 0;
   int64_t records = 0, positive = 0, negative = 0, superseded = 0;
+  // Orphan bundles: records dropped because this host holds a version of their key.
+  int64_t held_by_host = 0;
   int64_t streams = 0;
   bool already_ingested = false;
   bool dry_run = false;

@@ -231,6 +231,8 @@ void SpillRunDirs(FileSystem* fs, const std::string& workdir, const std::string&
   }
 }
 
+}  // namespace
+
 void QuarantineEntries(FileSystem* fs, const std::string& workdir, const std::string& database,
                        std::vector<DbQuarantineInfo>* out) {
   const std::string dir = JoinPath(StateDir(workdir), "quarantine");
@@ -272,8 +274,6 @@ void QuarantineEntries(FileSystem* fs, const std::string& workdir, const std::st
     out->push_back(std::move(q));
   }
 }
-
-}  // namespace
 
 Result<DbReport> InspectDb(FileSystem* fs, const std::string& workdir, const Catalog& catalog,
                            const std::string& database, const InspectDbOptions& opt) {

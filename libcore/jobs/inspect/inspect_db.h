@@ -106,6 +106,10 @@ struct DbQuarantineInfo {
   std::vector<std::string> reasons, sources;  // distinct, sorted
 };
 
+// The entries of shardtool/quarantine/ of `database`, by name (an unreadable one with its error).
+void QuarantineEntries(FileSystem* fs, const std::string& workdir, const std::string& database,
+                       std::vector<DbQuarantineInfo>* out);
+
 struct DbReport {
   std::string database, uuid, dir, db_version;  // db_version "" when unknown
   int32_t collnum = 0;

@@ -129,7 +129,14 @@ BundleHeader MergeRun::HeaderFor(int32_t shard) const {
   h.database = j_.database;
   h.catalog_epoch = j_.catalog_epoch;
   h.catalog_version = j_.catalog_version;
-  h.catalog_shard_version = j_.shard_version;
+  // The target shard's version under the catalog that routed the records (unknown: "", when a
+  // resumed run has another catalog).
+  const CollectionEntry* c = catalog_.FindCollection(j_.ns);
+  if (c != nullptr && catalog_.epoch == j_.catalog_epoch &&
+      catalog_.version == j_.catalog_version) {
+    h.catalog_shard_version = ShardVersionOf(*c, shard).ToString();
+  }
+  h.collection_uuid = j_.uuid;
   return h;
 }
 
