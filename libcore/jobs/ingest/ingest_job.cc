@@ -141,6 +141,51 @@ std::vector<TargetRecordRef> MergeStreams(const BundleContents& b, int ks, Inges
   return refs;
 }
 
+// Where the bundle goes: its collection in this host's catalog.
+struct IngestTarget {
+  std::shared_ptr<const CatalogSnapshot> snap;  // keeps db alive
+  const DatabaseEntry* db = nullptr;
+  std::string ns;
+  std::string db_dir;
+  uint64_t part_size = 2013265920ULL;
+};
+
+Result<IngestTarget> FindIngestTarget(FileSystem* fs, const IngestRequest& req,
+                                      const IngestEnv& env, const BundleManifest& m) {
+  IngestTarget t;
+  CatalogCache* cache = env.catalogs ? env.catalogs : CatalogCache::Process();
+  ASSIGN_OR_RETURN(t.snap, cache->Get(fs, req.workdir));
+  const Catalog& cat = t.snap->catalog();
+  t.db = cat.FindDatabase(m.header.database);
+  if (t.db == nullptr) {
+    return NamespaceNotFoundStatus("database " + m.header.database + " (named by " +
+                                   req.bundle_dir + ") is not in " + CatalogPath(req.workdir));
+  }
+  t.ns = m.header.database + "." + m.rdb;
+  t.db_dir = JoinPath(req.workdir, t.db->DirName());
+  if (const CollectionEntry* c = cat.FindCollection(t.ns)) t.part_size = c->part_size;
+  return t;
+}
+
+// Writes the merged records as new data files of the target and commits them to the ledger under
+// `label` (exactly once).
+Status WriteIngested(FileSystem* fs, const IngestTarget& t, const RdbInfo& rdb,
+                     const std::vector<TargetRecordRef>& refs, const std::string& label,
+                     ImportLedger& ledger, IngestReport* rep) {
+  RETURN_IF_ERROR(RemoveImportTemps(fs, t.db_dir));
+  ASSIGN_OR_RETURN(TargetFilesWritten w, WriteTargetFiles(fs, t.db_dir, rdb, t.part_size, refs));
+  LedgerEntry e;
+  e.target = "ingest";
+  e.label = label;
+  e.renames = w.renames;
+  RETURN_IF_ERROR(ledger.Commit(std::move(e), SourcePos{-1, 0}));
+  RETURN_IF_ERROR(ledger.Publish());
+  TEST_POINT("ingest.after_publish");
+  for (const std::string& n : w.names) rep->files.push_back(t.db->DirName() + "/" + n);
+  rep->bytes_written = w.bytes;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const IngestEnv& env) {
@@ -152,18 +197,7 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
   const BundleManifest& m = b.manifest;
   const RdbInfo* rdb = FindRdb(m.rdb);
 
-  CatalogCache* cache = env.catalogs ? env.catalogs : CatalogCache::Process();
-  ASSIGN_OR_RETURN(auto snap, cache->Get(fs, req.workdir));
-  const Catalog& cat = snap->catalog();
-  const DatabaseEntry* db = cat.FindDatabase(m.header.database);
-  if (db == nullptr) {
-    return NamespaceNotFoundStatus("database " + m.header.database + " (named by " +
-                                   req.bundle_dir + ") is not in " + CatalogPath(req.workdir));
-  }
-  const std::string ns = m.header.database + "." + m.rdb;
-  const std::string db_dir = JoinPath(req.workdir, db->DirName());
-  uint64_t part_size = 2013265920ULL;
-  if (const CollectionEntry* c = cat.FindCollection(ns)) part_size = c->part_size;
+  ASSIGN_OR_RETURN(IngestTarget target, FindIngestTarget(fs, req, env, m));
   if (!req.force && !req.dry_run) {
     ASSIGN_OR_RETURN(auto running, FindGigablast(req.workdir, env.gigablast));
     if (running.has_value()) {
@@ -183,11 +217,12 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
   so.heartbeat_thread = env.heartbeat_thread;
   AcquisitionContext ctx(so);
   CommandAcquireRequest car;
-  car.namespaces = {ns};
+  car.namespaces = {target.ns};
   car.operation = req.dry_run ? OperationType::kRead : OperationType::kWrite;
   car.lock_timeout_ms = req.lock_timeout_ms;
   ASSIGN_OR_RETURN(auto acqs, AcquireForCommand(ctx, car));
-  RETURN_IF_ERROR(CheckOwnership(acqs[0].collection(), cat, *rdb, b, req.bundle_dir));
+  RETURN_IF_ERROR(
+      CheckOwnership(acqs[0].collection(), target.snap->catalog(), *rdb, b, req.bundle_dir));
 
   ASSIGN_OR_RETURN(const std::string label, IngestLabel(fs, req.bundle_dir));
   ImportLedger ledger(fs, ImportLedgerPath(req.workdir, m.header.database, m.rdb, "ingest"));
@@ -203,17 +238,7 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
     rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
     return rep;
   }
-  RETURN_IF_ERROR(RemoveImportTemps(fs, db_dir));
-  ASSIGN_OR_RETURN(TargetFilesWritten w, WriteTargetFiles(fs, db_dir, *rdb, part_size, refs));
-  LedgerEntry e;
-  e.target = "ingest";
-  e.label = label;
-  e.renames = w.renames;
-  RETURN_IF_ERROR(ledger.Commit(std::move(e), SourcePos{-1, 0}));
-  RETURN_IF_ERROR(ledger.Publish());
-  TEST_POINT("ingest.after_publish");
-  for (const std::string& n : w.names) rep.files.push_back(db->DirName() + "/" + n);
-  rep.bytes_written = w.bytes;
+  RETURN_IF_ERROR(WriteIngested(fs, target, *rdb, refs, label, ledger, &rep));
   rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
   return rep;
 }
