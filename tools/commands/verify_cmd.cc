@@ -2,6 +2,7 @@
 // (DESIGN.md §4, §9). Exit 0 clean, 1 findings (an error finding or a record this shard does not
 // own), others per DESIGN.md §5. Read-only: nothing is written anywhere.
 #include <algorithm>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -43,11 +44,15 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
   vo.quick = o.quick;
   vo.report_limit = o.report_limit;
 
-  JobRun run(ctx, g, "verify " + o.database);
-  vo.stop = run.stop();
-  vo.progress = [&run](uint64_t done, uint64_t total) { run.Progress(done, total); };
+  // The signal handlers and the progress bar from the moment the acquisitions are held.
+  std::optional<JobRun> run;
+  req.on_acquired = [&](VerifyOptions* opt) {
+    run.emplace(ctx, g, "verify " + o.database);
+    opt->stop = run->stop();
+    opt->progress = [&run](uint64_t done, uint64_t total) { run->Progress(done, total); };
+  };
   auto result = RunVerifyJob(ctx.fs, req);
-  run.Finish();
+  if (run) run->Finish();
   if (!result.ok()) return ReportError(ctx, g, result.status());
   if (g.json) {
     *ctx.out << VerifyReportJson(StyleOf(g), o.quick, *result).dump(2) << "\n";

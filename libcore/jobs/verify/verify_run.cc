@@ -110,6 +110,7 @@ Result<VerifyJobResult> RunVerifyJob(FileSystem* fs, const VerifyJobRequest& req
   ASSIGN_OR_RETURN(VerifyAcquired acquired, AcquireVerify(actx, req.acquire));
 
   VerifyOptions vo = req.options;
+  if (req.on_acquired) req.on_acquired(&vo);
   // Every worker passes its records to the one context: MaybeYield counts them with atomics and
   // lets a single thread yield and restore; workers read through their own open files, never
   // through the handles, so a yield (which makes handles unusable) never races with their reads.

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "io/file_system.h"
@@ -27,6 +28,9 @@ struct VerifyJobRequest {
   VerifyAcquireRequest acquire;
   // threads, quick, report_limit, progress and stop; yield is set by the job.
   VerifyOptions options;
+  // Called once the acquisitions are held, before the check starts, with the options the check
+  // will use (e.g. to set stop and progress then). May be empty.
+  std::function<void(VerifyOptions*)> on_acquired;
 };
 
 struct VerifyJobResult {
