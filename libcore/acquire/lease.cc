@@ -163,12 +163,11 @@ std::string SerializeLease(const Lease& l) {
 }
 
 Result<Lease> ParseLease(std::string_view text, std::string_view path) {
-  Json j;
-  try {
-    j = ParseStateJsonOrThrow<Json>(text);
-  } catch (const std::exception& e) {
-    return CorruptCatalogError(path, std::string("lease: not JSON: ") + e.what());
+  auto parsed = ParseStateJsonChecked<Json>(text);
+  if (!parsed.ok()) {
+    return CorruptCatalogError(path, "lease: not JSON: " + parsed.status().message());
   }
+  const Json& j = *parsed;
   if (!j.is_object()) return CorruptCatalogError(path, "lease: not a JSON object");
   Lease l;
   if (!Get(j, "pid", &l.pid) || !Get(j, "host", &l.host) || !Get(j, "uuid", &l.uuid) ||

@@ -6,9 +6,9 @@
 //
 // before it opens its files, and removes it on release. While the lease is live, a merge does not
 // delete a retired file the lease lists, and an orphan cleanup does not drop records of slots the
-// lease owned under an older catalog (orphan_cleanup.h). version is the shard version received
-// (null when unversioned); ownedSlots the filter's owned [min,max) ranges, or "all" (unversioned
-// or unsharded); files the snapshot's part-0 data names. Times are Unix seconds.
+// lease owned under an older catalog (jobs/merge/orphan_policy.h). version is the shard version
+// received (null when unversioned); ownedSlots the filter's owned [min,max) ranges, or "all"
+// (unversioned or unsharded); files the snapshot's part-0 data names. Times are Unix seconds.
 //
 // Liveness. A lease is *stale* when expiresAt has passed, or when its host is this host and its
 // pid is not running or runs with another procStart (pid reuse); a stashed lease (pid 0) is stale

@@ -82,38 +82,86 @@ Json ToJson(const StashedAcquisition& a) {
   return j;
 }
 
-// Throws (caught by ParseStashJournal) on a missing member or a wrong type.
-StashedAcquisition FromJson(const Json& j) {
+// The placement concern of a stashed request; Corruption naming a version that does not parse.
+Status PlacementFromJson(const Json& p, PlacementConcern* placement) {
+  if (!p.at("dbVersion").is_null()) {
+    placement->db_version = DbVersion::Parse(p.at("dbVersion").get<std::string>());
+    if (!placement->db_version) return CorruptionStatus("placement.dbVersion: bad text");
+  }
+  if (!p.at("shardVersion").is_null()) {
+    placement->shard_version = ShardVersion::Parse(p.at("shardVersion").get<std::string>());
+    if (!placement->shard_version) return CorruptionStatus("placement.shardVersion: bad text");
+  }
+  return Status::Ok();
+}
+
+Result<StashedDescription> DescriptionFromJson(const Json& d) {
+  StashedDescription sd;
+  sd.generation.epoch = d.at("generation").at("epoch").get<std::string>();
+  sd.generation.timestamp = d.at("generation").at("timestamp").get<uint64_t>();
+  auto v = ShardVersion::Parse(d.at("version").get<std::string>());
+  if (!v) return CorruptionStatus("description.version: bad text");
+  sd.version = *v;
+  sd.shard = d.at("shard").get<int32_t>();
+  for (const Json& c : d.at("chunks")) {
+    Chunk ch;
+    ch.min = c.at(0).get<int32_t>();
+    ch.max = c.at(1).get<int32_t>();
+    ch.shard = c.at(2).get<int32_t>();
+    auto cv = ChunkVersion::Parse(c.at(3).get<std::string>());
+    if (!cv) return CorruptionStatus("description.chunks: bad version");
+    ch.version = *cv;
+    sd.chunks.push_back(std::move(ch));
+  }
+  return sd;
+}
+
+std::vector<CommittedFile> FilesFromJson(const Json& files) {
+  std::vector<CommittedFile> out;
+  for (const Json& f : files) {
+    CommittedFile cf;
+    cf.id = f.at("id").get<int32_t>();
+    cf.name = f.at("name").get<std::string>();
+    cf.merge = f.at("merge").get<bool>();
+    for (const Json& pj : f.at("parts")) {
+      DataFilePart part{pj.at(0).get<int32_t>(), pj.at(1).get<std::string>(),
+                        pj.at(2).get<uint64_t>()};
+      cf.total_size += part.size;
+      cf.parts.push_back(std::move(part));
+    }
+    out.push_back(std::move(cf));
+  }
+  return out;
+}
+
+// The request of a stashed acquisition (its lock timeout already read into `a`).
+Status RequestFromJson(const Json& j, StashedAcquisition* a) {
+  const Json& r = j.at("request");
+  if (r.contains("ns")) {
+    a->request.nss = r.at("ns").get<std::string>();
+  } else {
+    a->request.nss = DbAndUuid{r.at("db").get<std::string>(), r.at("uuid").get<std::string>()};
+  }
+  if (!j.at("expectedUUID").is_null()) {
+    a->request.expected_uuid = j.at("expectedUUID").get<std::string>();
+  }
+  RETURN_IF_ERROR(PlacementFromJson(j.at("placement"), &a->request.placement));
+  a->request.operation =
+      j.at("operationType") == "write" ? OperationType::kWrite : OperationType::kRead;
+  a->request.view_mode =
+      j.at("viewMode") == "canBeView" ? ViewMode::kCanBeView : ViewMode::kMustBeCollection;
+  a->request.lock_timeout_ms = a->lock_timeout_ms;
+  return Status::Ok();
+}
+
+// Corruption with the reason for a version that does not parse; nlohmann throws on a missing
+// member or a wrong type (caught by ParseStashJournal).
+Result<StashedAcquisition> FromJson(const Json& j) {
   StashedAcquisition a;
   a.call = j.at("call").get<int32_t>();
   a.lock_free = j.at("lockFree").get<bool>();
   a.lock_timeout_ms = j.at("lockTimeoutMs").get<int64_t>();
-  const Json& r = j.at("request");
-  if (r.contains("ns")) {
-    a.request.nss = r.at("ns").get<std::string>();
-  } else {
-    a.request.nss = DbAndUuid{r.at("db").get<std::string>(), r.at("uuid").get<std::string>()};
-  }
-  if (!j.at("expectedUUID").is_null()) {
-    a.request.expected_uuid = j.at("expectedUUID").get<std::string>();
-  }
-  const Json& p = j.at("placement");
-  if (!p.at("dbVersion").is_null()) {
-    a.request.placement.db_version = DbVersion::Parse(p.at("dbVersion").get<std::string>());
-    if (!a.request.placement.db_version) throw std::runtime_error("placement.dbVersion: bad text");
-  }
-  if (!p.at("shardVersion").is_null()) {
-    a.request.placement.shard_version =
-        ShardVersion::Parse(p.at("shardVersion").get<std::string>());
-    if (!a.request.placement.shard_version) {
-      throw std::runtime_error("placement.shardVersion: bad text");
-    }
-  }
-  a.request.operation =
-      j.at("operationType") == "write" ? OperationType::kWrite : OperationType::kRead;
-  a.request.view_mode =
-      j.at("viewMode") == "canBeView" ? ViewMode::kCanBeView : ViewMode::kMustBeCollection;
-  a.request.lock_timeout_ms = a.lock_timeout_ms;
+  RETURN_IF_ERROR(RequestFromJson(j, &a));
   a.ns = j.at("ns").get<std::string>();
   a.db = j.at("db").get<std::string>();
   const std::string kind = j.at("kind").get<std::string>();
@@ -136,40 +184,10 @@ StashedAcquisition FromJson(const Json& j) {
   a.seen_version = j.at("seenVersion").get<uint64_t>();
   if (!j.at("lease").is_null()) a.lease = j.at("lease").get<std::string>();
   if (!j.at("description").is_null()) {
-    const Json& d = j.at("description");
-    StashedDescription sd;
-    sd.generation.epoch = d.at("generation").at("epoch").get<std::string>();
-    sd.generation.timestamp = d.at("generation").at("timestamp").get<uint64_t>();
-    auto v = ShardVersion::Parse(d.at("version").get<std::string>());
-    if (!v) throw std::runtime_error("description.version: bad text");
-    sd.version = *v;
-    sd.shard = d.at("shard").get<int32_t>();
-    for (const Json& c : d.at("chunks")) {
-      Chunk ch;
-      ch.min = c.at(0).get<int32_t>();
-      ch.max = c.at(1).get<int32_t>();
-      ch.shard = c.at(2).get<int32_t>();
-      auto cv = ChunkVersion::Parse(c.at(3).get<std::string>());
-      if (!cv) throw std::runtime_error("description.chunks: bad version");
-      ch.version = *cv;
-      sd.chunks.push_back(std::move(ch));
-    }
-    a.description = std::move(sd);
+    ASSIGN_OR_RETURN(a.description, DescriptionFromJson(j.at("description")));
   }
   a.dir = j.at("dir").get<std::string>();
-  for (const Json& f : j.at("files")) {
-    CommittedFile cf;
-    cf.id = f.at("id").get<int32_t>();
-    cf.name = f.at("name").get<std::string>();
-    cf.merge = f.at("merge").get<bool>();
-    for (const Json& pj : f.at("parts")) {
-      DataFilePart part{pj.at(0).get<int32_t>(), pj.at(1).get<std::string>(),
-                        pj.at(2).get<uint64_t>()};
-      cf.total_size += part.size;
-      cf.parts.push_back(std::move(part));
-    }
-    a.files.push_back(std::move(cf));
-  }
+  a.files = FilesFromJson(j.at("files"));
   return a;
 }
 
@@ -189,8 +207,13 @@ std::string SerializeStashJournal(const StashJournal& journal) {
 }
 
 Result<StashJournal> ParseStashJournal(std::string_view text, std::string_view path) {
+  auto bad = [&path](const std::string& why) {
+    return CorruptCatalogError(path, "stash journal: " + why);
+  };
+  auto parsed = ParseStateJsonChecked<Json>(text);
+  if (!parsed.ok()) return bad(parsed.status().message());
   try {
-    Json j = ParseStateJsonOrThrow<Json>(text);
+    const Json& j = *parsed;
     if (!j.is_object() || j.value("kind", "") != "stashedAcquisitions") {
       return CorruptCatalogError(path, "not a stashed-acquisitions journal");
     }
@@ -198,10 +221,14 @@ Result<StashJournal> ParseStashJournal(std::string_view text, std::string_view p
     out.job = j.at("job").get<std::string>();
     out.last_key = j.at("lastKey").get<std::string>();
     out.stashed_at = j.at("stashedAt").get<int64_t>();
-    for (const Json& a : j.at("acquisitions")) out.acquisitions.push_back(FromJson(a));
+    for (const Json& a : j.at("acquisitions")) {
+      auto acquisition = FromJson(a);
+      if (!acquisition.ok()) return bad(acquisition.status().message());
+      out.acquisitions.push_back(std::move(*acquisition));
+    }
     return out;
-  } catch (const std::exception& e) {
-    return CorruptCatalogError(path, std::string("stash journal: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    return bad(e.what());
   }
 }
 

@@ -111,8 +111,13 @@ Result<std::optional<MergeVisibility>> ReadMergeVisibility(FileSystem* fs, std::
     return text.status();
   }
   MergeVisibility m;
+  auto parsed = ParseStateJsonChecked<nlohmann::json>(*text);
+  if (!parsed.ok()) {
+    m.readable = false;
+    return std::optional<MergeVisibility>(std::move(m));
+  }
   try {
-    const auto j = ParseStateJsonOrThrow<nlohmann::json>(*text);
+    const nlohmann::json& j = *parsed;
     const std::string state = j.at("state").get<std::string>();
     m.incorporating = state == "incorporating";
     m.rename = m.incorporating && j.value("phase", std::string()) == "rename";

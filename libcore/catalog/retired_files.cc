@@ -23,8 +23,12 @@ bool RetiredList::Contains(std::string_view name) const {
 }
 
 Result<RetiredList> ParseRetiredList(std::string_view text, std::string_view path) {
+  auto parsed = ParseStateJsonChecked<Json>(text);
+  if (!parsed.ok()) {
+    return CorruptCatalogError(path, "not JSON: " + parsed.status().message());
+  }
   try {
-    Json j = ParseStateJsonOrThrow<Json>(text);
+    Json& j = *parsed;
     if (!j.is_object()) return CorruptCatalogError(path, "not a JSON object");
     RetiredList list;
     if (!j.contains("uuid") || !j["uuid"].is_string()) {

@@ -7,7 +7,10 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
+
+#include "base/status.h"
 
 namespace shardtool {
 
@@ -24,14 +27,20 @@ J ParseStateJson(std::string_view text) {
   return j;
 }
 
-// The same, throwing the parse error (or an other_error for a non-integer number) instead.
+// The same, or Corruption whose message says why the text is not one: nlohmann's parse error
+// (caught right here, at the boundary), or "[json.exception.other_error.599] a number is not an
+// integer".
 template <class J>
-J ParseStateJsonOrThrow(std::string_view text) {
+Result<J> ParseStateJsonChecked(std::string_view text) {
   J j = ParseStateJson<J>(text);
   if (!j.is_discarded()) return j;
-  const J again = J::parse(text.begin(), text.end());  // throws the parse error, if that is it
-  (void)again;
-  throw J::other_error::create(599, "a number is not an integer", nullptr);
+  try {
+    const J again = J::parse(text.begin(), text.end());
+    (void)again;
+  } catch (const typename J::exception& e) {
+    return CorruptionStatus(e.what());
+  }
+  return CorruptionStatus("[json.exception.other_error.599] a number is not an integer");
 }
 
 }  // namespace shardtool

@@ -19,6 +19,7 @@
 #include "io/mem_file_system.h"
 #include "io/test_point.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 
@@ -53,7 +54,7 @@ struct Proc {
 struct Env {
   explicit Env(FixtureOptions fo = {}) {
     auto made = CopyOfFixtureF(&fs, fo);
-    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    EXPECT_OK(made);
     if (made.ok()) f = std::move(made).value();
     if (fo.init) Prime(f.catalog);
     p = std::make_unique<Proc>(&fs, f.workdir, 100, &cache);
@@ -70,12 +71,12 @@ struct Env {
 
   void Prime(const Catalog& c) {
     Status s = cache.Prime(&fs, f.workdir, c);
-    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_OK(s);
   }
   // The catalog now on disk.
   std::shared_ptr<const CatalogSnapshot> Snap() {
     auto l = cache.Get(&fs, f.workdir);
-    EXPECT_TRUE(l.ok()) << l.status().ToString();
+    EXPECT_OK(l);
     return l.ok() ? *l : nullptr;
   }
   const Catalog& Current() {

@@ -5,6 +5,7 @@
 #include "acquire/acquisition.h"
 #include "acquire_env.h"
 #include "io/fault_file_system.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -43,7 +44,7 @@ TEST(Acquire, SR02_LockedReadOfUnshardedHoldsSharedLocksLockFreeNone) {
       AcquisitionRequest::Ns("main.doledb").With(Versions(env.DbV(), ShardVersion::Untracked()));
   {
     auto a = ctx->AcquireCollection(r);
-    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_OK(a);
     EXPECT_TRUE(a->exists());
     EXPECT_FALSE((*a->sharding())->is_sharded());
     EXPECT_EQ(env.p->locks.HoldCount(env.GlobalLock(), LockMode::kShared), 1);
@@ -56,7 +57,7 @@ TEST(Acquire, SR02_LockedReadOfUnshardedHoldsSharedLocksLockFreeNone) {
   EXPECT_EQ(ctx->state(), ContextState::kEmpty);
   {
     auto a = ctx->AcquireCollectionMaybeLockFree(r);
-    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_OK(a);
     EXPECT_TRUE(a->lock_free());
     EXPECT_EQ(env.p->locks.NumLockedFiles(), 0u);
     EXPECT_EQ((*a->snapshot())->files.size(), 1u);
@@ -83,7 +84,7 @@ TEST(Acquire, SR03_WrongDbVersionIsStaleDbVersion) {
 TEST(Acquire, SR04_NullDbVersionIsStaleWantedNull) {
   Env env;
   const DbVersion old = env.DbV();
-  ASSERT_TRUE(env.Edit([](Catalog& c) { c.FindDatabase("main")->db_version.reset(); }).ok());
+  ASSERT_OK(env.Edit([](Catalog& c) { c.FindDatabase("main")->db_version.reset(); }));
   auto ctx = env.p->Context();
   for (bool lf : {false, true}) {
     auto a = AcquireOne(*ctx, AcquisitionRequest::Ns("main.titledb").With(Versions(old, {})), lf);
@@ -91,7 +92,7 @@ TEST(Acquire, SR04_NullDbVersionIsStaleWantedNull) {
     EXPECT_EQ(a.status().code(), ErrorCode::kStaleDbVersion);
     EXPECT_EQ(Info(a.status(), "wanted"), "null");
     auto b = AcquireOne(*ctx, AcquisitionRequest::Ns("main.titledb"), lf);
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    EXPECT_OK(b);
   }
 }
 
@@ -101,7 +102,7 @@ TEST(Acquire, SR05_UnversionedIsUnshardedWithoutFilter) {
   for (bool lf : {false, true}) {
     for (const char* ns : {"main.titledb", "main.doledb"}) {
       auto a = AcquireOne(*ctx, AcquisitionRequest::Ns(ns), lf);
-      ASSERT_TRUE(a.ok()) << a.status().ToString();
+      ASSERT_OK(a);
       EXPECT_FALSE((*a->sharding())->is_sharded()) << ns;
       auto filter = a->ownership_filter();
       EXPECT_EQ(filter.status().code(), ErrorCode::kInternalError) << ns << " " << Mode(lf);
@@ -116,7 +117,7 @@ TEST(Acquire, SR06_VersionedTitledbIsShardedWithFilter) {
   auto r = AcquisitionRequest::Ns("main.titledb").With(Versions(env.DbV(), env.TitleV()));
   for (bool lf : {false, true}) {
     auto a = AcquireOne(*ctx, r, lf);
-    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_OK(a);
     const ShardingDescription* d = *a->sharding();
     EXPECT_TRUE(d->is_sharded());
     EXPECT_EQ(d->shard_version(), env.TitleV());
@@ -137,7 +138,7 @@ TEST(Acquire, SR06_VersionedTitledbIsShardedWithFilter) {
     EXPECT_EQ(s->files[0].parts.size(), 1u);
     EXPECT_GT(s->total_size(), 0u);
     auto part = a->OpenPart("titledb0001-000.dat");
-    ASSERT_TRUE(part.ok()) << part.status().ToString();
+    ASSERT_OK(part);
     EXPECT_EQ(*(*part)->Size(), s->files[0].total_size);
   }
 }
@@ -162,8 +163,7 @@ TEST(Acquire, SR07_UntrackedAgainstShardedIsStaleConfig) {
 TEST(Acquire, SR08_UnknownPlacementIsStaleConfigWantedNull) {
   Env env;
   const ShardVersion g = env.TitleV();
-  ASSERT_TRUE(
-      env.Edit([](Catalog& c) { c.FindCollection("main.titledb")->generation.reset(); }).ok());
+  ASSERT_OK(env.Edit([](Catalog& c) { c.FindCollection("main.titledb")->generation.reset(); }));
   auto ctx = env.p->Context();
   for (bool lf : {false, true}) {
     for (const ShardVersion& sv : {g, ShardVersion::Ignored()}) {
@@ -174,14 +174,14 @@ TEST(Acquire, SR08_UnknownPlacementIsStaleConfigWantedNull) {
       EXPECT_EQ(Info(a.status(), "received"), sv.ToString());
     }
     auto b = AcquireOne(*ctx, AcquisitionRequest::Ns("main.titledb"), lf);
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    EXPECT_OK(b);
   }
 }
 
 TEST(Acquire, SR09_MinorDifferencesPassOthersAreStale) {
   Env env;
   const ShardVersion g = env.TitleV();
-  ASSERT_TRUE(env.MoveSlots(0, 0, 1).ok());
+  ASSERT_OK(env.MoveSlots(0, 0, 1));
   ASSERT_EQ(env.TitleV().version(), (ChunkVersion{1, 1}));
   auto ctx = env.p->Context();
   auto with = [&](CollectionGeneration gen, ChunkVersion v) {
@@ -189,8 +189,8 @@ TEST(Acquire, SR09_MinorDifferencesPassOthersAreStale) {
         .With(Versions(env.DbV(), ShardVersion::Versioned(std::move(gen), v)));
   };
   for (bool lf : {false, true}) {
-    EXPECT_TRUE(AcquireOne(*ctx, with(g.generation(), {1, 0}), lf).ok());
-    EXPECT_TRUE(AcquireOne(*ctx, with(g.generation(), {1, 7}), lf).ok());
+    EXPECT_OK(AcquireOne(*ctx, with(g.generation(), {1, 0}), lf));
+    EXPECT_OK(AcquireOne(*ctx, with(g.generation(), {1, 7}), lf));
     CollectionGeneration other_epoch = g.generation();
     other_epoch.epoch = env.Uuid("main.posdb");
     CollectionGeneration other_ts = g.generation();
@@ -209,7 +209,7 @@ TEST(Acquire, SR09_MinorDifferencesPassOthersAreStale) {
 TEST(Acquire, SR10_ShardOwningNothingIsUntracked) {
   Env env;
   const ShardVersion g = env.TitleV();
-  ASSERT_TRUE(env.MoveSlots(0, 8191, 1).ok());
+  ASSERT_OK(env.MoveSlots(0, 8191, 1));
   auto ctx = env.p->Context();
   for (bool lf : {false, true}) {
     auto a = AcquireOne(*ctx, AcquisitionRequest::Ns("main.titledb").With(Versions({}, g)), lf);
@@ -219,7 +219,7 @@ TEST(Acquire, SR10_ShardOwningNothingIsUntracked) {
     auto b = AcquireOne(
         *ctx, AcquisitionRequest::Ns("main.titledb").With(Versions({}, ShardVersion::Untracked())),
         lf);
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    ASSERT_OK(b);
     EXPECT_TRUE((*b->sharding())->is_sharded());
     EXPECT_EQ((*b->ownership_filter())->NumOwned(), 0);
   }
@@ -230,7 +230,7 @@ TEST(Acquire, SR11_AbsentCollectionIsASuccessWithoutLockOrLease) {
   auto ctx = env.p->Context();
   for (bool lf : {false, true}) {
     auto a = AcquireOne(*ctx, AcquisitionRequest::Ns("main.nosuch"), lf);
-    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_OK(a);
     EXPECT_FALSE(a->exists());
     EXPECT_EQ(a->ns(), "main.nosuch");
     EXPECT_FALSE((*a->sharding())->is_sharded());
@@ -259,7 +259,7 @@ TEST(Acquire, SR12_AbsentCollectionPlacementChecks) {
         *ctx,
         AcquisitionRequest::Ns("main.nosuch").With(Versions(env.DbV(), ShardVersion::Untracked())),
         lf);
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ASSERT_OK(c);
     EXPECT_FALSE(c->exists());
   }
 }
@@ -283,7 +283,7 @@ TEST(Acquire, SR14_CanBeViewGivesTheViewOrTheCollection) {
     auto req = AcquisitionRequest::Ns("main.recent").CanBeView();
     auto v =
         lf ? ctx->AcquireCollectionOrViewMaybeLockFree(req) : ctx->AcquireCollectionOrView(req);
-    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    ASSERT_OK(v);
     ASSERT_TRUE(v->is_view());
     EXPECT_EQ(v->view().ns(), "main.recent");
     EXPECT_EQ(v->view().view_on(), "main.titledb");
@@ -292,7 +292,7 @@ TEST(Acquire, SR14_CanBeViewGivesTheViewOrTheCollection) {
     auto req2 = AcquisitionRequest::Ns("main.titledb").CanBeView();
     auto c =
         lf ? ctx->AcquireCollectionOrViewMaybeLockFree(req2) : ctx->AcquireCollectionOrView(req2);
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ASSERT_OK(c);
     EXPECT_FALSE(c->is_view());
     EXPECT_TRUE(c->collection().exists());
   }
@@ -309,7 +309,7 @@ TEST(Acquire, SR15_ByUuid) {
   for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   for (bool lf : {false, true}) {
     auto a = AcquireOne(*ctx, AcquisitionRequest::ByUuid("main", upper), lf);
-    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_OK(a);
     EXPECT_EQ(a->ns(), "main.titledb");
     EXPECT_EQ(*a->uuid(), uuid);
     for (const AcquisitionRequest& r :
@@ -341,25 +341,24 @@ TEST(Acquire, SR16_ByUuidTakesOnlyUntracked) {
                         AcquisitionRequest::ByUuid("main", env.Uuid("main.doledb"))
                             .With(Versions(env.DbV(), ShardVersion::Untracked())),
                         lf);
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    EXPECT_OK(b);
   }
 }
 
 TEST(Acquire, SR17_NewRdbExistsOnlyAfterInit) {
   Env env;
-  ASSERT_TRUE(testing::WriteDataFile(&env.fs, env.f.coll_dir, GetRdb(RdbId::kClusterdb), 1,
-                                     testing::RandomRecords(GetRdb(RdbId::kClusterdb), 10, 5))
-                  .ok());
+  ASSERT_OK(testing::WriteDataFile(&env.fs, env.f.coll_dir, GetRdb(RdbId::kClusterdb), 1,
+                                   testing::RandomRecords(GetRdb(RdbId::kClusterdb), 10, 5)));
   auto ctx = env.p->Context();
   const uint64_t last_mod = env.DbV().last_mod;
   {
     auto a = ctx->AcquireCollection(AcquisitionRequest::Ns("main.clusterdb"));
-    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_OK(a);
     EXPECT_FALSE(a->exists());
   }
-  ASSERT_TRUE(env.Init().ok());
+  ASSERT_OK(env.Init());
   auto a = ctx->AcquireCollection(AcquisitionRequest::Ns("main.clusterdb"));
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_TRUE(a->exists());
   EXPECT_TRUE(IsUuidV4(*a->uuid()));
   EXPECT_EQ(env.DbV().last_mod, last_mod + 1);
@@ -372,7 +371,7 @@ TEST(Acquire, SR18_ExpectedUuid) {
   const std::string own = env.Uuid("main.titledb"), posdb = env.Uuid("main.posdb");
   const std::string unknown = "0b1e8a40-5a9c-4d2b-9c1e-0123456789ab";
   for (bool lf : {false, true}) {
-    EXPECT_TRUE(AcquireOne(*ctx, AcquisitionRequest::Ns("main.titledb").ExpectUuid(own), lf).ok());
+    EXPECT_OK(AcquireOne(*ctx, AcquisitionRequest::Ns("main.titledb").ExpectUuid(own), lf));
     auto a = AcquireOne(*ctx, AcquisitionRequest::Ns("main.titledb").ExpectUuid(posdb), lf);
     ASSERT_FALSE(a.ok());
     EXPECT_EQ(a.status().code(), ErrorCode::kCollectionUUIDMismatch);
@@ -423,11 +422,11 @@ TEST(Acquire, SR20_PluralWriteLocksOnceInOrderFreedAfterLastHandle) {
   ShardRoleOptions o = env.p->options;
   o.fs = &log;
   o.locks = &locks;
-  ASSERT_TRUE(env.cache.Prime(&log, env.f.workdir, env.Current()).ok());
+  ASSERT_OK(env.cache.Prime(&log, env.f.workdir, env.Current()));
   AcquisitionContext ctx(o);
   auto r = ctx.AcquireCollections({AcquisitionRequest::Ns("main.titledb").Write(),
                                    AcquisitionRequest::Ns("main.posdb").Write()});
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].ns(), "main.titledb");  // request order
   EXPECT_EQ((*r)[1].ns(), "main.posdb");
@@ -489,9 +488,9 @@ TEST(Acquire, SR23_LockFreeWriteIsInternalErrorAndExclusiveHolderReadsLocked) {
   auto w = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb").Write());
   EXPECT_EQ(w.status().code(), ErrorCode::kInternalError);
   auto write = ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
-  ASSERT_TRUE(write.ok()) << write.status().ToString();
+  ASSERT_OK(write);
   auto read = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.posdb"));
-  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_OK(read);
   EXPECT_FALSE(read->lock_free());
   EXPECT_EQ(env.p->locks.HoldCount(env.CollLock("main.posdb"), LockMode::kShared), 1);
   EXPECT_EQ(env.p->locks.HoldCount(env.GlobalLock(), LockMode::kShared), 2);

@@ -7,6 +7,7 @@
 
 #include "acquire/acquisition.h"
 #include "acquire_env.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -18,10 +19,10 @@ TEST(CatalogCache, HitsDoNotParse) {
   Env env;
   CatalogCache cache;
   auto a = cache.Get(&env.fs, env.f.workdir);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_EQ(cache.parses(), 1u);
   auto b = cache.Get(&env.fs, env.f.workdir);
-  ASSERT_TRUE(b.ok());
+  ASSERT_OK(b);
   EXPECT_EQ(cache.parses(), 1u);
   EXPECT_EQ(a->get(), b->get());
   EXPECT_EQ((*a)->catalog(), env.f.catalog);
@@ -42,10 +43,10 @@ TEST(CatalogCache, HitsDoNotParse) {
 TEST(CatalogCache, RewritesAreSeen) {
   Env env;
   CatalogCache cache;
-  ASSERT_TRUE(cache.Get(&env.fs, env.f.workdir).ok());
-  ASSERT_TRUE(env.MoveSlots(0, 0, 1).ok());
+  ASSERT_OK(cache.Get(&env.fs, env.f.workdir));
+  ASSERT_OK(env.MoveSlots(0, 0, 1));
   auto c = cache.Get(&env.fs, env.f.workdir);
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   EXPECT_EQ((*c)->version(), env.f.catalog.version + 1);
   EXPECT_EQ(cache.parses(), 2u);
 }
@@ -54,7 +55,7 @@ TEST(CatalogCache, SameStatDifferentHeaderIsReparsed) {
   Env env;
   CatalogCache cache;
   const std::string path = CatalogPath(env.f.workdir);
-  ASSERT_TRUE(cache.Get(&env.fs, env.f.workdir).ok());
+  ASSERT_OK(cache.Get(&env.fs, env.f.workdir));
   // Another catalog version of the same size written in place at the same instant: inode, size
   // and mtime are unchanged (as inode reuse and coarse mtimes allow on a real file system).
   std::string text = env.fs.ReadAll(path);
@@ -69,7 +70,7 @@ TEST(CatalogCache, SameStatDifferentHeaderIsReparsed) {
   ASSERT_EQ(before.size, after.size);
   ASSERT_EQ(before.mtime_ns, after.mtime_ns);
   auto c = cache.Get(&env.fs, env.f.workdir);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ((*c)->version(), 7u);
   EXPECT_EQ(cache.parses(), 2u);
 }
@@ -83,8 +84,8 @@ TEST(CatalogCache, WithoutCtimeTheHeaderIsAlwaysChecked) {
   const auto before = *env.fs.Stat(path);
   const int64_t then = env.fs.NowMicros();
   env.fs.AdvanceMicros(CatalogCache::kSettledMicros + 1000000);
-  ASSERT_TRUE(cache.Get(&env.fs, env.f.workdir).ok());
-  ASSERT_TRUE(cache.Get(&env.fs, env.f.workdir).ok());  // a verified, settled hit
+  ASSERT_OK(cache.Get(&env.fs, env.f.workdir));
+  ASSERT_OK(cache.Get(&env.fs, env.f.workdir));  // a verified, settled hit
   std::string text = env.fs.ReadAll(path);
   const std::string from = "\"catalogVersion\": " + std::to_string(env.f.catalog.version);
   const size_t at = text.find(from);
@@ -95,15 +96,15 @@ TEST(CatalogCache, WithoutCtimeTheHeaderIsAlwaysChecked) {
   env.fs.SetNowMicros(then + CatalogCache::kSettledMicros + 1000000);
   ASSERT_EQ(env.fs.Stat(path)->mtime_ns, before.mtime_ns);
   auto c = cache.Get(&env.fs, env.f.workdir);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ((*c)->version(), 7u);
 }
 
 TEST(CatalogCache, PrimeChecksTheHeader) {
   Env env;
   CatalogCache cache;
-  ASSERT_TRUE(cache.Prime(&env.fs, env.f.workdir, env.f.catalog).ok());
-  ASSERT_TRUE(cache.Get(&env.fs, env.f.workdir).ok());
+  ASSERT_OK(cache.Prime(&env.fs, env.f.workdir, env.f.catalog));
+  ASSERT_OK(cache.Get(&env.fs, env.f.workdir));
   EXPECT_EQ(cache.parses(), 0u);
   Catalog other = env.f.catalog;
   other.version++;
@@ -118,7 +119,8 @@ TEST(CatalogCache, AcquisitionsShareTheFilter) {
   auto r = AcquisitionRequest::Ns("main.titledb").With(Versions(env.DbV(), env.TitleV()));
   auto a = ctx->AcquireCollection(r);
   auto b = ctx->AcquireCollectionMaybeLockFree(r);
-  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_OK(a);
+  ASSERT_OK(b);
   EXPECT_EQ(*a->ownership_filter(), *b->ownership_filter());
   EXPECT_EQ(&(*a->sharding())->chunks(), &(*b->sharding())->chunks());
 }

@@ -7,6 +7,7 @@
 
 #include "acquire_env.h"
 #include "format/file_name.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -25,32 +26,32 @@ std::vector<std::string> Names(const DirCache::Listing& l) {
 
 TEST(DirCache, AFileAddedInTheSameTickAsTheListingIsSeen) {
   MemFileSystem fs;  // its clock stands still: every change lands in one timestamp granule
-  ASSERT_TRUE(fs.CreateDirs("/d").ok());
-  ASSERT_TRUE(Put(&fs, "/d/a", "x").ok());
+  ASSERT_OK(fs.CreateDirs("/d"));
+  ASSERT_OK(Put(&fs, "/d/a", "x"));
   DirCache cache;
   auto l1 = cache.List(&fs, "/d");
-  ASSERT_TRUE(l1.ok());
+  ASSERT_OK(l1);
   EXPECT_EQ(Names(**l1), std::vector<std::string>{"a"});
-  ASSERT_TRUE(Put(&fs, "/d/b", "x").ok());  // the directory's stamp does not move
+  ASSERT_OK(Put(&fs, "/d/b", "x"));  // the directory's stamp does not move
   auto l2 = cache.List(&fs, "/d");
-  ASSERT_TRUE(l2.ok());
+  ASSERT_OK(l2);
   EXPECT_EQ(Names(**l2), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(cache.listings(), 2u);
 }
 
 TEST(DirCache, ASettledListingIsReusedUntilTheDirectoryChanges) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/d").ok());
-  ASSERT_TRUE(Put(&fs, "/d/a", "x").ok());
+  ASSERT_OK(fs.CreateDirs("/d"));
+  ASSERT_OK(Put(&fs, "/d/a", "x"));
   fs.AdvanceMicros(DirCache::kSettledMicros + 1000);
   DirCache cache;
-  ASSERT_TRUE(cache.List(&fs, "/d").ok());
+  ASSERT_OK(cache.List(&fs, "/d"));
   auto again = cache.List(&fs, "/d");
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_EQ(cache.listings(), 1u);
-  ASSERT_TRUE(Put(&fs, "/d/c", "x").ok());
+  ASSERT_OK(Put(&fs, "/d/c", "x"));
   auto l = cache.List(&fs, "/d");
-  ASSERT_TRUE(l.ok());
+  ASSERT_OK(l);
   EXPECT_EQ(Names(**l), (std::vector<std::string>{"a", "c"}));
   EXPECT_EQ(cache.listings(), 2u);
   EXPECT_EQ(cache.List(&fs, "/nope").status().code(), ErrorCode::kNotFound);
@@ -58,18 +59,18 @@ TEST(DirCache, ASettledListingIsReusedUntilTheDirectoryChanges) {
 
 TEST(DirCache, ASimulatedCrashIsAnotherFileSystem) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/d").ok());
-  ASSERT_TRUE(fs.SyncDir("/").ok());
+  ASSERT_OK(fs.CreateDirs("/d"));
+  ASSERT_OK(fs.SyncDir("/"));
   fs.AdvanceMicros(DirCache::kSettledMicros + 1000);
-  ASSERT_TRUE(Put(&fs, "/d/a", "x").ok());  // not durable: its entry goes with the crash
+  ASSERT_OK(Put(&fs, "/d/a", "x"));  // not durable: its entry goes with the crash
   fs.AdvanceMicros(DirCache::kSettledMicros + 1000);
   DirCache cache;
   auto l1 = cache.List(&fs, "/d");
-  ASSERT_TRUE(l1.ok());
+  ASSERT_OK(l1);
   EXPECT_EQ((*l1)->entries.size(), 1u);
   fs.SimulateCrash();
   auto l2 = cache.List(&fs, "/d");
-  ASSERT_TRUE(l2.ok());
+  ASSERT_OK(l2);
   EXPECT_TRUE((*l2)->entries.empty());
 }
 
@@ -80,7 +81,7 @@ class AcquireThroughDirCache : public ::testing::Test {
   std::vector<std::string> Files(bool lock_free, std::vector<uint64_t>* sizes = nullptr) {
     auto ctx = env.p->Context();
     auto a = AcquireOne(*ctx, AcquisitionRequest::Ns("main.titledb"), lock_free);
-    EXPECT_TRUE(a.ok()) << a.status().ToString();
+    EXPECT_OK(a);
     if (!a.ok()) return {};
     std::vector<std::string> out;
     for (const CommittedFile& f : (*a->snapshot())->files) {
@@ -102,10 +103,10 @@ TEST_F(AcquireThroughDirCache, AFileAddedInTheSameTickIsSeenByTheNextAcquisition
     SCOPED_TRACE(Mode(lock_free));
     const int id = lock_free ? 7 : 5;
     // Listed in the tick of the last change to the dir: the listing is not trusted later.
-    ASSERT_TRUE(Put(&env.fs, DataPath(id), "x").ok());
+    ASSERT_OK(Put(&env.fs, DataPath(id), "x"));
     auto before = Files(lock_free);
     ASSERT_EQ(before.back(), DataName("titledb", id, true));
-    ASSERT_TRUE(Put(&env.fs, DataPath(id + 1), "x").ok());  // same tick: same stamp
+    ASSERT_OK(Put(&env.fs, DataPath(id + 1), "x"));  // same tick: same stamp
     auto after = Files(lock_free);
     EXPECT_EQ(after.size(), before.size() + 1);
     EXPECT_EQ(after.back(), DataName("titledb", id + 1, true));
@@ -119,7 +120,7 @@ TEST_F(AcquireThroughDirCache, SettledListingsAreReusedAndChangesSeen) {
   EXPECT_EQ(Files(false), first);
   EXPECT_EQ(Files(true), first);
   EXPECT_EQ(dirs.listings(), listed);  // the dir and journal/ were not listed again
-  ASSERT_TRUE(Put(&env.fs, DataPath(9), "x").ok());
+  ASSERT_OK(Put(&env.fs, DataPath(9), "x"));
   auto after = Files(false);
   EXPECT_EQ(after.size(), first.size() + 1);
   EXPECT_GT(dirs.listings(), listed);
@@ -129,15 +130,15 @@ TEST_F(AcquireThroughDirCache, OnlySizesStatedUnderTheCollLockAreTrusted) {
   env.fs.AdvanceMicros(DirCache::kSettledMicros + 1000);
   // Lock-free listings trust no size: a file that grows in place (as an uncommitted merge target
   // does) is stat'ed every time.
-  ASSERT_TRUE(Put(&env.fs, DataPath(5), "x").ok());
+  ASSERT_OK(Put(&env.fs, DataPath(5), "x"));
   env.fs.AdvanceMicros(DirCache::kSettledMicros + 1000);
   std::vector<uint64_t> s1, s2;
   Files(true, &s1);
   {
     auto f = env.fs.OpenForWrite(DataPath(5), WriteMode::kAppend);
-    ASSERT_TRUE(f.ok());
-    ASSERT_TRUE((*f)->Append("yy").ok());
-    ASSERT_TRUE((*f)->Close().ok());
+    ASSERT_OK(f);
+    ASSERT_OK((*f)->Append("yy"));
+    ASSERT_OK((*f)->Close());
   }
   Files(true, &s2);
   ASSERT_EQ(s1.size(), s2.size());

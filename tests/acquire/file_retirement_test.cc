@@ -8,6 +8,7 @@
 #include "acquire/acquisition.h"
 #include "acquire_env.h"
 #include "catalog/retired_files.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -18,16 +19,15 @@ using testing::Env;
 void CommitTitledbMerge(Env& env, testing::Proc& q) {
   auto ctx = q.Context();
   auto w = ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
-  ASSERT_TRUE(testing::WriteDataFile(&env.fs, env.f.coll_dir, GetRdb(RdbId::kTitledb), 5, {}).ok());
-  ASSERT_TRUE(RetireFiles(&env.fs, env.f.workdir, *w->uuid(), (*w->snapshot())->files, "merge",
-                          env.fs.NowMicros() / 1000000)
-                  .ok());
+  ASSERT_OK(w);
+  ASSERT_OK(testing::WriteDataFile(&env.fs, env.f.coll_dir, GetRdb(RdbId::kTitledb), 5, {}));
+  ASSERT_OK(RetireFiles(&env.fs, env.f.workdir, *w->uuid(), (*w->snapshot())->files, "merge",
+                        env.fs.NowMicros() / 1000000));
 }
 
 std::vector<std::string> Snapshot(AcquisitionContext& ctx) {
   auto a = ctx.AcquireCollection(AcquisitionRequest::Ns("main.titledb"));
-  EXPECT_TRUE(a.ok());
+  EXPECT_OK(a);
   return a.ok() ? (*a->snapshot())->names() : std::vector<std::string>{};
 }
 
@@ -40,19 +40,19 @@ TEST(FileRetirement, SR47_ReaderKeepsRetiredFilesUntilItsRelease) {
       auto verify =
           lock_free ? ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"))
                     : ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb"));
-      ASSERT_TRUE(verify.ok());
+      ASSERT_OK(verify);
       // A locked read lets the merge in only at a yield.
       if (!lock_free) {
-        ASSERT_TRUE(ctx->Yield().ok());
+        ASSERT_OK(ctx->Yield());
       }
       CommitTitledbMerge(env, *q);
       if (!lock_free) {
-        ASSERT_TRUE(ctx->Restore().ok());
+        ASSERT_OK(ctx->Restore());
       }
       // The reader still sees (and can open) its files; new snapshots do not.
       EXPECT_EQ((*verify->snapshot())->names(),
                 (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
-      EXPECT_TRUE(verify->OpenPart("titledb0001-000.dat").ok());
+      EXPECT_OK(verify->OpenPart("titledb0001-000.dat"));
       EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
       auto other = q->Context();
       EXPECT_EQ(Snapshot(*other), (std::vector<std::string>{"titledb0005-000.dat"}));
@@ -73,12 +73,12 @@ TEST(FileRetirement, SR47_BusyReleaseLeavesThemToTheNextWrite) {
   auto q = env.OtherProcess();
   auto ctx = env.p->Context();
   auto verify = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
-  ASSERT_TRUE(verify.ok());
+  ASSERT_OK(verify);
   CommitTitledbMerge(env, *q);
   // Another writer holds the collection when the reader releases: the deletion is skipped.
   auto writer_ctx = q->Context();
   auto writer = writer_ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
-  ASSERT_TRUE(writer.ok());
+  ASSERT_OK(writer);
   verify = CollectionAcquisition();
   EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
   EXPECT_TRUE(env.Leases("main.titledb").empty());
@@ -96,12 +96,12 @@ TEST(FileRetirement, WriteAcquisitionDeletesUnpinnedRetiredFiles) {
   f1.id = 1;
   f1.name = "titledb0001-000.dat";
   f1.parts = {{0, "titledb0001-000.dat", 1}};
-  ASSERT_TRUE(RetireFiles(&env.fs, env.f.workdir, uuid, {f1}, "merge", 1).ok());
-  ASSERT_TRUE(RetireFiles(&env.fs, env.f.workdir, uuid, {f1}, "merge", 2).ok());  // once
+  ASSERT_OK(RetireFiles(&env.fs, env.f.workdir, uuid, {f1}, "merge", 1));
+  ASSERT_OK(RetireFiles(&env.fs, env.f.workdir, uuid, {f1}, "merge", 2));  // once
   EXPECT_EQ(ReadRetiredList(&env.fs, env.f.workdir, uuid)->files.size(), 1u);
   auto ctx = q->Context();
   auto w = ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
-  ASSERT_TRUE(w.ok());
+  ASSERT_OK(w);
   EXPECT_FALSE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
   EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0003-000.dat"));
   EXPECT_EQ((*w->snapshot())->names(), std::vector<std::string>{"titledb0003-000.dat"});
@@ -111,22 +111,21 @@ TEST(FileRetirement, PinnedFilesStayAndAreReported) {
   Env env;
   auto ctx = env.p->Context();
   auto read = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
-  ASSERT_TRUE(read.ok());
+  ASSERT_OK(read);
   const std::string uuid = env.Uuid("main.titledb");
-  ASSERT_TRUE(
-      RetireFiles(&env.fs, env.f.workdir, uuid, (*read->snapshot())->files, "merge", 1).ok());
+  ASSERT_OK(RetireFiles(&env.fs, env.f.workdir, uuid, (*read->snapshot())->files, "merge", 1));
   LeaseStore leases(&env.fs, env.f.workdir, &env.p->process);
   auto r = DeleteUnpinnedRetiredFiles(leases, env.f.coll_dir, uuid);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_TRUE(r->deleted.empty());
   EXPECT_EQ(r->pinned, (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
   // TryDelete skips while this process holds the collection.
   LockManager locks(&env.fs);
   auto held = locks.Acquire(env.CollLock("main.titledb"), LockMode::kShared,
                             LockDeadline::After(&env.fs, 0));
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   auto t = TryDeleteRetiredFiles(&locks, leases, env.f.coll_dir, uuid);
-  ASSERT_TRUE(t.ok());
+  ASSERT_OK(t);
   EXPECT_TRUE(t->skipped);
 }
 

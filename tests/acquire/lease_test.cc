@@ -13,6 +13,7 @@
 #include "acquire/process_info.h"
 #include "catalog/state_paths.h"
 #include "io/mem_file_system.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -40,7 +41,7 @@ TEST(Lease, SerializeParseRoundTrip) {
   EXPECT_EQ(l.proc_start, 5000u);
   EXPECT_EQ(l.expires_at, 1700000000 + kLeaseTtlSeconds);
   auto back = ParseLease(SerializeLease(l), "x");
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, l);
   l.owned_slots.reset();  // "all"
   l.version.reset();
@@ -50,7 +51,7 @@ TEST(Lease, SerializeParseRoundTrip) {
   EXPECT_NE(text.find("\"ownedSlots\":\"all\""), std::string::npos) << text;
   EXPECT_NE(text.find("\"version\":null"), std::string::npos) << text;
   back = ParseLease(text, "x");
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   EXPECT_EQ(*back, l);
   EXPECT_EQ(ParseLease("{", "x").status().code(), ErrorCode::kCorruptCatalog);
   EXPECT_EQ(ParseLease("{\"pid\": 1}", "x").status().code(), ErrorCode::kCorruptCatalog);
@@ -79,7 +80,7 @@ TEST(Lease, PeriodicOwnedSlotsRoundTrip) {
     EXPECT_LT(text.size(), 700u) << text.substr(0, 300);
     EXPECT_NE(text.find("\"every\""), std::string::npos);
     auto back = ParseLease(text, "x");
-    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    ASSERT_OK(back);
     EXPECT_EQ(back->owned_slots->ranges(), ranges);
     EXPECT_EQ(*back, l);
   }
@@ -105,10 +106,10 @@ TEST(Lease, PeriodicOwnedSlotsRoundTrip) {
     return ParseLease(t, "/w/l.json");
   };
   auto old = with("[[0, 1], [4, 8192]]");
-  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  ASSERT_OK(old);
   EXPECT_EQ(old->owned_slots->ranges(), (std::vector<SlotRange>{{0, 1}, {4, 8192}}));
   auto joined = with(R"({"from": 0, "every": 4, "runs": [[0, 2], [2, 4]], "to": 16})");
-  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  ASSERT_OK(joined);
   EXPECT_EQ(joined->owned_slots->ranges(), (std::vector<SlotRange>{{0, 16}}));
   EXPECT_TRUE(joined->OwnsAnyOf({{15, 16}}));
   for (const char* bad : {R"({"from": 0, "every": 0, "runs": [[0, 1]], "to": 8})",
@@ -143,21 +144,21 @@ TEST(Lease, WriteListRemove) {
   const std::string name = store.NewName();
   EXPECT_EQ(name, "host.a-100-0000000000000001.json");
   Lease l = Sample(&p, store.NowSeconds());
-  ASSERT_TRUE(store.Write(kUuid, name, l).ok());
+  ASSERT_OK(store.Write(kUuid, name, l));
   EXPECT_EQ(store.PathOf(kUuid, name), LeasesDir("/w", kUuid) + "/" + name);
   // A writer in flight: its temporary is not a lease.
   fs.WriteAll(store.PathOf(kUuid, "host.a-100-00000000000000ff.json.tmp"), "{");
   auto list = store.List(kUuid);
-  ASSERT_TRUE(list.ok());
+  ASSERT_OK(list);
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].name, name);
   EXPECT_EQ(*(*list)[0].lease, l);
   // Rewrite only while present.
   l.heartbeat_at++;
-  ASSERT_TRUE(store.Rewrite(kUuid, name, l).ok());
+  ASSERT_OK(store.Rewrite(kUuid, name, l));
   EXPECT_EQ(store.Read(kUuid, name)->heartbeat_at, l.heartbeat_at);
-  ASSERT_TRUE(store.Remove(kUuid, name).ok());
-  EXPECT_TRUE(store.Remove(kUuid, name).ok());  // already gone
+  ASSERT_OK(store.Remove(kUuid, name));
+  EXPECT_OK(store.Remove(kUuid, name));  // already gone
   EXPECT_EQ(store.Rewrite(kUuid, name, l).code(), ErrorCode::kNotFound);
   EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, name)));
   EXPECT_TRUE(store.List("1b1e8a40-5a9c-4d2b-9c1e-0123456789ab")->empty());  // no dir
@@ -176,7 +177,7 @@ TEST(Lease, SR48_StalenessAndReaping) {
     l.proc_start = start;
     l.host = host;
     l.expires_at = expires;
-    ASSERT_TRUE(store.Write(kUuid, name, l).ok());
+    ASSERT_OK(store.Write(kUuid, name, l));
   };
   write("live.json", 200, 6000, "hostA", now + 60);
   write("dead.json", 300, 7000, "hostA", now + 60);              // pid gone (kill -9)
@@ -186,7 +187,7 @@ TEST(Lease, SR48_StalenessAndReaping) {
   write("stashed.json", 0, 0, "hostA", now + 900);               // stashed: pid 0
   fs.WriteAll(store.PathOf(kUuid, "garbage.json"), "not json");  // unreadable, recent
   auto live = store.Live(kUuid, /*reap=*/true);
-  ASSERT_TRUE(live.ok());
+  ASSERT_OK(live);
   std::vector<std::string> names;
   for (const LeaseFile& f : *live) names.push_back(f.name);
   EXPECT_EQ(names,
@@ -199,7 +200,7 @@ TEST(Lease, SR48_StalenessAndReaping) {
   fs.AdvanceMicros((kStashTtlSeconds + kLeaseTtlSeconds + 2) * 1000000);
   me.SetProcess(200, 6000);
   live = store.Live(kUuid, true);
-  ASSERT_TRUE(live.ok());
+  ASSERT_OK(live);
   names.clear();
   for (const LeaseFile& f : *live) names.push_back(f.name);
   EXPECT_TRUE(names.empty());
@@ -216,7 +217,7 @@ TEST(Lease, ReaperRemovesDeadWritersTemporaries) {
   fs.WriteAll(store.PathOf(kUuid, "hostA-300-00000000000000ff.json.tmp"), "{");  // dead writer
   fs.WriteAll(store.PathOf(kUuid, "hostA-100-00000000000000fe.json.tmp"), "{");  // me
   fs.WriteAll(store.PathOf(kUuid, "hostB-300-00000000000000fd.json.tmp"), "{");  // other host
-  ASSERT_TRUE(store.Live(kUuid, true).ok());
+  ASSERT_OK(store.Live(kUuid, true));
   EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, "hostA-300-00000000000000ff.json.tmp")));
   EXPECT_TRUE(fs.Exists(store.PathOf(kUuid, "hostA-100-00000000000000fe.json.tmp")));
   EXPECT_TRUE(fs.Exists(store.PathOf(kUuid, "hostB-300-00000000000000fd.json.tmp")));
@@ -228,10 +229,10 @@ TEST(LeaseKeeper, RefreshesAndMarksLostLeases) {
   LeaseStore store(&fs, "/w", &me);
   LeaseKeeper keeper;
   Lease l = Sample(&me, store.NowSeconds());
-  ASSERT_TRUE(store.Write(kUuid, "a.json", l).ok());
+  ASSERT_OK(store.Write(kUuid, "a.json", l));
   const uint64_t id = keeper.Register(store, kUuid, "a.json", l);
   fs.AdvanceMicros(500000);
-  ASSERT_TRUE(keeper.Refresh(id, /*min_interval_micros=*/1000000).ok());  // too soon: skipped
+  ASSERT_OK(keeper.Refresh(id, /*min_interval_micros=*/1000000));  // too soon: skipped
   EXPECT_EQ(store.Read(kUuid, "a.json")->heartbeat_at, l.heartbeat_at);
   fs.AdvanceMicros(10000000);
   keeper.RefreshAll();
@@ -241,12 +242,12 @@ TEST(LeaseKeeper, RefreshesAndMarksLostLeases) {
   EXPECT_EQ(r->created_at, l.created_at);
   EXPECT_FALSE(keeper.IsLost(id));
   // Gone (reaped): lost, not resurrected.
-  ASSERT_TRUE(store.Remove(kUuid, "a.json").ok());
+  ASSERT_OK(store.Remove(kUuid, "a.json"));
   EXPECT_EQ(keeper.Refresh(id).code(), ErrorCode::kNotFound);
   EXPECT_TRUE(keeper.IsLost(id));
   EXPECT_FALSE(fs.Exists(store.PathOf(kUuid, "a.json")));
   // Expired before its refresh: lost, not rewritten.
-  ASSERT_TRUE(store.Write(kUuid, "b.json", l).ok());
+  ASSERT_OK(store.Write(kUuid, "b.json", l));
   const uint64_t id2 = keeper.Register(store, kUuid, "b.json", *store.Read(kUuid, "b.json"));
   fs.AdvanceMicros((kLeaseTtlSeconds + 5) * 1000000);
   EXPECT_EQ(keeper.Refresh(id2).code(), ErrorCode::kNotFound);
@@ -262,7 +263,7 @@ TEST(LeaseKeeper, HeartbeatThreadRefreshes) {
   FakeProcessInfo me("hostA", 100, 5000);
   LeaseStore store(&fs, "/w", &me);
   Lease l = Sample(&me, store.NowSeconds());
-  ASSERT_TRUE(store.Write(kUuid, "a.json", l).ok());
+  ASSERT_OK(store.Write(kUuid, "a.json", l));
   LeaseKeeper keeper;
   keeper.Register(store, kUuid, "a.json", l);
   fs.AdvanceMicros(30000000);

@@ -7,6 +7,7 @@
 #include "acquire/file_retirement.h"
 #include "acquire_env.h"
 #include "format/file_name.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -23,14 +24,13 @@ std::vector<std::string> Names(const CollectionAcquisition& a) { return (*a.snap
 void CommitMerge(Env& env, Proc& q) {
   auto ctx = q.Context();
   auto w = ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_OK(w);
   const LocalSnapshot* s = *w->snapshot();
   ASSERT_EQ(s->files.size(), 2u);
   // (The output's records do not matter here.)
-  ASSERT_TRUE(testing::WriteDataFile(&env.fs, env.f.coll_dir, GetRdb(RdbId::kTitledb), 5, {}).ok());
-  ASSERT_TRUE(RetireFiles(&env.fs, env.f.workdir, *w->uuid(), s->files, "merge",
-                          env.fs.NowMicros() / 1000000)
-                  .ok());
+  ASSERT_OK(testing::WriteDataFile(&env.fs, env.f.coll_dir, GetRdb(RdbId::kTitledb), 5, {}));
+  ASSERT_OK(RetireFiles(&env.fs, env.f.workdir, *w->uuid(), s->files, "merge",
+                        env.fs.NowMicros() / 1000000));
 }
 
 TEST(LockFree, SR25_CatalogRewriteBetweenSteps2And5IsRetried) {
@@ -39,13 +39,13 @@ TEST(LockFree, SR25_CatalogRewriteBetweenSteps2And5IsRetried) {
   int hits = 0;
   testpoint::SetHandler([&](std::string_view name) {
     if (name == "acquire.lock_free.after_list" && hits++ == 0) {
-      EXPECT_TRUE(env.MoveSlots(0, 0, 1).ok());
+      EXPECT_OK(env.MoveSlots(0, 0, 1));
     }
     return Status::Ok();
   });
   auto a = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
   testpoint::SetHandler(nullptr);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_EQ(hits, 2);
   EXPECT_TRUE(a->lock_free());
   EXPECT_EQ(a->catalog_version(), env.f.catalog.version + 1);  // only the new state
@@ -63,7 +63,7 @@ TEST(LockFree, SR25_MergeCommitBeforeTheLeaseIsRetried) {
   });
   auto a = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
   testpoint::SetHandler(nullptr);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_EQ(hits, 2);
   EXPECT_EQ(Names(*a), (std::vector<std::string>{"titledb0005-000.dat"}));
   // No lease listed the inputs when the merge released: they are gone.
@@ -88,7 +88,7 @@ TEST(LockFree, SR25_MergeCommitAfterTheLeaseIsRetriedAndPinsUntilRelease) {
   {
     auto a = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
     testpoint::SetHandler(nullptr);
-    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_OK(a);
     EXPECT_EQ(hits, 2);
     EXPECT_EQ(Names(*a), (std::vector<std::string>{"titledb0005-000.dat"}));
   }
@@ -110,14 +110,14 @@ TEST(LockFree, UnsettledProtocolFallsBackToALockedRead) {
       if (hits++ % 2 == 0) {
         env.fs.WriteAll(extra, "x");
       } else {
-        EXPECT_TRUE(env.fs.RemoveFile(extra).ok());
+        EXPECT_OK(env.fs.RemoveFile(extra));
       }
     }
     return Status::Ok();
   });
   auto a = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
   testpoint::SetHandler(nullptr);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_EQ(hits, 10);
   EXPECT_FALSE(a->lock_free());
   EXPECT_EQ(env.p->locks.HoldCount(env.CollLock("main.titledb"), LockMode::kShared), 1);
@@ -129,16 +129,16 @@ TEST(LockFree, NeverBlocksBehindAWriter) {
   auto q = env.OtherProcess();
   auto qctx = q->Context();
   auto w = qctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
-  ASSERT_TRUE(w.ok());
+  ASSERT_OK(w);
   auto ctx = env.p->Context();
   auto a = ctx->AcquireCollectionMaybeLockFree(
       AcquisitionRequest::Ns("main.titledb").With(Versions(env.DbV(), env.TitleV())));
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_TRUE(a->lock_free());
   EXPECT_EQ(Names(*a).size(), 2u);
   // Its parts are open already.
   auto part = a->OpenPart("titledb0003-000.dat");
-  ASSERT_TRUE(part.ok());
+  ASSERT_OK(part);
   EXPECT_GT(*(*part)->Size(), 0u);
   EXPECT_EQ(a->OpenPart("posdb0001.dat").status().code(), ErrorCode::kNotFound);
 }

@@ -18,8 +18,9 @@
 #include <thread>
 
 #include "acquire/acquisition.h"
-#include "acquire/orphan_cleanup.h"
 #include "acquire_env.h"
+#include "jobs/merge/orphan_policy.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -94,9 +95,9 @@ struct PosixEnv {
     testing::FixtureOptions fo;
     fo.cluster_dir = dir;
     auto made = testing::CopyOfFixtureF(PosixFS(), fo);
-    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    EXPECT_OK(made);
     f = std::move(made).value();
-    EXPECT_TRUE(cache.Prime(PosixFS(), f.workdir, f.catalog).ok());
+    EXPECT_OK(cache.Prime(PosixFS(), f.workdir, f.catalog));
   }
   ~PosixEnv() { std::filesystem::remove_all(dir); }
 
@@ -140,12 +141,17 @@ struct PosixEnv {
     LeaseStore leases(PosixFS(), f.workdir, SystemProcessInfo());
     auto s = Snap();
     const CollectionEntry& c = *s->FindCollection("main.titledb");
-    auto live = leases.Live(c.uuid, true);
-    if (!live.ok()) return 70;
-    OrphanCleanupPlan plan = PlanOrphanCleanup(s->catalog(), c, *live, leases.NowSeconds(), {});
-    OrphanTally t;
-    t.Count(0, plan.Action(0));
-    return OrphanCleanupOutcome(c.ns, plan, t).exit_status();
+    auto plan =
+        CatalogOrphanPolicy::Make(PosixFS(), f.workdir, s->catalog(), c, leases.NowSeconds(), {});
+    if (!plan.ok()) return 70;
+    const OrphanVerdict v = (*plan)->Verdict(0);
+    const bool deferred =
+        v == OrphanVerdict::kDeferredNotReady || v == OrphanVerdict::kDeferredLeaseHeld;
+    const std::vector<SlotRange> slots =
+        deferred ? std::vector<SlotRange>{{0, 1}} : std::vector<SlotRange>{};
+    return OrphanCleanupOutcome(c.ns, v == OrphanVerdict::kDrop, deferred, slots,
+                                DeferredLeases(**plan, slots))
+        .exit_status();
   }
 
   std::string dir;
@@ -173,7 +179,7 @@ TEST(MultiProcess, SR24_WriterBlocksLockedReadsNotLockFreeOnes) {
   AcquisitionContext q(env.Options(&locks, &keeper));
   {
     auto lf = q.AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
-    ASSERT_TRUE(lf.ok()) << lf.status().ToString();
+    ASSERT_OK(lf);
     EXPECT_TRUE(lf->lock_free());
   }
   auto locked = q.AcquireCollection(AcquisitionRequest::Ns("main.titledb"));
@@ -187,7 +193,7 @@ TEST(MultiProcess, SR24_WriterBlocksLockedReadsNotLockFreeOnes) {
   const auto t0 = std::chrono::steady_clock::now();
   auto waited = q.AcquireCollection(AcquisitionRequest::Ns("main.titledb").Timeout(5000));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ASSERT_TRUE(waited.ok()) << waited.status().ToString();
+  ASSERT_OK(waited);
   EXPECT_GT(secs, 0.5);
   EXPECT_LT(secs, 4.5);
   EXPECT_EQ(p.Wait(), 0);
@@ -224,29 +230,29 @@ TEST(MultiProcess, SR27_YieldFreesReadLocksAndKeepsWriteCollLock) {
   AcquisitionContext p(env.Options(&locks, &keeper));
   {
     auto read = p.AcquireCollection(AcquisitionRequest::Ns("main.titledb"));
-    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    ASSERT_OK(read);
     q.Send('w');
     EXPECT_EQ(q.Receive(), '0');  // the read's coll lock blocks the writer
-    ASSERT_TRUE(p.Yield().ok());
+    ASSERT_OK(p.Yield());
     q.Send('w');
     EXPECT_EQ(q.Receive(), '1');  // yielded: another process takes coll exclusive
-    ASSERT_TRUE(p.Restore().ok());
+    ASSERT_OK(p.Restore());
     EXPECT_EQ(locks.NumLockedFiles(), 3u);
     q.Send('w');
     EXPECT_EQ(q.Receive(), '0');
   }
   {
     auto write = p.AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
-    ASSERT_TRUE(write.ok());
+    ASSERT_OK(write);
     q.Send('g');
     EXPECT_EQ(q.Receive(), '0');
-    ASSERT_TRUE(p.Yield().ok());
+    ASSERT_OK(p.Yield());
     EXPECT_EQ(locks.NumLockedFiles(), 1u);
     q.Send('g');
     EXPECT_EQ(q.Receive(), '1');  // global and db are free
     q.Send('w');
     EXPECT_EQ(q.Receive(), '0');  // the coll lock is kept
-    ASSERT_TRUE(p.Restore().ok());
+    ASSERT_OK(p.Restore());
   }
   q.Send('x');
   EXPECT_EQ(q.Wait(), 0);
@@ -274,21 +280,21 @@ TEST(MultiProcess, SR28_LockFreeReadNeverHoldsALockAndHeartbeats) {
   LeaseKeeper keeper;
   AcquisitionContext p(env.Options(&locks, &keeper));
   auto read = p.AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
-  ASSERT_TRUE(read.ok());
+  ASSERT_OK(read);
   LeaseStore store(PosixFS(), env.f.workdir, SystemProcessInfo());
   const int64_t first = store.Read(env.Uuid("main.titledb"), read->lease_name())->heartbeat_at;
   q.Send('x');
   EXPECT_EQ(q.Receive(), '1');
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  ASSERT_TRUE(p.Yield().ok());
+  ASSERT_OK(p.Yield());
   q.Send('x');
   EXPECT_EQ(q.Receive(), '1');
-  ASSERT_TRUE(p.Restore().ok());
+  ASSERT_OK(p.Restore());
   q.Send('x');
   EXPECT_EQ(q.Receive(), '1');
   EXPECT_EQ(locks.NumLockedFiles(), 0u);
   auto lease = store.Read(env.Uuid("main.titledb"), read->lease_name());
-  ASSERT_TRUE(lease.ok());
+  ASSERT_OK(lease);
   EXPECT_GT(lease->heartbeat_at, first);
   EXPECT_EQ(lease->pid, static_cast<int64_t>(getpid()));
   q.Send('q');
@@ -318,16 +324,16 @@ TEST(MultiProcess, SR37_CleanupElsewhereDefersUntilTheReadIsReleased) {
   {
     auto read = p.AcquireCollectionMaybeLockFree(
         AcquisitionRequest::Ns("main.titledb").With(Versions(env.DbV(), env.TitleV())));
-    ASSERT_TRUE(read.ok());
-    ASSERT_TRUE(p.Yield().ok());
+    ASSERT_OK(read);
+    ASSERT_OK(p.Yield());
     q.Send('m');
     EXPECT_EQ(q.Receive(60000), '4');  // deferred (leaseHeld): exit 4
-    ASSERT_TRUE(p.Restore().ok());
+    ASSERT_OK(p.Restore());
     EXPECT_TRUE((*read->ownership_filter())->Owned(0));
     // A read acquired after the move does not block.
     AcquisitionContext later(env.Options(&locks, &keeper));
     auto after = later.AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
-    ASSERT_TRUE(after.ok());
+    ASSERT_OK(after);
     q.Send('c');
     EXPECT_EQ(q.Receive(), '4');  // still only the first read's lease
   }
@@ -396,15 +402,15 @@ TEST(MultiProcess, SR48_KilledHoldersLeaseIsReaped) {
   Lease reused = NewLease(SystemProcessInfo(), store.NowSeconds());
   reused.uuid = uuid;
   reused.proc_start += 1;
-  ASSERT_TRUE(store.Write(uuid, "reused.json", reused).ok());
+  ASSERT_OK(store.Write(uuid, "reused.json", reused));
   Lease remote = reused;
   remote.host = "elsewhere";
-  ASSERT_TRUE(store.Write(uuid, "remote.json", remote).ok());
+  ASSERT_OK(store.Write(uuid, "remote.json", remote));
   Lease remote_old = remote;
   remote_old.expires_at = store.NowSeconds() - 1;
-  ASSERT_TRUE(store.Write(uuid, "remote-old.json", remote_old).ok());
+  ASSERT_OK(store.Write(uuid, "remote-old.json", remote_old));
   auto live = store.Live(uuid, /*reap=*/true);
-  ASSERT_TRUE(live.ok());
+  ASSERT_OK(live);
   ASSERT_EQ(live->size(), 1u);
   EXPECT_EQ((*live)[0].name, "remote.json");
   EXPECT_EQ(store.List(uuid)->size(), 1u);
@@ -412,7 +418,7 @@ TEST(MultiProcess, SR48_KilledHoldersLeaseIsReaped) {
   LockManager locks(PosixFS());
   LeaseKeeper keeper;
   AcquisitionContext w(env.Options(&locks, &keeper));
-  EXPECT_TRUE(w.AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write()).ok());
+  EXPECT_OK(w.AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write()));
 }
 
 }  // namespace

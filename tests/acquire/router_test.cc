@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "acquire_env.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -17,16 +18,16 @@ using testing::Versions;
 
 TEST(Placement, ParsesSpecs) {
   auto none = ParsePlacementSpecs({"none"});
-  ASSERT_TRUE(none.ok());
+  ASSERT_OK(none);
   EXPECT_TRUE(none->none);
   auto mixed = ParsePlacementSpecs({"db=0B1E8A40-5A9C-4D2B-9C1E-0123456789AB/9",
                                     "main.titledb=1b1e8a40-5a9c-4d2b-9c1e-0123456789ab/1/2|3",
                                     "main.posdb=UNTRACKED"});
-  ASSERT_TRUE(mixed.ok()) << mixed.status().ToString();
+  ASSERT_OK(mixed);
   EXPECT_EQ(mixed->db_version->ToString(), "0b1e8a40-5a9c-4d2b-9c1e-0123456789ab/9");
   EXPECT_EQ(mixed->shard_versions.at("main.titledb").version(), (ChunkVersion{2, 3}));
   EXPECT_TRUE(mixed->shard_versions.at("main.posdb").is_untracked());
-  EXPECT_TRUE(ParsePlacementSpecs({"ignored", "db=0b1e8a40-5a9c-4d2b-9c1e-0123456789ab/1"}).ok());
+  EXPECT_OK(ParsePlacementSpecs({"ignored", "db=0b1e8a40-5a9c-4d2b-9c1e-0123456789ab/1"}));
   EXPECT_TRUE(ParsePlacementSpecs({})->empty());
   for (std::vector<std::string> bad : {std::vector<std::string>{"bogus"},
                                        {"db=xyz/1"},
@@ -48,7 +49,7 @@ TEST(Router, SendsCurrentVersions) {
   CommandAcquireRequest req;
   req.namespaces = {"main.titledb", "main.doledb", "main.nosuch", "main.recent"};
   auto rs = BuildCommandRequests(*snap, req);
-  ASSERT_TRUE(rs.ok());
+  ASSERT_OK(rs);
   EXPECT_EQ((*rs)[0].placement, Versions(env.DbV(), env.TitleV()));
   EXPECT_EQ((*rs)[1].placement, Versions(env.DbV(), ShardVersion::Untracked()));
   EXPECT_EQ((*rs)[2].placement, Versions(env.DbV(), ShardVersion::Untracked()));
@@ -61,7 +62,7 @@ TEST(Router, SendsCurrentVersions) {
   req.view_mode = ViewMode::kCanBeView;
   req.maybe_lock_free = true;
   auto a = AcquireForCommand(*ctx, req);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_TRUE((*a)[0].collection().lock_free());
   EXPECT_TRUE((*(*a)[0].collection().sharding())->is_sharded());
   EXPECT_TRUE((*a)[1].is_view());
@@ -76,20 +77,20 @@ TEST(Router, SR26_CatalogChangeBeforeTheLocksIsRetriedPinsAreNot) {
   testpoint::SetHandler([&](std::string_view name) {
     // Between the command's catalog read and its locks, shard 0 gains slot 1 (a major change).
     if (name == "router.after_catalog_read" && hits++ == 0) {
-      EXPECT_TRUE(env.MoveSlots(1, 1, 0).ok());
+      EXPECT_OK(env.MoveSlots(1, 1, 0));
     }
     return Status::Ok();
   });
   const ShardVersion before = env.TitleV();
   {
     auto a = AcquireForCommand(*ctx, req);
-    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_OK(a);
     EXPECT_EQ(hits, 2);
     EXPECT_EQ((*(*a)[0].collection().sharding())->shard_version().version(), (ChunkVersion{2, 0}));
   }
   // Pinned to the old version: never retried, exit 5.
   auto pins = ParsePlacementSpecs({"main.titledb=" + before.ToString()});
-  ASSERT_TRUE(pins.ok());
+  ASSERT_OK(pins);
   req.pins = *pins;
   hits = 0;
   auto pinned = AcquireForCommand(*ctx, req);
@@ -114,8 +115,7 @@ TEST(Router, SR03_PinnedDbVersionIsStale) {
 
 TEST(Router, SR08_UnknownPlacementFailsAfterTheAttempts) {
   Env env;
-  ASSERT_TRUE(
-      env.Edit([](Catalog& c) { c.FindCollection("main.titledb")->generation.reset(); }).ok());
+  ASSERT_OK(env.Edit([](Catalog& c) { c.FindCollection("main.titledb")->generation.reset(); }));
   auto ctx = env.p->Context();
   CommandAcquireRequest req;
   req.namespaces = {"main.titledb", "main.posdb"};
@@ -131,12 +131,12 @@ TEST(Router, SR08_UnknownPlacementFailsAfterTheAttempts) {
   EXPECT_EQ(hits, 3);
   // Unversioned commands still work.
   req.pins.none = true;
-  EXPECT_TRUE(AcquireForCommand(*ctx, req).ok());
+  EXPECT_OK(AcquireForCommand(*ctx, req));
 }
 
 TEST(Router, NullDbVersionIsStaleDbVersion) {
   Env env;
-  ASSERT_TRUE(env.Edit([](Catalog& c) { c.FindDatabase("main")->db_version.reset(); }).ok());
+  ASSERT_OK(env.Edit([](Catalog& c) { c.FindDatabase("main")->db_version.reset(); }));
   auto ctx = env.p->Context();
   CommandAcquireRequest req;
   req.namespaces = {"main.titledb"};
@@ -156,17 +156,17 @@ TEST(Router, SR53_YieldedImportFailsAfterAMoveAndTheRerunUsesTheNewPlacement) {
   {
     auto ctx = env.p->Context();
     auto a = AcquireForCommand(*ctx, req);
-    ASSERT_TRUE(a.ok());
+    ASSERT_OK(a);
     EXPECT_FALSE((*(*a)[0].collection().ownership_filter())->Owned(1));
-    ASSERT_TRUE(ctx->Yield().ok());
-    ASSERT_TRUE(env.MoveSlots(1, 1, 0).ok());  // shard 0 gets more slots
+    ASSERT_OK(ctx->Yield());
+    ASSERT_OK(env.MoveSlots(1, 1, 0));  // shard 0 gets more slots
     Status s = ctx->Restore();
     EXPECT_EQ(s.code(), ErrorCode::kStaleConfig);
     EXPECT_EQ(s.exit_status(), 5);
   }
   auto rerun = env.p->Context();
   auto a = AcquireForCommand(*rerun, req);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_TRUE((*(*a)[0].collection().ownership_filter())->Owned(1));
 }
 

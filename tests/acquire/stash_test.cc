@@ -4,9 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "acquire/acquisition.h"
-#include "acquire/orphan_cleanup.h"
 #include "acquire/stash_journal.h"
 #include "acquire_env.h"
+#include "jobs/merge/orphan_policy.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -25,8 +26,8 @@ TEST(Stash, SR50_WriteStashedAndAdoptedWithItsLastKey) {
   {
     auto w = ctx->AcquireCollection(
         AcquisitionRequest::Ns("main.titledb").Write().With(Versions(env.DbV(), env.TitleV())));
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE(ctx->Stash(kJournal, "00000000000000000000abcd").ok());
+    ASSERT_OK(w);
+    ASSERT_OK(ctx->Stash(kJournal, "00000000000000000000abcd"));
     EXPECT_EQ(ctx->state(), ContextState::kStashed);
     EXPECT_EQ(env.p->locks.NumLockedFiles(), 0u);
     EXPECT_EQ(w->snapshot().status().code(), ErrorCode::kInternalError);
@@ -35,7 +36,7 @@ TEST(Stash, SR50_WriteStashedAndAdoptedWithItsLastKey) {
   }
   // The journal holds the prerequisites.
   auto journal = ParseStashJournal(env.fs.ReadAll(JournalFile(env)), "j");
-  ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+  ASSERT_OK(journal);
   EXPECT_EQ(journal->last_key, "00000000000000000000abcd");
   ASSERT_EQ(journal->acquisitions.size(), 1u);
   const StashedAcquisition& a = journal->acquisitions[0];
@@ -50,7 +51,7 @@ TEST(Stash, SR50_WriteStashedAndAdoptedWithItsLastKey) {
   auto q = env.OtherProcess();
   auto next = q->Context();
   auto adopted = next->AdoptStash(kJournal);
-  ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
+  ASSERT_OK(adopted);
   EXPECT_EQ(adopted->last_key, "00000000000000000000abcd");
   EXPECT_EQ(adopted->job, "test");
   ASSERT_EQ(adopted->acquisitions.size(), 1u);
@@ -70,34 +71,35 @@ TEST(Stash, SR51_StashedReadKeepsItsSlotsAndResumes) {
   {
     auto r = ctx->AcquireCollection(
         AcquisitionRequest::Ns("main.titledb").With(Versions(env.DbV(), env.TitleV())));
-    ASSERT_TRUE(r.ok());
-    ASSERT_TRUE(ctx->Stash(kJournal, "k").ok());  // a locked read writes its lease now
+    ASSERT_OK(r);
+    ASSERT_OK(ctx->Stash(kJournal, "k"));  // a locked read writes its lease now
     lease = r->lease_name();
   }
   ASSERT_FALSE(lease.empty());
   LeaseStore store(&env.fs, env.f.workdir, &env.p->process);
   auto l = store.Read(env.Uuid("main.titledb"), lease);
-  ASSERT_TRUE(l.ok());
+  ASSERT_OK(l);
   EXPECT_EQ(l->pid, 0);
   EXPECT_EQ(l->stashed, std::string(kJournal));
   EXPECT_EQ(l->expires_at, store.NowSeconds() + kStashTtlSeconds);
   EXPECT_EQ(env.p->locks.NumLockedFiles(), 0u);
 
   // The slot it read moves away; a cleanup defers it.
-  ASSERT_TRUE(env.MoveSlots(0, 0, 1, 0).ok());
+  ASSERT_OK(env.MoveSlots(0, 0, 1, 0));
   auto q = env.OtherProcess();
   LeaseStore qstore(&env.fs, env.f.workdir, &q->process);
   const Catalog& c = env.Current();
   auto live = qstore.Live(env.Uuid("main.titledb"), true);
-  ASSERT_TRUE(live.ok());
-  auto plan =
-      PlanOrphanCleanup(c, *c.FindCollection("main.titledb"), *live, qstore.NowSeconds(), 0);
-  EXPECT_EQ(plan.Action(0), OrphanAction::kDeferredLeaseHeld);
+  ASSERT_OK(live);
+  auto plan = CatalogOrphanPolicy::Make(&env.fs, env.f.workdir, c,
+                                        *c.FindCollection("main.titledb"), qstore.NowSeconds(), 0);
+  ASSERT_OK(plan);
+  EXPECT_EQ((*plan)->Verdict(0), OrphanVerdict::kDeferredLeaseHeld);
 
   // verify --resume: the original description and files, the lease adopted.
   auto next = q->Context();
   auto adopted = next->AdoptStash(kJournal);
-  ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
+  ASSERT_OK(adopted);
   const CollectionAcquisition& r = adopted->acquisitions[0].collection();
   EXPECT_TRUE((*r.ownership_filter())->Owned(0));
   EXPECT_EQ((*r.sharding())->chunks().size(), 8192u);
@@ -105,7 +107,7 @@ TEST(Stash, SR51_StashedReadKeepsItsSlotsAndResumes) {
   EXPECT_EQ(r.lease_name(), lease);
   EXPECT_EQ(r.catalog_version(), env.f.catalog.version);
   auto adopted_lease = qstore.Read(env.Uuid("main.titledb"), lease);
-  ASSERT_TRUE(adopted_lease.ok());
+  ASSERT_OK(adopted_lease);
   EXPECT_EQ(adopted_lease->pid, 200);
   EXPECT_FALSE(adopted_lease->stashed.has_value());
   EXPECT_EQ(adopted_lease->catalog_version, env.f.catalog.version);
@@ -118,13 +120,13 @@ TEST(Stash, SR51_AdoptionAfterDropAndRecreateDismissesTheStash) {
   std::string lease;
   {
     auto r = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
-    ASSERT_TRUE(r.ok());
+    ASSERT_OK(r);
     lease = r->lease_name();
-    ASSERT_TRUE(ctx->Stash(kJournal, "k").ok());
+    ASSERT_OK(ctx->Stash(kJournal, "k"));
   }
   const std::string old_uuid = env.Uuid("main.titledb");
-  ASSERT_TRUE(env.fs.Rename(env.f.coll_dir, env.f.workdir + "/coll.main.1").ok());
-  ASSERT_TRUE(env.Init().ok());
+  ASSERT_OK(env.fs.Rename(env.f.coll_dir, env.f.workdir + "/coll.main.1"));
+  ASSERT_OK(env.Init());
   auto q = env.OtherProcess();
   auto next = q->Context();
   auto adopted = next->AdoptStash(kJournal);
@@ -138,7 +140,7 @@ TEST(Stash, SR51_AdoptionAfterDropAndRecreateDismissesTheStash) {
   // The next verify starts over.
   auto fresh = q->Context();
   EXPECT_EQ(fresh->AdoptStash(kJournal).status().code(), ErrorCode::kNotFound);
-  EXPECT_TRUE(fresh->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb")).ok());
+  EXPECT_OK(fresh->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb")));
 }
 
 TEST(Stash, SR52_StashLeftTooLongIsReapedAndLeaseLost) {
@@ -147,20 +149,21 @@ TEST(Stash, SR52_StashLeftTooLongIsReapedAndLeaseLost) {
   {
     auto r = ctx->AcquireCollectionMaybeLockFree(
         AcquisitionRequest::Ns("main.titledb").With(Versions(env.DbV(), env.TitleV())));
-    ASSERT_TRUE(r.ok());
-    ASSERT_TRUE(ctx->Stash(kJournal, "k").ok());
+    ASSERT_OK(r);
+    ASSERT_OK(ctx->Stash(kJournal, "k"));
   }
-  ASSERT_TRUE(env.MoveSlots(0, 0, 1, 0).ok());
+  ASSERT_OK(env.MoveSlots(0, 0, 1, 0));
   env.fs.AdvanceMicros((kStashTtlSeconds + 1) * 1000000);
   auto q = env.OtherProcess();
   LeaseStore qstore(&env.fs, env.f.workdir, &q->process);
   const Catalog& c = env.Current();
   auto live = qstore.Live(env.Uuid("main.titledb"), /*reap=*/true);
-  ASSERT_TRUE(live.ok());
+  ASSERT_OK(live);
   EXPECT_TRUE(live->empty());
-  auto plan =
-      PlanOrphanCleanup(c, *c.FindCollection("main.titledb"), *live, qstore.NowSeconds(), 0);
-  EXPECT_EQ(plan.Action(0), OrphanAction::kDrop);
+  auto plan = CatalogOrphanPolicy::Make(&env.fs, env.f.workdir, c,
+                                        *c.FindCollection("main.titledb"), qstore.NowSeconds(), 0);
+  ASSERT_OK(plan);
+  EXPECT_EQ((*plan)->Verdict(0), OrphanVerdict::kDrop);
   auto next = q->Context();
   auto adopted = next->AdoptStash(kJournal);
   EXPECT_EQ(adopted.status().code(), ErrorCode::kQueryPlanKilled);
@@ -176,17 +179,17 @@ TEST(Stash, DismissDeletesJournalAndLeases) {
     auto rs = ctx->AcquireCollectionsMaybeLockFree({AcquisitionRequest::Ns("main.titledb"),
                                                     AcquisitionRequest::Ns("main.posdb"),
                                                     AcquisitionRequest::Ns("main.nosuch")});
-    ASSERT_TRUE(rs.ok());
-    ASSERT_TRUE(ctx->Stash(kJournal, "k").ok());
+    ASSERT_OK(rs);
+    ASSERT_OK(ctx->Stash(kJournal, "k"));
   }
   EXPECT_EQ(env.Leases("main.titledb").size(), 1u);
   EXPECT_EQ(env.Leases("main.posdb").size(), 1u);
   auto other = env.p->Context();
-  ASSERT_TRUE(other->DismissStash(kJournal).ok());
+  ASSERT_OK(other->DismissStash(kJournal));
   EXPECT_TRUE(env.Leases("main.titledb").empty());
   EXPECT_TRUE(env.Leases("main.posdb").empty());
   EXPECT_FALSE(env.fs.Exists(JournalFile(env)));
-  EXPECT_TRUE(other->DismissStash(kJournal).ok());  // none: Ok
+  EXPECT_OK(other->DismissStash(kJournal));  // none: Ok
   EXPECT_EQ(other->Stash("../x", "k").code(), ErrorCode::kInternalError);
 }
 
@@ -197,12 +200,12 @@ TEST(Stash, ViewsAndAbsentCollectionsRoundTrip) {
     auto rs = ctx->AcquireCollectionsOrViews(
         {AcquisitionRequest::Ns("main.recent").CanBeView(), AcquisitionRequest::Ns("main.nosuch"),
          AcquisitionRequest::ByUuid("main", env.Uuid("main.doledb"))});
-    ASSERT_TRUE(rs.ok()) << rs.status().ToString();
-    ASSERT_TRUE(ctx->Stash(kJournal, "k").ok());
+    ASSERT_OK(rs);
+    ASSERT_OK(ctx->Stash(kJournal, "k"));
   }
   auto next = env.p->Context();
   auto adopted = next->AdoptStash(kJournal);
-  ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
+  ASSERT_OK(adopted);
   ASSERT_EQ(adopted->acquisitions.size(), 3u);
   EXPECT_TRUE(adopted->acquisitions[0].is_view());
   EXPECT_EQ(adopted->acquisitions[0].view().view_on(), "main.titledb");

@@ -8,13 +8,14 @@
 #include "base/coding.h"
 #include "base/crc32c.h"
 #include "base/hex.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
 
 TEST(Status, OkIsCheapAndNamed) {
   Status s;
-  EXPECT_TRUE(s.ok());
+  EXPECT_OK(s);
   EXPECT_EQ(s.name(), "Ok");
   EXPECT_EQ(s.exit_status(), 0);
 }
@@ -72,7 +73,7 @@ Status UseHalf(int x, int* out) {
 
 TEST(Result, PropagatesWithMacros) {
   int v = 0;
-  EXPECT_TRUE(UseHalf(8, &v).ok());
+  EXPECT_OK(UseHalf(8, &v));
   EXPECT_EQ(v, 4);
   Status s = UseHalf(7, &v);
   EXPECT_EQ(s.code(), ErrorCode::kUsageError);

@@ -19,6 +19,7 @@
 #include "io/mem_file_system.h"
 #include "testing/fault_sweep.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -45,8 +46,7 @@ std::vector<CatalogChange> Changes() {
                  {},
                  [](MemFileSystem& fs, const FixtureF& f) {
                    const RdbInfo& rdb = GetRdb(RdbId::kClusterdb);
-                   ASSERT_TRUE(
-                       WriteDataFile(&fs, f.coll_dir, rdb, 1, RandomRecords(rdb, 10, 5)).ok());
+                   ASSERT_OK(WriteDataFile(&fs, f.coll_dir, rdb, 1, RandomRecords(rdb, 10, 5)));
                  },
                  [](FileSystem* fs, const std::string& wd, const AdminOptions& o) {
                    return RunInit(fs, wd, InitArgs{}, o);
@@ -101,7 +101,7 @@ struct ChangeSetup {
 
 void MakeSetup(const CatalogChange& ch, ChangeSetup* s) {
   auto f = CopyOfFixtureF(&s->fs, ch.fixture);
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_OK(f);
   s->f = std::move(*f);
   if (ch.prepare) ch.prepare(s->fs, s->f);
 }
@@ -128,14 +128,14 @@ TEST(CatalogFaultCampaign, EveryChangeUnderEveryKindOfFaultLeavesOldOrNewAndReru
       FaultFileSystem counter(&s.fs);
       LockManager locks(&counter);
       auto r = ch.run(&counter, s.f.workdir, Admin(&locks));
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_OK(r);
       ASSERT_TRUE(r->written);
       calls = CountCalls(counter);
       new_bytes = CatalogBytes(s.fs, s.f.workdir);
       ASSERT_TRUE(new_bytes.has_value());
       ASSERT_TRUE(old_bytes != new_bytes);
       auto loaded = CatalogStore(&s.fs, s.f.workdir).Load();
-      ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+      ASSERT_OK(loaded);
       new_catalog = loaded->catalog;
       EXPECT_TRUE(r->catalog == new_catalog);
     }
@@ -173,21 +173,21 @@ TEST(CatalogFaultCampaign, EveryChangeUnderEveryKindOfFaultLeavesOldOrNewAndReru
           }
           if (now.has_value()) {
             auto loaded = CatalogStore(&s.fs, s.f.workdir).Load();
-            EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+            EXPECT_OK(loaded);
           }
           LockManager locks(&s.fs);
           if (is_new && !out.status.ok() && !ch.idempotent) {
             // Not to be rerun (the error said so): the working dir must still take changes (here
             // one that finds nothing to do: shard 0 owns slot 0 under both placements).
             auto refresh = RunMoveSlots(&s.fs, s.f.workdir, {0, 0, 0, {}, 900}, Admin(&locks));
-            EXPECT_TRUE(refresh.ok()) << refresh.status().ToString();
+            EXPECT_OK(refresh);
             if (refresh.ok()) {
               EXPECT_FALSE(refresh->written);
             }
           } else {
             // The rerun completes the change (or finds it made).
             auto again = ch.run(&s.fs, s.f.workdir, Admin(&locks));
-            EXPECT_TRUE(again.ok()) << again.status().ToString();
+            EXPECT_OK(again);
             if (again.ok()) {
               EXPECT_TRUE(again->catalog == new_catalog) << "the rerun made another catalog";
               EXPECT_EQ(again->written, is_old);
@@ -213,7 +213,7 @@ TEST(CatalogFaultCampaign, EveryChangeUnderEveryKindOfFaultLeavesOldOrNewAndReru
 TEST(CatalogFaults, FailedDirectoryFsyncAfterTheRenameSaysTheChangeIsMade) {
   MemFileSystem fs;
   auto f = CopyOfFixtureF(&fs);
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_OK(f);
   fs.WriteAll("/new-hosts.conf", FormatHostsConf(FixtureHostsConf("/cluster", 6, 1)));
   FaultFileSystem ffs(&fs);
   ffs.AddRule(FaultRule::Fail(FsOp::kSyncDir).OnPath("/shardtool").Always());
@@ -228,7 +228,7 @@ TEST(CatalogFaults, FailedDirectoryFsyncAfterTheRenameSaysTheChangeIsMade) {
       << r.status().ToString();
   EXPECT_NE(r.status().message().find("do not rerun"), std::string::npos);
   auto now = CatalogStore(&fs, f->workdir).Load();
-  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  ASSERT_OK(now);
   EXPECT_EQ(now->catalog.version, f->catalog.version + 1);
   EXPECT_EQ(now->catalog.cluster.num_shards, 3);
   EXPECT_EQ(locks.NumLockedFiles(), 0u);

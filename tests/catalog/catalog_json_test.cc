@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/catalog_ops.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -91,7 +92,7 @@ std::string PathInfo(const Status& s) {
 
 TEST(CatalogJson, BaseIsValidAndParsesToTheModel) {
   auto c = ParseCatalog(Base().dump(), kPath);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->epoch, kU1);
   EXPECT_EQ(c->version, 7u);
   EXPECT_EQ(c->cluster.num_shards, 2);
@@ -282,31 +283,31 @@ TEST(CatalogJson, LegalVariants) {
   Json j = Base();
   j["collections"][1]["generation"] = nullptr;
   auto c = ParseCatalog(j.dump(), kPath);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_TRUE(c->collections[1].placement_unknown());
   EXPECT_TRUE(ShardVersionOf(c->collections[1], 0).is_unknown());
   j["collections"][1]["chunks"] = Json::array();
   j["rangeDeletions"] = Json::array();
-  EXPECT_TRUE(ParseCatalog(j.dump(), kPath).ok());
+  EXPECT_OK(ParseCatalog(j.dump(), kPath));
   // dbVersion null; upper-case UUIDs and key hex are read and kept lower-case.
   j = Base();
   j["databases"][0]["dbVersion"] = nullptr;
   j["catalogEpoch"] = "AAAAAAAA-1111-4111-8111-111111111111";
   j["views"][0]["keyRange"]["max"] = "7FFFFFFFFFFFFFFFFFFFFFFF";
   c = ParseCatalog(j.dump(), kPath);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->epoch, "aaaaaaaa-1111-4111-8111-111111111111");
   EXPECT_EQ(c->views[0].key_max, "7fffffffffffffffffffffff");
   EXPECT_FALSE(c->databases[0].db_version);
   // Touching slot ranges are disjoint.
   j = Base();
   j["rangeDeletions"][0]["slots"][1] = Json::array({4100, 4200});
-  EXPECT_TRUE(ParseCatalog(j.dump(), kPath).ok());
+  EXPECT_OK(ParseCatalog(j.dump(), kPath));
   // A shard that owns nothing: UNTRACKED.
   j = Base();
   j["collections"][1]["chunks"][0]["shard"] = 1;
   c = ParseCatalog(j.dump(), kPath);
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   EXPECT_TRUE(ShardVersionOf(c->collections[1], 0).is_untracked());
 }
 
@@ -333,7 +334,7 @@ TEST(CatalogJson, ScalarsAreWrittenAsNlohmannWritesThem) {
   j["futureTop"]["half"] = 0.5;
   j["futureTop"]["quote\"key"] = 1;
   auto c = ParseCatalog(j.dump(-1, ' ', false, Json::error_handler_t::replace), kPath);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   const std::string text = SerializeCatalog(*c);
   auto dumped = [](const Json& v) {
     return v.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -347,7 +348,7 @@ TEST(CatalogJson, ScalarsAreWrittenAsNlohmannWritesThem) {
   EXPECT_NE(text.find("\"half\": 0.5"), std::string::npos);
   EXPECT_NE(text.find(dumped(Json("quote\"key")) + ": 1"), std::string::npos);
   auto again = ParseCatalog(text, kPath);
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_EQ(SerializeCatalog(*again), text);
 }
 
@@ -366,7 +367,7 @@ TEST(CatalogJson, UnknownFieldsSurviveRewrites) {
   j["rangeDeletions"][0]["processing"] = false;
   j["rangeDeletions"][0]["orphanedAt"]["by"] = "move";
   auto c = ParseCatalog(j.dump(), kPath);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   const std::string text = SerializeCatalog(*c);
   Json back = Json::parse(text);
   EXPECT_EQ(back["futureTop"], j["futureTop"]);
@@ -385,7 +386,7 @@ TEST(CatalogJson, UnknownFieldsSurviveRewrites) {
   OpEnv env{CountingUuidGenerator(1), 1700000000};
   CreateViewRequest v{"main.old", "main.titledb", std::string(24, '0'), std::string(24, '1')};
   auto r = CreateView(*c, v, env);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   Json after = Json::parse(SerializeCatalog(r->catalog));
   EXPECT_EQ(after["futureTop"], j["futureTop"]);
   EXPECT_EQ(after["collections"][1]["chunks"][0]["jumbo"], true);
@@ -394,10 +395,10 @@ TEST(CatalogJson, UnknownFieldsSurviveRewrites) {
 
 TEST(CatalogJson, SerializationIsDeterministicAndRoundTrips) {
   auto c = ParseCatalog(Base().dump(), kPath);
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   const std::string text = SerializeCatalog(*c);
   auto again = ParseCatalog(text, kPath);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   EXPECT_EQ(*again, *c);
   EXPECT_EQ(SerializeCatalog(*again), text);
   // Stable key order (that of §2), one chunk per line, lines within 100 columns.
@@ -416,14 +417,14 @@ TEST(CatalogJson, SerializationIsDeterministicAndRoundTrips) {
 
 TEST(CatalogJson, DefaultCatalogOfEightThousandChunksStaysSmall) {
   auto c = ParseCatalog(Base().dump(), kPath);
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   c->collections[1].chunks = DefaultChunks(2);
   c->range_deletions.clear();
-  ASSERT_TRUE(ValidateCatalog(*c, kPath).ok());
+  ASSERT_OK(ValidateCatalog(*c, kPath));
   const std::string text = SerializeCatalog(*c);
   EXPECT_LT(text.size(), 8192u * 70);
   auto back = ParseCatalog(text, kPath);
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   EXPECT_EQ(back->collections[1].chunks.size(), 8192u);
 }
 

@@ -8,6 +8,7 @@
 
 #include "catalog/ownership_filter.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -32,15 +33,15 @@ InitRequest Request(std::vector<DiscoveredDatabase> dbs, int host_id = 0, int ho
 
 Catalog MustInit(const Catalog* cur, const InitRequest& req, uint64_t seed = 99) {
   auto r = InitCatalog(cur, req, Env(seed));
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_OK(r);
   if (!r.ok()) return {};
-  EXPECT_TRUE(ValidateCatalog(r->catalog, "x").ok()) << ValidateCatalog(r->catalog, "x").ToString();
+  EXPECT_OK(ValidateCatalog(r->catalog, "x"));
   return r->catalog;
 }
 
 TEST(InitCatalog, FromNothing) {
   auto r = InitCatalog(nullptr, Request({Db("main", 0, {"doledb", "posdb", "titledb"})}), Env());
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_TRUE(r->changed);
   const Catalog& c = r->catalog;
   EXPECT_EQ(c.version, 1u);
@@ -87,7 +88,7 @@ TEST(InitCatalog, RefreshWithoutChangeIsNoChange) {
   const InitRequest req = Request({Db("main", 0, {"doledb", "titledb"})});
   const Catalog c1 = MustInit(nullptr, req);
   auto r = InitCatalog(&c1, req, Env(7));
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_FALSE(r->changed);
   EXPECT_EQ(r->catalog, c1);
   EXPECT_TRUE(r->notes.empty());
@@ -97,7 +98,7 @@ TEST(InitCatalog, SR17_NewRdbFilesBecomeACollectionAndBumpLastMod) {
   const Catalog c1 = MustInit(nullptr, Request({Db("main", 0, {"posdb", "titledb"})}));
   EXPECT_EQ(c1.FindCollection("main.clusterdb"), nullptr);
   auto r = InitCatalog(&c1, Request({Db("main", 0, {"clusterdb", "posdb", "titledb"})}), Env(7));
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   ASSERT_TRUE(r->changed);
   const Catalog& c2 = r->catalog;
   EXPECT_EQ(c2.version, c1.version + 1);
@@ -118,9 +119,9 @@ TEST(InitCatalog, RefreshRenameRecreateRemoveAdd) {
   // A view and a range deletion in "main" follow its rename.
   auto v = CreateView(
       c1, {"main.recent", "main.titledb", std::string(24, '0'), std::string(24, 'f')}, Env());
-  ASSERT_TRUE(v.ok());
+  ASSERT_OK(v);
   auto m = MoveSlots(v->catalog, {0, 0, 1, {"main.titledb"}, 900}, Env());
-  ASSERT_TRUE(m.ok());
+  ASSERT_OK(m);
   const Catalog& base = m->catalog;
   ASSERT_EQ(base.range_deletions.size(), 1u);
   // On disk: main renamed to main2 (collnum 0), old recreated as collnum 5, gone removed, new
@@ -129,10 +130,10 @@ TEST(InitCatalog, RefreshRenameRecreateRemoveAdd) {
       &base,
       Request({Db("fresh", 3, {"doledb"}), Db("main2", 0, {"titledb"}), Db("old", 5, {"posdb"})}),
       Env(7));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   ASSERT_TRUE(r->changed);
   const Catalog& c = r->catalog;
-  ASSERT_TRUE(ValidateCatalog(c, "x").ok()) << ValidateCatalog(c, "x").ToString();
+  ASSERT_OK(ValidateCatalog(c, "x"));
   EXPECT_EQ(c.version, base.version + 1);
   // rename: uuids kept, lastMod + 1, namespaces of collections, views and range deletions follow.
   const DatabaseEntry* main2 = c.FindDatabase("main2");
@@ -169,10 +170,10 @@ TEST(InitCatalog, CollectionsWithoutFilesStayAndViewsBlockNewCollections) {
   const Catalog c1 = MustInit(nullptr, Request({Db("main", 0, {"posdb", "titledb"})}));
   auto v = CreateView(
       c1, {"main.doledb", "main.titledb", std::string(24, '0'), std::string(24, 'f')}, Env());
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_OK(v);
   // posdb's files are gone (kept), doledb has files but is a view (skipped).
   auto r = InitCatalog(&v->catalog, Request({Db("main", 0, {"doledb", "titledb"})}), Env(7));
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_FALSE(r->changed);
   ASSERT_EQ(r->notes.size(), 1u);
   EXPECT_EQ(r->notes[0].kind, "skipCollection");
@@ -198,14 +199,14 @@ TEST(InitCatalog, RefusalsAndRebuild) {
             ErrorCode::kFailedPrecondition);
   // The mirror of host 0 (host 2, same shard) may take over.
   auto mirror = InitCatalog(&c1, Request({Db("main", 0, {"titledb"})}, 2), Env());
-  ASSERT_TRUE(mirror.ok());
+  ASSERT_OK(mirror);
   EXPECT_TRUE(mirror->changed);
   EXPECT_EQ(mirror->catalog.this_host, 2);
   // Rebuild: new epoch and uuids, version continues.
   InitRequest rb = Request({Db("main", 0, {"titledb"})});
   rb.rebuild = true;
   auto r = InitCatalog(&c1, rb, Env(5));
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_NE(r->catalog.epoch, c1.epoch);
   EXPECT_EQ(r->catalog.version, c1.version + 1);
   EXPECT_NE(r->catalog.collections[0].uuid, c1.collections[0].uuid);
@@ -220,10 +221,10 @@ TEST(MoveSlots, SR43_ExactChunksVersionsAndRangeDeletion) {
   const Catalog f = FixtureCatalog();
   const CollectionEntry& t0 = *f.FindCollection("main.titledb");
   auto r = MoveSlots(f, {0, 99, 1, {}, kDefaultOrphanDelaySeconds}, Env());
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   ASSERT_TRUE(r->changed);
   const Catalog& c = r->catalog;
-  ASSERT_TRUE(ValidateCatalog(c, "x").ok()) << ValidateCatalog(c, "x").ToString();
+  ASSERT_OK(ValidateCatalog(c, "x"));
   EXPECT_EQ(c.version, f.version + 1);
   for (const char* ns : {"main.titledb", "main.posdb"}) {
     const CollectionEntry& t = *c.FindCollection(ns);
@@ -255,7 +256,7 @@ TEST(MoveSlots, SR43_ExactChunksVersionsAndRangeDeletion) {
   EXPECT_EQ(rd.ready_after, kNow + 900);
   // Running it again changes nothing.
   auto again = MoveSlots(c, {0, 99, 1, {}, 900}, Env());
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_FALSE(again->changed);
   EXPECT_EQ(again->catalog, c);
 }
@@ -265,7 +266,7 @@ TEST(MoveSlots, SR9_SR10_SR39_VersionsAfterSmallAndTotalMoves) {
   const std::string epoch = f.FindCollection("main.titledb")->generation->epoch;
   // SR9/SR39: slot 0 to shard 1: shard 0 at 1|1, the new filter has owned(0) false.
   auto one = MoveSlots(f, {0, 0, 1, {"main.titledb"}, 0}, Env());
-  ASSERT_TRUE(one.ok());
+  ASSERT_OK(one);
   const CollectionEntry& t = *one->catalog.FindCollection("main.titledb");
   EXPECT_EQ(CurrentShardVersion(one->catalog, t).ToString(), epoch + "/1/1|1");
   EXPECT_EQ(ShardVersionOf(t, 1).ToString(), epoch + "/1/2|0");
@@ -275,7 +276,7 @@ TEST(MoveSlots, SR9_SR10_SR39_VersionsAfterSmallAndTotalMoves) {
   EXPECT_EQ(*one->catalog.FindCollection("main.posdb"), *f.FindCollection("main.posdb"));
   // SR10: everything to shard 1: shard 0 is UNTRACKED; the whole range is one chunk.
   auto all = MoveSlots(f, {0, 8191, 1, {}, 900}, Env());
-  ASSERT_TRUE(all.ok());
+  ASSERT_OK(all);
   const CollectionEntry& ta = *all->catalog.FindCollection("main.titledb");
   EXPECT_TRUE(CurrentShardVersion(all->catalog, ta).is_untracked());
   ASSERT_EQ(ta.chunks.size(), 1u);
@@ -287,14 +288,14 @@ TEST(MoveSlots, SR9_SR10_SR39_VersionsAfterSmallAndTotalMoves) {
 TEST(MoveSlots, RecipientDropsMovedSlotsFromItsRangeDeletions) {
   const Catalog f = FixtureCatalog();
   auto away = MoveSlots(f, {0, 9, 1, {"main.titledb"}, 900}, Env());
-  ASSERT_TRUE(away.ok());
+  ASSERT_OK(away);
   ASSERT_EQ(away->catalog.range_deletions[0].slots.size(), 5u);
   // Slots 0..3 come back to shard 0 (this host's): they leave its range deletion.
   auto back = MoveSlots(away->catalog, {0, 3, 0, {"main.titledb"}, 900}, Env());
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   ASSERT_TRUE(back->changed);
   const Catalog& c = back->catalog;
-  ASSERT_TRUE(ValidateCatalog(c, "x").ok());
+  ASSERT_OK(ValidateCatalog(c, "x"));
   ASSERT_EQ(c.range_deletions.size(), 1u);
   EXPECT_EQ(c.range_deletions[0].slots, (std::vector<SlotRange>{{4, 5}, {6, 7}, {8, 9}}));
   const CollectionEntry& t = *c.FindCollection("main.titledb");
@@ -304,7 +305,7 @@ TEST(MoveSlots, RecipientDropsMovedSlotsFromItsRangeDeletions) {
   EXPECT_EQ(t.chunks[1].version, (ChunkVersion{2, 1}));  // donor shard 1's remaining chunks
   // All of them back: the entry goes.
   auto all = MoveSlots(c, {4, 9, 0, {"main.titledb"}, 900}, Env());
-  ASSERT_TRUE(all.ok());
+  ASSERT_OK(all);
   EXPECT_TRUE(all->catalog.range_deletions.empty());
 }
 
@@ -326,7 +327,7 @@ TEST(MoveSlots, Refusals) {
             ErrorCode::kFailedPrecondition);
   // Without --ns, unknown placement is skipped.
   auto r = MoveSlots(unknown, {0, 1, 1, {}, 900}, Env());
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->catalog.FindCollection("main.titledb")->chunks,
             unknown.FindCollection("main.titledb")->chunks);
 }
@@ -336,9 +337,9 @@ TEST(Reshard, SR44_ThreeShards) {
   ReshardRequest req;
   req.hosts = testing::FixtureHostsConf("/c", 6, 1);
   auto r = Reshard(f, req, Env());
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   const Catalog& c = r->catalog;
-  ASSERT_TRUE(ValidateCatalog(c, "x").ok()) << ValidateCatalog(c, "x").ToString();
+  ASSERT_OK(ValidateCatalog(c, "x"));
   EXPECT_EQ(c.version, f.version + 1);
   EXPECT_EQ(c.epoch, f.epoch);
   EXPECT_EQ(c.cluster.num_shards, 3);
@@ -382,13 +383,13 @@ TEST(Reshard, UnknownPlacementGetsTimestampOneAndOwnedSlotsLeaveRangeDeletions) 
   f.FindCollection("main.posdb")->generation.reset();
   f.FindCollection("main.posdb")->chunks.clear();
   auto moved = MoveSlots(f, {0, 5, 1, {"main.titledb"}, 900}, Env());
-  ASSERT_TRUE(moved.ok());
+  ASSERT_OK(moved);
   ReshardRequest req;
   req.hosts = testing::FixtureHostsConf("/c", 2, 1);  // 1 shard: this host owns everything
   auto r = Reshard(moved->catalog, req, Env());
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   const Catalog& c = r->catalog;
-  ASSERT_TRUE(ValidateCatalog(c, "x").ok()) << ValidateCatalog(c, "x").ToString();
+  ASSERT_OK(ValidateCatalog(c, "x"));
   EXPECT_EQ(c.FindCollection("main.posdb")->generation->timestamp, 1u);
   EXPECT_EQ(c.FindCollection("main.titledb")->generation->timestamp, 2u);
   EXPECT_TRUE(c.range_deletions.empty());
@@ -399,13 +400,13 @@ TEST(Views, CreateAndDrop) {
   CreateViewRequest v{"main.recent", "main.titledb", "0x" + std::string(24, 'A'),
                       std::string(24, 'f')};
   auto r = CreateView(f, v, Env());
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->catalog.version, f.version + 1);
   EXPECT_EQ(r->catalog.FindDatabase("main")->db_version->last_mod, 2u);
   EXPECT_EQ(r->catalog.FindView("main.recent")->key_min, std::string(24, 'a'));
   // The same again: no change; another definition: refused.
   auto same = CreateView(r->catalog, v, Env());
-  ASSERT_TRUE(same.ok());
+  ASSERT_OK(same);
   EXPECT_FALSE(same->changed);
   v.key_max = std::string(24, 'e');
   EXPECT_EQ(CreateView(r->catalog, v, Env()).status().code(), ErrorCode::kFailedPrecondition);
@@ -420,7 +421,7 @@ TEST(Views, CreateAndDrop) {
   EXPECT_EQ(refused({"main.x", "main.posdb", lo, hi}), ErrorCode::kUsageError);  // 18-byte keys
   // drop-view.
   auto d = DropView(r->catalog, "main.recent", Env());
-  ASSERT_TRUE(d.ok());
+  ASSERT_OK(d);
   EXPECT_EQ(d->catalog.FindView("main.recent"), nullptr);
   EXPECT_EQ(d->catalog.FindDatabase("main")->db_version->last_mod, 3u);
   EXPECT_EQ(d->catalog.version, f.version + 2);

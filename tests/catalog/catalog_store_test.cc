@@ -11,6 +11,7 @@
 #include "io/mem_file_system.h"
 #include "io/test_point.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -41,7 +42,7 @@ TEST(CatalogStore, LoadWithoutCatalogIsNotFound) {
 TEST(CatalogStore, FixtureFIsAsSpecified) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_OK(f);
   const Catalog& c = f->catalog;
   EXPECT_EQ(c.version, 2u);  // init, then create-view
   EXPECT_EQ(c.this_host, 0);
@@ -59,36 +60,36 @@ TEST(CatalogStore, FixtureFIsAsSpecified) {
   }
   CatalogStore store(&fs, f->workdir);
   auto loaded = store.Load();
-  ASSERT_TRUE(loaded.ok());
+  ASSERT_OK(loaded);
   EXPECT_EQ(loaded->catalog, c);
   // Same options, same bytes.
   MemFileSystem fs2;
   auto g = MakeFixtureF(&fs2);
-  ASSERT_TRUE(g.ok());
+  ASSERT_OK(g);
   EXPECT_EQ(fs.ReadAll(CatalogPath(f->workdir)), fs2.ReadAll(CatalogPath(g->workdir)));
 }
 
 TEST(CatalogStore, SR45_InitTwiceIsByteIdenticalAndTouchesNothing) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs, {.create_view = false});
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_OK(f);
   const std::string path = CatalogPath(f->workdir);
   const std::string before = fs.ReadAll(path);
   auto st1 = fs.Stat(path);
-  ASSERT_TRUE(st1.ok());
+  ASSERT_OK(st1);
   fs.AdvanceMicros(5000000);
   AdminOptions random;  // real random UUIDs: an unchanged refresh draws none
   auto r = RunInit(&fs, f->workdir, InitArgs{"", 0, false}, random);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_FALSE(r->written);
   EXPECT_EQ(fs.ReadAll(path), before);
   auto st2 = fs.Stat(path);
-  ASSERT_TRUE(st2.ok());
+  ASSERT_OK(st2);
   EXPECT_EQ(st2->inode, st1->inode);
   EXPECT_EQ(st2->mtime_ns, st1->mtime_ns);
   // Without --host-id the catalog's host is used.
   auto again = RunInit(&fs, f->workdir, InitArgs{}, random);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   EXPECT_FALSE(again->written);
   EXPECT_EQ(fs.Stat(path)->inode, st1->inode);
 }
@@ -96,17 +97,16 @@ TEST(CatalogStore, SR45_InitTwiceIsByteIdenticalAndTouchesNothing) {
 TEST(CatalogStore, SR17_NewRdbFilesAppearAfterInit) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok());
-  ASSERT_TRUE(testing::WriteDataFile(&fs, f->coll_dir, GetRdb(RdbId::kClusterdb), 1,
-                                     testing::RandomRecords(GetRdb(RdbId::kClusterdb), 10, 5))
-                  .ok());
+  ASSERT_OK(f);
+  ASSERT_OK(testing::WriteDataFile(&fs, f->coll_dir, GetRdb(RdbId::kClusterdb), 1,
+                                   testing::RandomRecords(GetRdb(RdbId::kClusterdb), 10, 5)));
   CatalogStore store(&fs, f->workdir);
   EXPECT_EQ(store.Load()->catalog.FindCollection("main.clusterdb"), nullptr);  // before init
   auto r = RunInit(&fs, f->workdir, InitArgs{}, Admin(*f));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_TRUE(r->written);
   auto c = store.Load();
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   const CollectionEntry* cl = c->catalog.FindCollection("main.clusterdb");
   ASSERT_NE(cl, nullptr);
   EXPECT_TRUE(IsUuidV4(cl->uuid));
@@ -120,10 +120,10 @@ TEST(CatalogStore, SR17_NewRdbFilesAppearAfterInit) {
 TEST(CatalogStore, SR43_MoveSlotsThroughTheStoreAndRerunLeavesTheFile) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok());
+  ASSERT_OK(f);
   MoveSlotsRequest req{0, 99, 1, {}, kDefaultOrphanDelaySeconds};
   auto r = RunMoveSlots(&fs, f->workdir, req, Admin(*f));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_TRUE(r->written);
   EXPECT_EQ(r->catalog.version, f->catalog.version + 1);
   const std::string path = CatalogPath(f->workdir);
@@ -131,7 +131,7 @@ TEST(CatalogStore, SR43_MoveSlotsThroughTheStoreAndRerunLeavesTheFile) {
   auto st = fs.Stat(path);
   fs.AdvanceMicros(1000000);
   auto again = RunMoveSlots(&fs, f->workdir, req, Admin(*f));
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_FALSE(again->written);
   EXPECT_EQ(fs.ReadAll(path), text);
   EXPECT_EQ(fs.Stat(path)->inode, st->inode);
@@ -145,10 +145,10 @@ TEST(CatalogStore, SR43_MoveSlotsThroughTheStoreAndRerunLeavesTheFile) {
 TEST(CatalogStore, SR44_ReshardThroughTheStore) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok());
+  ASSERT_OK(f);
   fs.WriteAll("/new-hosts.conf", FormatHostsConf(testing::FixtureHostsConf("/cluster", 6, 1)));
   auto r = RunReshard(&fs, f->workdir, "/new-hosts.conf", 0, Admin(*f));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_TRUE(r->written);
   const CollectionEntry* t = r->catalog.FindCollection("main.titledb");
   EXPECT_EQ(t->generation->timestamp, 2u);
@@ -166,15 +166,15 @@ TEST(CatalogStore, SR44_ReshardThroughTheStore) {
 TEST(CatalogStore, LeftoverTemporariesAreRemovedByTheNextWriter) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok());
+  ASSERT_OK(f);
   const std::string leftover = CatalogTempPath(f->workdir, 4242);
   fs.WriteAll(leftover, "half a catalog");
   auto r = RunInit(&fs, f->workdir, InitArgs{}, Admin(*f));  // no change, still a writer
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_FALSE(fs.Exists(leftover));
   // The writer's own temporary is gone after a write, too.
   auto m = RunMoveSlots(&fs, f->workdir, {0, 0, 1, {}, 0}, Admin(*f));
-  ASSERT_TRUE(m.ok());
+  ASSERT_OK(m);
   for (const std::string& p : fs.ListRecursive()) {
     EXPECT_EQ(p.find("catalog.json.tmp"), std::string::npos) << p;
   }
@@ -183,11 +183,11 @@ TEST(CatalogStore, LeftoverTemporariesAreRemovedByTheNextWriter) {
 TEST(CatalogStore, WritersWaitForTheGlobalLock) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok());
+  ASSERT_OK(f);
   LockManager other(&fs), mine(&fs);  // another process holds global IS
   auto held =
       other.Acquire(GlobalLockPath(f->workdir), LockMode::kShared, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   AdminOptions o = Admin(*f);
   o.store.locks = &mine;
   o.lock_timeout_ms = 300;
@@ -199,14 +199,14 @@ TEST(CatalogStore, WritersWaitForTheGlobalLock) {
   EXPECT_EQ(fs.ReadAll(CatalogPath(f->workdir)), before);
   held->Release();
   auto ok = RunMoveSlots(&fs, f->workdir, {0, 0, 1, {}, 0}, o);
-  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_OK(ok);
   EXPECT_EQ(mine.NumLockedFiles(), 0u);  // released after the update
 }
 
 TEST(CatalogStore, InvalidOrMisnumberedResultsAreNotWritten) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok());
+  ASSERT_OK(f);
   CatalogStore store(&fs, f->workdir);
   const std::string before = fs.ReadAll(CatalogPath(f->workdir));
   auto bad = store.Update(
@@ -232,7 +232,7 @@ TEST(CatalogStore, InvalidOrMisnumberedResultsAreNotWritten) {
 TEST(CatalogStore, CorruptCatalogNeedsRebuild) {
   MemFileSystem fs;
   auto f = MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok());
+  ASSERT_OK(f);
   fs.WriteAll(CatalogPath(f->workdir), "{\"schema_version\": 1, \"catalogEpoch\": 3}");
   auto r = RunInit(&fs, f->workdir, InitArgs{"", 0, false}, Admin(*f));
   ASSERT_FALSE(r.ok());
@@ -241,13 +241,13 @@ TEST(CatalogStore, CorruptCatalogNeedsRebuild) {
   EXPECT_EQ(RunMoveSlots(&fs, f->workdir, {0, 0, 1, {}, 0}, Admin(*f)).status().code(),
             ErrorCode::kCorruptCatalog);
   auto rb = RunInit(&fs, f->workdir, InitArgs{"", 0, true}, Admin(*f));
-  ASSERT_TRUE(rb.ok()) << rb.status().ToString();
+  ASSERT_OK(rb);
   EXPECT_TRUE(rb->written);
   EXPECT_EQ(rb->catalog.version, 1u);
   EXPECT_NE(rb->catalog.epoch, f->catalog.epoch);
   // --rebuild of a readable catalog: new epoch, version continues.
   auto rb2 = RunInit(&fs, f->workdir, InitArgs{"", 0, true}, Admin(*f));
-  ASSERT_TRUE(rb2.ok());
+  ASSERT_OK(rb2);
   EXPECT_EQ(rb2->catalog.version, 2u);
   EXPECT_NE(rb2->catalog.epoch, rb->catalog.epoch);
   // A fresh init without a host id is a usage error.
@@ -269,7 +269,7 @@ TEST(CatalogStore, SR45_CrashAtEachCatalogTestPointLeavesOldOrNew) {
       SCOPED_TRACE(std::string(point) + (power_loss ? " (power loss)" : " (process death)"));
       MemFileSystem fs;
       auto f = MakeFixtureF(&fs);
-      ASSERT_TRUE(f.ok());
+      ASSERT_OK(f);
       const uint64_t old_version = f->catalog.version;
       int hits = 0;
       testpoint::SetHandler([&](std::string_view name) -> Status {
@@ -285,7 +285,7 @@ TEST(CatalogStore, SR45_CrashAtEachCatalogTestPointLeavesOldOrNew) {
       if (power_loss) fs.SimulateCrash();
       CatalogStore store(&fs, f->workdir);
       auto after = store.Load();
-      ASSERT_TRUE(after.ok()) << after.status().ToString();
+      ASSERT_OK(after);
       const uint64_t v = after->catalog.version;
       EXPECT_TRUE(v == old_version || v == old_version + 1) << v;
       // With the page cache intact, a crash after the rename shows the new catalog.
@@ -296,7 +296,7 @@ TEST(CatalogStore, SR45_CrashAtEachCatalogTestPointLeavesOldOrNew) {
         EXPECT_EQ(v, old_version);  // the directory was never synced
       }
       auto rerun = RunMoveSlots(&fs, f->workdir, {0, 99, 1, {}, 900}, Admin(*f));
-      ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
+      ASSERT_OK(rerun);
       EXPECT_EQ(rerun->catalog.version, old_version + 1);
       EXPECT_EQ(rerun->written, v == old_version);
       for (const std::string& p : fs.ListRecursive()) {

@@ -8,6 +8,7 @@
 #include "catalog/state_paths.h"
 #include "io/mem_file_system.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -21,14 +22,14 @@ TEST(Discovery, DatabasesAndTheirRdbs) {
   fs.WriteAll("/w/coll.main.0/clusterdb0001.map", "");      // a map alone does not
   fs.WriteAll("/w/coll.main.0/foodb0001.dat", "");          // not a registry Rdb
   fs.WriteAll("/w/coll.main.0/posdb0001.map.tmp", "");
-  ASSERT_TRUE(fs.CreateDirs("/w/coll.b-2.7").ok());
+  ASSERT_OK(fs.CreateDirs("/w/coll.b-2.7"));
   fs.WriteAll("/w/coll.a.b.1/posdb0001.dat", "");  // a dot in the name: ignored
   fs.WriteAll("/w/coll.x.01/posdb0001.dat", "");   // collnum with a leading zero: ignored
   fs.WriteAll("/w/coll.file.3", "");               // a file, not a dir: ignored
   fs.WriteAll("/w/hosts.conf", "");
-  ASSERT_TRUE(fs.CreateDirs("/w/shardtool").ok());
+  ASSERT_OK(fs.CreateDirs("/w/shardtool"));
   auto d = DiscoverDatabases(&fs, "/w");
-  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_OK(d);
   ASSERT_EQ(d->databases.size(), 2u);
   EXPECT_EQ(d->databases[0], (DiscoveredDatabase{"b-2", 7, "coll.b-2.7", {}}));
   EXPECT_EQ(d->databases[1],
@@ -49,7 +50,7 @@ TEST(Discovery, DataFilesWithPartsAndSizesSortedById) {
   fs.WriteAll(dir + "/posdb0001.crc", "c");
   fs.WriteAll(dir + "/titledb0001-000.dat", "t");
   auto files = ListDataFiles(&fs, dir, GetRdb(RdbId::kPosdb));
-  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_OK(files);
   ASSERT_EQ(files->size(), 4u);
   EXPECT_EQ((*files)[0].name, "posdb0001.dat");
   EXPECT_EQ((*files)[0].parts,
@@ -60,17 +61,17 @@ TEST(Discovery, DataFilesWithPartsAndSizesSortedById) {
   EXPECT_TRUE((*files)[2].merge);
   EXPECT_EQ((*files)[3].parts, (std::vector<DataFilePart>{{2, "posdb0005.dat.part2", 2}}));
   auto none = ListDataFiles(&fs, "/w/coll.other.1", GetRdb(RdbId::kPosdb));
-  ASSERT_TRUE(none.ok());
+  ASSERT_OK(none);
   EXPECT_TRUE(none->empty());
 }
 
 TEST(Discovery, CommittedFilesAreOnDiskMinusRetired) {
   MemFileSystem fs;
   auto f = testing::MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_OK(f);
   const CollectionEntry& t = f->titledb();
   auto before = ListCommittedFiles(&fs, f->workdir, f->catalog, t);
-  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  ASSERT_OK(before);
   ASSERT_EQ(before->size(), 2u);
   EXPECT_EQ((*before)[0].id, 1);
   EXPECT_EQ((*before)[0].name, "titledb0001-000.dat");
@@ -81,19 +82,19 @@ TEST(Discovery, CommittedFilesAreOnDiskMinusRetired) {
   RetiredList retired{t.uuid,
                       {{"titledb0001-000.dat", {"titledb0001-000.dat"}, 1, 1, "merge"},
                        {"titledb0003-000.dat", {"titledb0003-000.dat"}, 1, 1, "merge"}}};
-  ASSERT_TRUE(WriteRetiredList(&fs, f->workdir, retired).ok());
+  ASSERT_OK(WriteRetiredList(&fs, f->workdir, retired));
   auto after = ListCommittedFiles(&fs, f->workdir, f->catalog, t);
-  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  ASSERT_OK(after);
   ASSERT_EQ(after->size(), 1u);
   EXPECT_EQ((*after)[0].name, "titledb0000-000.002.dat");
   EXPECT_NE(*after, *before);
   // Other collections are not affected by titledb's list.
   auto posdb = ListCommittedFiles(&fs, f->workdir, f->catalog, f->posdb());
-  ASSERT_TRUE(posdb.ok());
+  ASSERT_OK(posdb);
   EXPECT_EQ(posdb->size(), 1u);
   // The list round-trips; a broken one is CorruptCatalog naming its path.
   auto back = ReadRetiredList(&fs, f->workdir, t.uuid);
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   EXPECT_EQ(*back, retired);
   fs.WriteAll(RetiredListPath(f->workdir, t.uuid), "{broken");
   auto broken = ListCommittedFiles(&fs, f->workdir, f->catalog, t);
@@ -105,13 +106,13 @@ TEST(Discovery, CommittedFilesAreOnDiskMinusRetired) {
 TEST(Discovery, MergeTargetIsCommittedFromTheCommitOn) {
   MemFileSystem fs;
   auto f = testing::MakeFixtureF(&fs);
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_OK(f);
   const CollectionEntry& t = f->titledb();
   const std::string journal = JournalDir(f->workdir) + "/" + MergeJournalFileName(t.uuid);
   auto names = [&]() {
     std::vector<std::string> out;
     auto files = ListCommittedFiles(&fs, f->workdir, f->catalog, t);
-    EXPECT_TRUE(files.ok()) << files.status().ToString();
+    EXPECT_OK(files);
     if (files.ok()) {
       for (const CommittedFile& c : *files) out.push_back(c.name);
     }
@@ -137,21 +138,20 @@ TEST(Discovery, MergeTargetIsCommittedFromTheCommitOn) {
   RetiredList retired{t.uuid,
                       {{"titledb0001-000.dat", {"titledb0001-000.dat"}, 1, 1, "merge"},
                        {"titledb0003-000.dat", {"titledb0003-000.dat"}, 1, 1, "merge"}}};
-  ASSERT_TRUE(WriteRetiredList(&fs, f->workdir, retired).ok());
+  ASSERT_OK(WriteRetiredList(&fs, f->workdir, retired));
   EXPECT_EQ(names(), target);
   // One input removed and unlisted, the other still retired.
-  ASSERT_TRUE(fs.RemoveFile(f->coll_dir + "/titledb0003-000.dat").ok());
+  ASSERT_OK(fs.RemoveFile(f->coll_dir + "/titledb0003-000.dat"));
   retired.files.pop_back();
-  ASSERT_TRUE(WriteRetiredList(&fs, f->workdir, retired).ok());
+  ASSERT_OK(WriteRetiredList(&fs, f->workdir, retired));
   EXPECT_EQ(names(), target);
   // Phase "rename": inputs gone, the target renamed to the first input's name.
-  ASSERT_TRUE(fs.RemoveFile(f->coll_dir + "/titledb0001-000.dat").ok());
-  ASSERT_TRUE(fs.RemoveFile(RetiredListPath(f->workdir, t.uuid)).ok());
+  ASSERT_OK(fs.RemoveFile(f->coll_dir + "/titledb0001-000.dat"));
+  ASSERT_OK(fs.RemoveFile(RetiredListPath(f->workdir, t.uuid)));
   write_journal("incorporating", "rename");
   EXPECT_EQ(names(), target);
-  ASSERT_TRUE(
-      fs.Rename(f->coll_dir + "/titledb0000-000.002.dat", f->coll_dir + "/titledb0001-000.dat")
-          .ok());
+  ASSERT_OK(
+      fs.Rename(f->coll_dir + "/titledb0000-000.002.dat", f->coll_dir + "/titledb0001-000.dat"));
   EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat"}));
   // An unreadable journal: a merge file whose first input is listed stays out.
   fs.WriteAll(f->coll_dir + "/titledb0002-000.002.dat", "partial");
@@ -160,10 +160,10 @@ TEST(Discovery, MergeTargetIsCommittedFromTheCommitOn) {
   EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
   fs.WriteAll(journal, R"({"state": "done", "inputs": [], "target": {"data": "x"}})");
   EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
-  ASSERT_TRUE(fs.RemoveFile(f->coll_dir + "/titledb0003-000.dat").ok());
+  ASSERT_OK(fs.RemoveFile(f->coll_dir + "/titledb0003-000.dat"));
   EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat", "titledb0002-000.002.dat"}));
   // No journal: a merge file is listed (a Gigablast merge; the merge job resumes it).
-  ASSERT_TRUE(fs.RemoveFile(journal).ok());
+  ASSERT_OK(fs.RemoveFile(journal));
   fs.WriteAll(f->coll_dir + "/titledb0003-000.dat", "x");
   EXPECT_EQ(names(), (std::vector<std::string>{"titledb0001-000.dat", "titledb0002-000.002.dat",
                                                "titledb0003-000.dat"}));

@@ -10,6 +10,7 @@
 #include "base/coding.h"
 #include "base/crc32c.h"
 #include "testing/paths.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -58,7 +59,7 @@ std::string ExpectRule(const std::string& bytes, const std::string& rule) {
 
 TEST(CrcSidecar, HandWrittenBytesParse) {
   Result<CrcSidecar> r = CrcSidecar::Parse(SidecarBytes(), "posdb0003.crc");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->page_size, 512u);
   EXPECT_EQ(r->data_size, 521u);
   ASSERT_EQ(r->num_pages(), 2u);
@@ -90,7 +91,7 @@ TEST(CrcSidecar, EmptyData) {
   EXPECT_EQ(bytes.size(), 32u);
   EXPECT_EQ(LoadLE32(reinterpret_cast<const uint8_t*>(bytes.data()) + 28), 0x87035301u);
   Result<CrcSidecar> r = CrcSidecar::Parse(bytes, "x.crc");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->data_size, 0u);
   std::vector<Finding> findings;
   EXPECT_TRUE(r->CheckAgainstData(0, 0, "", "x.dat", &findings));
@@ -120,7 +121,7 @@ TEST(CrcSidecar, BuilderChunkingDoesNotMatter) {
                   Crc32c(data.data() + a.PageBegin(p), a.PageEnd(p) - a.PageBegin(p)));
       }
       Result<CrcSidecar> r = CrcSidecar::Parse(a.Serialize(), "x.crc");
-      ASSERT_TRUE(r.ok());
+      ASSERT_OK(r);
       EXPECT_EQ(r->page_crcs, a.page_crcs);
     }
   }
@@ -192,7 +193,7 @@ TEST(CrcSidecar, C2Trailer) {
 
 TEST(CrcSidecar, C3Stale) {
   Result<CrcSidecar> r = CrcSidecar::Parse(SidecarBytes(), "posdb0003.crc");
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   std::vector<Finding> findings;
   EXPECT_FALSE(r->CheckStale(522, "posdb0003.dat", &findings));
   ASSERT_EQ(findings.size(), 1u);
@@ -283,7 +284,7 @@ TEST(CrcSidecar, FuzzSeedsWrittenByAnotherImplementationParse) {
     std::ifstream in(e.path(), std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     Result<CrcSidecar> r = CrcSidecar::Parse(bytes, e.path().filename().string());
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     EXPECT_EQ(r->Serialize(), bytes);
     n++;
   }

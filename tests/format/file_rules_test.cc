@@ -7,6 +7,7 @@
 #include "format/big_file.h"
 #include "format/file_name.h"
 #include "io/mem_file_system.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -23,7 +24,7 @@ TEST(FileRules, D2PartSizeNotAMultipleOfTheSegmentSpan) {
   std::vector<Finding> f;
   auto entries = fs.ListDir("/d");
   auto big = BigFile::Open(&fs, "/d", "posdb0001.dat", *entries, 32768, 2013265920ULL, &f);
-  ASSERT_TRUE(big.ok());
+  ASSERT_OK(big);
   EXPECT_EQ((*big)->part_size(), 3u << 20);
   EXPECT_EQ((*big)->logical_size(), (3u << 20) + 100);
   ASSERT_TRUE(Has(f, "D2"));

@@ -10,7 +10,9 @@
 #include "format/rdb_registry.h"
 #include "format/record_codec.h"
 #include "testing/golden_dump.h"
+#include "testing/golden_files.h"
 #include "testing/record_lists.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -27,12 +29,15 @@ struct Loaded {
   std::vector<testing::DumpRecord> dump;
 };
 
-Loaded Load(const GoldenFile& g) {
-  Loaded l;
+// Loads a golden file, its map and its dump; a missing one is a fatal failure naming it (call
+// through ASSERT_NO_FATAL_FAILURE).
+void Load(const GoldenFile& g, Loaded* out) {
+  Loaded& l = *out;
   l.rdb = FindRdb(g.rdb);
-  EXPECT_NE(l.rdb, nullptr) << g.rdb;
-  EXPECT_TRUE(testing::ReadFileBytes(testing::GoldenDataDir() + "/" + g.dat, &l.dat)) << g.dat;
-  EXPECT_TRUE(testing::ReadFileBytes(testing::GoldenDataDir() + "/" + g.map, &l.map)) << g.map;
+  ASSERT_NE(l.rdb, nullptr) << g.rdb;
+  ASSERT_TRUE(testing::ReadGoldenFile(std::string("coll.main.0/") + g.dat, &l.dat));
+  ASSERT_TRUE(testing::ReadGoldenFile(std::string("coll.main.0/") + g.map, &l.map));
+  ASSERT_GOLDEN_FILE(testing::GoldenDumpDir() + "/" + g.dump);
   std::string error;
   EXPECT_TRUE(
       testing::ParseGoldenDump(g.rdb, testing::GoldenDumpDir() + "/" + g.dump, &l.dump, &error))
@@ -42,14 +47,14 @@ Loaded Load(const GoldenFile& g) {
   l.recs = testing::DecodeAll(*l.rdb, l.dat, &st, &stop);
   EXPECT_EQ(st, DecodeStatus::kOk) << g.dat << " at " << stop;
   EXPECT_EQ(stop, l.dat.size()) << g.dat;
-  return l;
 }
 
 class GoldenTest : public ::testing::TestWithParam<GoldenFile> {};
 
 TEST_P(GoldenTest, DecodesToGigablastDump) {
   const GoldenFile& g = GetParam();
-  Loaded l = Load(g);
+  Loaded l;
+  ASSERT_NO_FATAL_FAILURE(Load(g, &l));
   ASSERT_EQ(l.recs.size(), l.dump.size()) << g.dat;
   int64_t pos = 0, neg = 0;
   for (size_t i = 0; i < l.recs.size(); i++) {
@@ -80,13 +85,15 @@ TEST_P(GoldenTest, DecodesToGigablastDump) {
 }
 
 TEST_P(GoldenTest, MapRebuildsByteForByte) {
-  Loaded l = Load(GetParam());
+  Loaded l;
+  ASSERT_NO_FATAL_FAILURE(Load(GetParam(), &l));
   PageMap m = testing::BuildMap(*l.rdb, l.recs);
   EXPECT_EQ(m.Serialize(), l.map) << GetParam().map;
 }
 
 TEST_P(GoldenTest, DataReencodesByteForByte) {
-  Loaded l = Load(GetParam());
+  Loaded l;
+  ASSERT_NO_FATAL_FAILURE(Load(GetParam(), &l));
   RecordEncoder enc(*l.rdb);
   std::string out;
   for (const auto& r : l.recs) {
@@ -103,9 +110,10 @@ TEST_P(GoldenTest, DataReencodesByteForByte) {
 
 TEST_P(GoldenTest, MapChecksFindNothing) {
   const GoldenFile& g = GetParam();
-  Loaded l = Load(g);
+  Loaded l;
+  ASSERT_NO_FATAL_FAILURE(Load(g, &l));
   auto map = PageMap::Parse(l.map, l.rdb->key_size, l.rdb->page_size, g.map);
-  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  ASSERT_OK(map);
   std::vector<Finding> findings;
   map->CheckStructure(l.dat.size(), 0, kGbPartSize, g.map, &findings);
   MapVerifier v(*map, g.map);
@@ -129,10 +137,11 @@ void ExpectRangeExact(const Loaded& l, const PageMap& map, const Key& a, const K
 
 TEST_P(GoldenTest, RangeSpansHoldExactlyTheRange) {
   const GoldenFile& g = GetParam();
-  Loaded l = Load(g);
+  Loaded l;
+  ASSERT_NO_FATAL_FAILURE(Load(g, &l));
   const int ks = l.rdb->key_size;
   auto map = PageMap::Parse(l.map, ks, l.rdb->page_size, g.map);
-  ASSERT_TRUE(map.ok());
+  ASSERT_OK(map);
   // Bounds: KEYMIN, KEYMAX, about 8 record keys and their neighbours, the page keys.
   std::vector<Key> bounds = {Key::Min(ks), Key::Max(ks)};
   for (size_t i = 0; i < l.recs.size(); i += std::max<size_t>(1, l.recs.size() / 8)) {
@@ -161,7 +170,8 @@ INSTANTIATE_TEST_SUITE_P(Gigablast, GoldenTest, ::testing::ValuesIn(testing::Gol
                          [](const auto& info) { return std::string(info.param.rdb); });
 
 TEST(GoldenPosdb, HasEveryStoredForm) {
-  Loaded l = Load(testing::GoldenFiles()[0]);
+  Loaded l;
+  ASSERT_NO_FATAL_FAILURE(Load(testing::GoldenFiles()[0], &l));
   std::set<uint32_t> forms;
   for (const auto& r : l.recs) forms.insert(r.key_bytes);
   EXPECT_EQ(forms, (std::set<uint32_t>{6, 12, 18}));

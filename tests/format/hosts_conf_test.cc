@@ -8,6 +8,7 @@
 #include <string>
 
 #include "testing/paths.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -22,7 +23,7 @@ std::string ReadCorpus(const std::string& name) {
 
 HostsConf MustParseHosts(std::string_view text) {
   Result<HostsConf> r = ParseHostsConf(text, "hosts.conf");
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_OK(r);
   return r.ok() ? *r : HostsConf{};
 }
 

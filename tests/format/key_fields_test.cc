@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "base/coding.h"
-#include "testing/paths.h"
+#include "testing/golden_files.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -43,8 +44,8 @@ struct DumpLine {
 };
 
 std::vector<DumpLine> ReadDump(const std::string& name, const std::string& first_field) {
-  std::ifstream in(testing::GoldenDir() + "/dumps/" + name);
-  EXPECT_TRUE(in.good()) << name;
+  EXPECT_TRUE(testing::GoldenFileExists(testing::GoldenPath("dumps/" + name)));
+  std::ifstream in(testing::GoldenPath("dumps/" + name));
   std::vector<DumpLine> out;
   std::string line;
   while (std::getline(in, line)) {
@@ -67,7 +68,7 @@ std::vector<DumpLine> ReadDump(const std::string& name, const std::string& first
 
 Key KeyFromDump(const std::string& hex, int ks) {
   Result<Key> k = Key::FromHex(hex, ks);
-  EXPECT_TRUE(k.ok()) << hex;
+  EXPECT_OK(k) << hex;
   return k.ok() ? *k : Key(ks);
 }
 
@@ -219,8 +220,8 @@ TEST(KeyFieldsGolden, TagdbMatchesDataFileAndDump) {
   // tagdb records are key[16] | i32 dataSize | data, never compressed: walk the file and compare
   // each key with the dump's line.
   const RdbInfo& rdb = GetRdb(RdbId::kTagdb);
-  std::ifstream in(testing::GoldenDir() + "/coll.main.0/tagdb0001.dat", std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  ASSERT_TRUE(testing::ReadGoldenFile("coll.main.0/tagdb0001.dat", &bytes));
   ASSERT_EQ(bytes.size(), 737u);
   std::vector<DumpLine> lines = ReadDump("dump_S_tagdb0001.txt", "k.hsthash");
   ASSERT_EQ(lines.size(), 15u);

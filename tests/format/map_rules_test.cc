@@ -7,6 +7,7 @@
 #include "base/coding.h"
 #include "format/page_map.h"
 #include "testing/record_lists.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -34,7 +35,7 @@ struct Fixture {
   }
   PageMap Map(const std::string& bytes) const {
     auto m = PageMap::Parse(bytes, rdb.key_size, rdb.page_size, "x.map");
-    EXPECT_TRUE(m.ok());
+    EXPECT_OK(m);
     return std::move(m).value();
   }
   PageMap Map() const { return Map(map_bytes); }
@@ -189,7 +190,7 @@ TEST(MapRules, M6OffsetOutOfRange) {
   std::string sb = small.Serialize();
   SetOffset(&sb, small, 1, 1024);
   auto sm = PageMap::Parse(sb, 16, 1024, "tagdb0001.map");
-  ASSERT_TRUE(sm.ok());
+  ASSERT_OK(sm);
   std::vector<Finding> out;
   sm->CheckStructure(2000, 0, kGbMaxPartSize, "tagdb0001.map", &out);
   auto f6 = WithRule(out, "M6");

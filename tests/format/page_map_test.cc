@@ -10,6 +10,7 @@
 #include "base/coding.h"
 #include "format/record_decoder_inl.h"
 #include "testing/record_lists.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -71,7 +72,7 @@ TEST(PageMapBuild, AddRecordFollowsGb) {
   EXPECT_EQ(m.Serialize(), want);
   EXPECT_EQ(want.size(), 32u + 16 + 6 * 18);
   auto parsed = PageMap::Parse(want, 16, 1024, "tagdb0001.map");
-  ASSERT_TRUE(parsed.ok());
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->Serialize(), want);
 }
 
@@ -251,7 +252,7 @@ TEST(PageMapLayout, SegmentsHoldKeysThenOffsets) {
     EXPECT_EQ(m.OffsetEntryOffset(p), base + in_seg * 12 + 2 * i);
   }
   auto parsed = PageMap::Parse(bytes, 12, 1024, "clusterdb0001.map");
-  ASSERT_TRUE(parsed.ok());
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->Serialize(), bytes);
   std::vector<Finding> f;
   parsed->CheckStructure(b.file.size(), 0, 2013265920, "clusterdb0001.map", &f);
@@ -335,8 +336,8 @@ TEST(PageMapParse, BadSizeIsM1) {
     EXPECT_NE(r.status().message().find("posdb0003.map"), std::string::npos);
     EXPECT_NE(r.status().message().find("(M1)"), std::string::npos);
   }
-  EXPECT_TRUE(PageMap::Parse(std::string(50, '\0'), 18, 32768, "x").ok());
-  EXPECT_TRUE(PageMap::Parse(std::string(50 + 20 * 3, '\0'), 18, 32768, "x").ok());
+  EXPECT_OK(PageMap::Parse(std::string(50, '\0'), 18, 32768, "x"));
+  EXPECT_OK(PageMap::Parse(std::string(50 + 20 * 3, '\0'), 18, 32768, "x"));
 }
 
 TEST(PageMapParse, RandomBytesNeverCrash) {

@@ -9,6 +9,7 @@
 #include "format/file_name.h"
 #include "io/mem_file_system.h"
 #include "testing/record_lists.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -60,17 +61,16 @@ class TargetWriterTest : public ::testing::TestWithParam<RdbId> {
   // What DataFileWriter writes for the records: the reference bytes.
   Files Reference(const std::vector<TestRecord>& recs) {
     MemFileSystem fs;
-    EXPECT_TRUE(fs.CreateDirs(kDir).ok());
+    EXPECT_OK(fs.CreateDirs(kDir));
     DataFileWriter::Options o;
     o.part_size = Opt().part_size;
     DataFileWriter w(&fs, kDir, "x0001.dat", "x0001.map", "x0001.crc", rdb(), o);
-    EXPECT_TRUE(w.Open().ok());
+    EXPECT_OK(w.Open());
     for (const auto& r : recs) {
-      EXPECT_TRUE(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
-                        static_cast<uint32_t>(r.data.size()))
-                      .ok());
+      EXPECT_OK(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
+                      static_cast<uint32_t>(r.data.size())));
     }
-    EXPECT_TRUE(w.Finish().ok());
+    EXPECT_OK(w.Finish());
     return ReadTarget(fs, "x0001.dat", "x0001.map", "x0001.crc");
   }
   TargetWriter Writer(MemFileSystem& fs) {
@@ -84,11 +84,11 @@ class TargetWriterTest : public ::testing::TestWithParam<RdbId> {
 TEST_P(TargetWriterTest, SameBytesAsDataFileWriter) {
   auto recs = Records(5000);
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs(kDir).ok());
+  ASSERT_OK(fs.CreateDirs(kDir));
   TargetWriter w = Writer(fs);
-  ASSERT_TRUE(w.Create().ok());
-  ASSERT_TRUE(AddAll(w, recs, 0, recs.size()).ok());
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(w.Create());
+  ASSERT_OK(AddAll(w, recs, 0, recs.size()));
+  ASSERT_OK(w.Finish());
   Files want = Reference(recs), got = Target(fs);
   EXPECT_EQ(got.data, want.data);
   EXPECT_EQ(got.map, want.map);
@@ -98,29 +98,29 @@ TEST_P(TargetWriterTest, SameBytesAsDataFileWriter) {
 TEST_P(TargetWriterTest, CleanStopThenResumeTrustsTheMap) {
   auto recs = Records(4000);
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs(kDir).ok());
+  ASSERT_OK(fs.CreateDirs(kDir));
   {
     TargetWriter w = Writer(fs);
-    ASSERT_TRUE(w.Create().ok());
-    ASSERT_TRUE(AddAll(w, recs, 0, 1500).ok());
-    ASSERT_TRUE(w.WriteMetadata().ok());
+    ASSERT_OK(w.Create());
+    ASSERT_OK(AddAll(w, recs, 0, 1500));
+    ASSERT_OK(w.WriteMetadata());
   }
   fs.SimulateCrash();
   const uint64_t size = fs.ReadAll(std::string(kDir) + "/x0000.002.dat").size();
   for (std::optional<uint64_t> trusted :
        {std::optional<uint64_t>(), std::optional<uint64_t>(size)}) {
     MemFileSystem copy;
-    ASSERT_TRUE(copy.CreateDirs(kDir).ok());
+    ASSERT_OK(copy.CreateDirs(kDir));
     for (const std::string& p : fs.ListRecursive()) {
       if (p.back() != '/') copy.WriteAll(p, fs.ReadAll(p));
     }
     TargetWriter w = Writer(copy);
     auto info = w.Resume(trusted);
-    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    ASSERT_OK(info);
     EXPECT_TRUE(info->map_trusted);
     EXPECT_EQ(w.records(), 1500);
-    ASSERT_TRUE(AddAll(w, recs, 1500, recs.size()).ok());
-    ASSERT_TRUE(w.Finish().ok());
+    ASSERT_OK(AddAll(w, recs, 1500, recs.size()));
+    ASSERT_OK(w.Finish());
     Files want = Reference(recs), got = Target(copy);
     EXPECT_EQ(got.data, want.data);
     EXPECT_EQ(got.map, want.map);
@@ -134,30 +134,30 @@ TEST_P(TargetWriterTest, CleanStopThenResumeTrustsTheMap) {
 TEST_P(TargetWriterTest, TornTailIsTruncatedAndWritingContinues) {
   auto recs = Records(60000);
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs(kDir).ok());
+  ASSERT_OK(fs.CreateDirs(kDir));
   {
     TargetWriter w = Writer(fs);
-    ASSERT_TRUE(w.Create().ok());
-    ASSERT_TRUE(AddAll(w, recs, 0, recs.size() / 2).ok());
-    ASSERT_TRUE(w.Sync().ok());
+    ASSERT_OK(w.Create());
+    ASSERT_OK(AddAll(w, recs, 0, recs.size() / 2));
+    ASSERT_OK(w.Sync());
     // Garble: append half a record's bytes durably, as a torn write would leave.
     auto f = fs.OpenForWrite(
         std::string(kDir) + "/" +
             PartName("x0000.002.dat", static_cast<int32_t>(w.size() / Opt().part_size)),
         WriteMode::kAppend);
-    ASSERT_TRUE(f.ok());
-    ASSERT_TRUE((*f)->Append(std::string(recs[0].key.data(), recs[0].key.data() + 3)).ok());
-    ASSERT_TRUE((*f)->Sync().ok());
+    ASSERT_OK(f);
+    ASSERT_OK((*f)->Append(std::string(recs[0].key.data(), recs[0].key.data() + 3)));
+    ASSERT_OK((*f)->Sync());
   }
   fs.SimulateCrash();
   TargetWriter w = Writer(fs);
   auto info = w.Resume(std::nullopt);
-  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ASSERT_OK(info);
   EXPECT_FALSE(info->map_trusted);
   EXPECT_EQ(info->truncated, 3u);
   EXPECT_EQ(w.records(), static_cast<int64_t>(recs.size() / 2));
-  ASSERT_TRUE(AddAll(w, recs, recs.size() / 2, recs.size()).ok());
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(AddAll(w, recs, recs.size() / 2, recs.size()));
+  ASSERT_OK(w.Finish());
   Files want = Reference(recs), got = Target(fs);
   EXPECT_EQ(got.data, want.data);
   EXPECT_EQ(got.map, want.map);
@@ -171,16 +171,16 @@ TEST_P(TargetWriterTest, TailPastTheCheckpointIsVerified) {
   const size_t ckpt = 5000, written = 9000;
   for (int variant = 0; variant < 3; variant++) {  // 0 intact tail, 1 torn tail, 2 garbage
     MemFileSystem fs;
-    ASSERT_TRUE(fs.CreateDirs(kDir).ok());
+    ASSERT_OK(fs.CreateDirs(kDir));
     uint64_t trusted = 0;
     {
       TargetWriter w = Writer(fs);
-      ASSERT_TRUE(w.Create().ok());
-      ASSERT_TRUE(AddAll(w, recs, 0, ckpt).ok());
-      ASSERT_TRUE(w.Sync().ok());
+      ASSERT_OK(w.Create());
+      ASSERT_OK(AddAll(w, recs, 0, ckpt));
+      ASSERT_OK(w.Sync());
       trusted = w.size();
-      ASSERT_TRUE(AddAll(w, recs, ckpt, written).ok());
-      ASSERT_TRUE(w.Sync().ok());
+      ASSERT_OK(AddAll(w, recs, ckpt, written));
+      ASSERT_OK(w.Sync());
     }
     std::string last_part;
     for (int p = 0;; p++) {
@@ -194,11 +194,11 @@ TEST_P(TargetWriterTest, TailPastTheCheckpointIsVerified) {
     fs.WriteAll(last_part, bytes);
     TargetWriter w = Writer(fs);
     auto info = w.Resume(trusted);
-    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    ASSERT_OK(info);
     EXPECT_GT(info->verify_bytes, 0u);
     EXPECT_TRUE(w.verifying());
-    ASSERT_TRUE(AddAll(w, recs, ckpt, recs.size()).ok());
-    ASSERT_TRUE(w.Finish().ok());
+    ASSERT_OK(AddAll(w, recs, ckpt, recs.size()));
+    ASSERT_OK(w.Finish());
     Files want = Reference(recs), got = Target(fs);
     EXPECT_EQ(got.data, want.data) << "variant " << variant;
     EXPECT_EQ(got.map, want.map);
@@ -209,17 +209,17 @@ TEST_P(TargetWriterTest, TailPastTheCheckpointIsVerified) {
 TEST_P(TargetWriterTest, TailLongerThanTheMergeIsCutAtFinish) {
   auto recs = Records(3000);
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs(kDir).ok());
+  ASSERT_OK(fs.CreateDirs(kDir));
   {
     TargetWriter w = Writer(fs);
-    ASSERT_TRUE(w.Create().ok());
-    ASSERT_TRUE(AddAll(w, recs, 0, recs.size()).ok());
-    ASSERT_TRUE(w.Sync().ok());
+    ASSERT_OK(w.Create());
+    ASSERT_OK(AddAll(w, recs, 0, recs.size()));
+    ASSERT_OK(w.Sync());
   }
   TargetWriter w = Writer(fs);
-  ASSERT_TRUE(w.Resume(uint64_t{0}).ok());
-  ASSERT_TRUE(AddAll(w, recs, 0, 2000).ok());
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(w.Resume(uint64_t{0}));
+  ASSERT_OK(AddAll(w, recs, 0, 2000));
+  ASSERT_OK(w.Finish());
   std::vector<TestRecord> first(recs.begin(), recs.begin() + 2000);
   Files want = Reference(first), got = Target(fs);
   EXPECT_EQ(got.data, want.data);
@@ -247,43 +247,43 @@ TEST(TargetWriter, MultiPartCrashesResumeFromCheckpoints) {
   std::string want_data, want_map;
   {
     MemFileSystem fs;
-    ASSERT_TRUE(fs.CreateDirs(kDir).ok());
+    ASSERT_OK(fs.CreateDirs(kDir));
     TargetWriter w = writer(fs);
-    ASSERT_TRUE(w.Create().ok());
-    ASSERT_TRUE(AddAll(w, recs, 0, recs.size()).ok());
-    ASSERT_TRUE(w.Finish().ok());
+    ASSERT_OK(w.Create());
+    ASSERT_OK(AddAll(w, recs, 0, recs.size()));
+    ASSERT_OK(w.Finish());
     ASSERT_TRUE(fs.Exists(std::string(kDir) + "/clusterdb0000.002.dat.part2"));
     want_data = ReadTarget(fs, "clusterdb0000.002.dat", "clusterdb0000.map", "x").data;
     want_map = fs.ReadAll(std::string(kDir) + "/clusterdb0000.map");
   }
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs(kDir).ok());
+  ASSERT_OK(fs.CreateDirs(kDir));
   uint64_t trusted = 0;
   size_t done = 0;  // records durable at the checkpoint
   bool created = false;
   for (size_t crash_at : {size_t{150000}, size_t{420000}, size_t{700000}}) {
     TargetWriter w = writer(fs);
     if (!created) {
-      ASSERT_TRUE(w.Create().ok());
+      ASSERT_OK(w.Create());
       created = true;
     } else {
       auto info = w.Resume(trusted);
-      ASSERT_TRUE(info.ok()) << info.status().ToString();
+      ASSERT_OK(info);
       ASSERT_EQ(w.size(), trusted);
     }
     // Checkpoint half way, then write on and crash before the next one.
     const size_t mid = (done + crash_at) / 2;
-    ASSERT_TRUE(AddAll(w, recs, done, mid).ok());
-    ASSERT_TRUE(w.Sync().ok());
+    ASSERT_OK(AddAll(w, recs, done, mid));
+    ASSERT_OK(w.Sync());
     trusted = w.size();
     done = mid;
-    ASSERT_TRUE(AddAll(w, recs, mid, crash_at).ok());
+    ASSERT_OK(AddAll(w, recs, mid, crash_at));
     fs.SimulateCrash();
   }
   TargetWriter w = writer(fs);
-  ASSERT_TRUE(w.Resume(trusted).ok());
-  ASSERT_TRUE(AddAll(w, recs, done, recs.size()).ok());
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(w.Resume(trusted));
+  ASSERT_OK(AddAll(w, recs, done, recs.size()));
+  ASSERT_OK(w.Finish());
   EXPECT_EQ(ReadTarget(fs, "clusterdb0000.002.dat", "clusterdb0000.map", "x").data, want_data);
   EXPECT_EQ(fs.ReadAll(std::string(kDir) + "/clusterdb0000.map"), want_map);
 }
@@ -293,7 +293,7 @@ TEST(TargetWriter, OutOfOrderTargetIsCorruption) {
   auto recs = testing::RandomRecords(rdb, 100, 3);
   std::swap(recs[10], recs[20]);
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs(kDir).ok());
+  ASSERT_OK(fs.CreateDirs(kDir));
   fs.WriteAll(std::string(kDir) + "/titledb0000-000.002.dat", testing::EncodeRecords(rdb, recs));
   TargetWriter w(&fs, kDir, "titledb0000-000.002.dat", "titledb0000.map", "titledb0000.crc", rdb,
                  {});

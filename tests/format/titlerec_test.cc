@@ -9,7 +9,8 @@
 
 #include "base/coding.h"
 #include "format/key_fields.h"
-#include "testing/paths.h"
+#include "testing/golden_files.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -18,12 +19,6 @@ const uint8_t* TitleBytes(const std::string& s) {
   return reinterpret_cast<const uint8_t*>(s.data());
 }
 uint32_t Size(const std::string& s) { return static_cast<uint32_t>(s.size()); }
-
-std::string ReadGolden(const std::string& rel) {
-  std::ifstream in(testing::GoldenDir() + "/" + rel, std::ios::binary);
-  EXPECT_TRUE(in.good()) << rel;
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 // A page with some structure that compresses well but not trivially.
 std::string SamplePage(size_t n, uint32_t seed) {
@@ -59,7 +54,8 @@ std::string GzipStream(std::string_view page) {
 
 TEST(TitlerecGolden, PositiveRecordInflatesCleanly) {
   // titledb0003-000.dat: key[12] | i32 dataSize | data, then two negative keys (no size field).
-  std::string file = ReadGolden("coll.main.0/titledb0003-000.dat");
+  std::string file;
+  ASSERT_TRUE(testing::ReadGoldenFile("coll.main.0/titledb0003-000.dat", &file));
   ASSERT_EQ(file.size(), 1295u);
   const uint8_t* key = TitleBytes(file);
   ASSERT_FALSE(KeyIsNegative(key));
@@ -72,13 +68,13 @@ TEST(TitlerecGolden, PositiveRecordInflatesCleanly) {
 
   const uint8_t* data = TitleBytes(file) + 16;
   Result<TitlerecHeader> h = ParseTitlerecHeader(data, static_cast<uint32_t>(data_size));
-  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_OK(h);
   EXPECT_EQ(h->data_size, 1255);
   EXPECT_EQ(h->ubuf_size, 2516);
 
   Inflater inflater;
   std::string page;
-  ASSERT_TRUE(inflater.Inflate(data, static_cast<uint32_t>(data_size), &page).ok());
+  ASSERT_OK(inflater.Inflate(data, static_cast<uint32_t>(data_size), &page));
   EXPECT_EQ(page.size(), 2516u);
   EXPECT_EQ(inflater.trailing_bytes(), 0u);
   // GB's serialized XmlDoc: i16 header size, then i16 titlerec version (the dump's version=121),
@@ -89,9 +85,8 @@ TEST(TitlerecGolden, PositiveRecordInflatesCleanly) {
   EXPECT_NE(page.find("<html><head><title>Test document 0"), std::string::npos);
 
   std::vector<Finding> findings;
-  ASSERT_TRUE(CheckTitlerec(key, data, static_cast<uint32_t>(data_size), /*deep=*/true, &inflater,
-                            "titledb0003-000.dat", 0, &findings)
-                  .ok());
+  ASSERT_OK(CheckTitlerec(key, data, static_cast<uint32_t>(data_size), /*deep=*/true, &inflater,
+                          "titledb0003-000.dat", 0, &findings));
   EXPECT_TRUE(findings.empty()) << findings[0].ToString();
   // The negative keys have their reserved bits clear too.
   EXPECT_FALSE(TitledbReservedBitsSet(TitleBytes(file) + 1271));
@@ -109,7 +104,7 @@ TEST(Titlerec, MakeDataRoundTrips) {
       EXPECT_EQ(static_cast<uint8_t>(data[4]), 0x78);  // zlib header
       std::string out;
       Status s = inflater.Inflate(TitleBytes(data), Size(data), &out);
-      ASSERT_TRUE(s.ok()) << s.ToString();
+      ASSERT_OK(s);
       EXPECT_EQ(out, page);
       EXPECT_EQ(inflater.trailing_bytes(), 0u);
     }
@@ -121,7 +116,7 @@ TEST(Titlerec, GzipStreamIsAccepted) {
   std::string data = WithUbuf(5000, GzipStream(page));
   Inflater inflater;
   std::string out;
-  ASSERT_TRUE(inflater.Inflate(TitleBytes(data), Size(data), &out).ok());
+  ASSERT_OK(inflater.Inflate(TitleBytes(data), Size(data), &out));
   EXPECT_EQ(out, page);
 }
 
@@ -140,7 +135,7 @@ TEST(Titlerec, T1HeaderRules) {
   }
   for (int32_t ubuf : {1, kMaxTitlerecUbufSize}) {
     std::string d = WithUbuf(ubuf, "");
-    EXPECT_TRUE(ParseTitlerecHeader(TitleBytes(d), Size(d)).ok()) << ubuf;
+    EXPECT_OK(ParseTitlerecHeader(TitleBytes(d), Size(d))) << ubuf;
   }
 
   Key key = MakeTitledbKey(12345, 678, true);
@@ -163,7 +158,7 @@ TEST(Titlerec, T1HeaderRules) {
   EXPECT_EQ(s.code(), ErrorCode::kCorruption);
   EXPECT_NE(s.message().find("(T1)"), std::string::npos);
   findings.clear();
-  ASSERT_TRUE(CheckTitlerec(key.data(), TitleBytes(d), 3, true, &inflater, "f", 0, &findings).ok());
+  ASSERT_OK(CheckTitlerec(key.data(), TitleBytes(d), 3, true, &inflater, "f", 0, &findings));
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "T1");
 }
@@ -208,20 +203,18 @@ TEST(Titlerec, T2StreamRules) {
 
   // The inflater is reusable after errors.
   std::string out;
-  ASSERT_TRUE(inflater.Inflate(TitleBytes(good), Size(good), &out).ok());
+  ASSERT_OK(inflater.Inflate(TitleBytes(good), Size(good), &out));
   EXPECT_EQ(out, page);
 
   // CheckTitlerec turns T2 into an error finding (deep only).
   Key key = MakeTitledbKey(1, 2, true);
   std::string bad = WithUbuf(20001, stream);
   std::vector<Finding> findings;
-  ASSERT_TRUE(
-      CheckTitlerec(key.data(), TitleBytes(bad), Size(bad), false, nullptr, "f", 5, &findings)
-          .ok());
+  ASSERT_OK(
+      CheckTitlerec(key.data(), TitleBytes(bad), Size(bad), false, nullptr, "f", 5, &findings));
   EXPECT_TRUE(findings.empty());
-  ASSERT_TRUE(
-      CheckTitlerec(key.data(), TitleBytes(bad), Size(bad), true, &inflater, "f", 5, &findings)
-          .ok());
+  ASSERT_OK(
+      CheckTitlerec(key.data(), TitleBytes(bad), Size(bad), true, &inflater, "f", 5, &findings));
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "T2");
   EXPECT_EQ(findings[0].severity, Severity::kError);
@@ -246,24 +239,22 @@ TEST(Titlerec, T3TrailingBytesAndReservedKeyBits) {
   std::string data = MakeTitlerecData(page) + "junk";
   Inflater inflater;
   std::string out;
-  ASSERT_TRUE(inflater.Inflate(TitleBytes(data), Size(data), &out).ok());
+  ASSERT_OK(inflater.Inflate(TitleBytes(data), Size(data), &out));
   EXPECT_EQ(out, page);
   EXPECT_EQ(inflater.trailing_bytes(), 4u);
 
   Key key = MakeTitledbKey(77, 88, true);
   std::vector<Finding> findings;
-  ASSERT_TRUE(
-      CheckTitlerec(key.data(), TitleBytes(data), Size(data), true, &inflater, "t", 0, &findings)
-          .ok());
+  ASSERT_OK(
+      CheckTitlerec(key.data(), TitleBytes(data), Size(data), true, &inflater, "t", 0, &findings));
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "T3");
   EXPECT_EQ(findings[0].severity, Severity::kNotice);
   EXPECT_NE(findings[0].message.find("4 bytes after the end"), std::string::npos);
   // Not a deep check: trailing bytes are not looked at.
   findings.clear();
-  ASSERT_TRUE(
-      CheckTitlerec(key.data(), TitleBytes(data), Size(data), false, nullptr, "t", 0, &findings)
-          .ok());
+  ASSERT_OK(
+      CheckTitlerec(key.data(), TitleBytes(data), Size(data), false, nullptr, "t", 0, &findings));
   EXPECT_TRUE(findings.empty());
 
   // Key bits 9..1.

@@ -10,6 +10,7 @@
 #include "io/mem_file_system.h"
 #include "io/posix_file_system.h"
 #include "io/test_point.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -31,11 +32,11 @@ TEST(AtomicFile, CommitIsVisibleAndDurable) {
   fs.WriteAll("/db/posdb0001.map", "old");
   AtomicFile f(&fs, "/db/posdb0001.map");
   EXPECT_EQ(f.temp_path(), "/db/posdb0001.map.tmp");
-  ASSERT_TRUE(f.Open().ok());
-  ASSERT_TRUE(f.Append("ne").ok());
-  ASSERT_TRUE(f.Append("w").ok());
+  ASSERT_OK(f.Open());
+  ASSERT_OK(f.Append("ne"));
+  ASSERT_OK(f.Append("w"));
   EXPECT_EQ(fs.ReadAll("/db/posdb0001.map"), "old");  // nothing visible before Commit
-  ASSERT_TRUE(f.Commit().ok());
+  ASSERT_OK(f.Commit());
   EXPECT_EQ(fs.ReadAll("/db/posdb0001.map"), "new");
   EXPECT_FALSE(fs.Exists("/db/posdb0001.map.tmp"));
   fs.SimulateCrash();
@@ -45,8 +46,8 @@ TEST(AtomicFile, CommitIsVisibleAndDurable) {
 
 TEST(AtomicFile, CommitOfANewFileIsDurable) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/db").ok());
-  ASSERT_TRUE(WriteFileAtomically(&fs, "/db/catalog.json", "{}", ".part").ok());
+  ASSERT_OK(fs.CreateDirs("/db"));
+  ASSERT_OK(WriteFileAtomically(&fs, "/db/catalog.json", "{}", ".part"));
   fs.SimulateCrash();
   EXPECT_EQ(fs.ReadAll("/db/catalog.json"), "{}");
   EXPECT_EQ(fs.ListRecursive(), Paths({"/db/", "/db/catalog.json"}));
@@ -57,8 +58,8 @@ TEST(AtomicFile, DestructionWithoutCommitKeepsOldAndRemovesTemp) {
   fs.WriteAll("/db/f.map", "old");
   {
     AtomicFile f(&fs, "/db/f.map");
-    ASSERT_TRUE(f.Open().ok());
-    ASSERT_TRUE(f.Append("half-written").ok());
+    ASSERT_OK(f.Open());
+    ASSERT_OK(f.Append("half-written"));
     EXPECT_TRUE(fs.Exists("/db/f.map.tmp"));
   }
   EXPECT_EQ(fs.ReadAll("/db/f.map"), "old");
@@ -67,7 +68,7 @@ TEST(AtomicFile, DestructionWithoutCommitKeepsOldAndRemovesTemp) {
 
 TEST(AtomicFile, RefusesTemporaryNamesContainingDat) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/db").ok());
+  ASSERT_OK(fs.CreateDirs("/db"));
   AtomicFile data(&fs, "/db/posdb0001.dat");
   Status s = data.Open();
   EXPECT_EQ(s.code(), ErrorCode::kInternalError);
@@ -76,8 +77,8 @@ TEST(AtomicFile, RefusesTemporaryNamesContainingDat) {
   EXPECT_EQ(suffix.Open().code(), ErrorCode::kInternalError);
   EXPECT_EQ(fs.ListRecursive(), Paths({"/db/"}));
   // Only the base name matters: a ".dat" in a directory name is fine.
-  ASSERT_TRUE(fs.CreateDirs("/x.dat").ok());
-  EXPECT_TRUE(WriteFileAtomically(&fs, "/x.dat/y.map", "y").ok());
+  ASSERT_OK(fs.CreateDirs("/x.dat"));
+  EXPECT_OK(WriteFileAtomically(&fs, "/x.dat/y.map", "y"));
 }
 
 TEST(AtomicFile, MisuseIsAnInternalError) {
@@ -85,9 +86,9 @@ TEST(AtomicFile, MisuseIsAnInternalError) {
   AtomicFile f(&fs, "/a");
   EXPECT_EQ(f.Append("x").code(), ErrorCode::kInternalError);
   EXPECT_EQ(f.Commit().code(), ErrorCode::kInternalError);
-  ASSERT_TRUE(f.Open().ok());
+  ASSERT_OK(f.Open());
   EXPECT_EQ(f.Open().code(), ErrorCode::kInternalError);
-  ASSERT_TRUE(f.Commit().ok());
+  ASSERT_OK(f.Commit());
   EXPECT_EQ(f.Commit().code(), ErrorCode::kInternalError);
   EXPECT_EQ(f.Append("x").code(), ErrorCode::kInternalError);
   EXPECT_TRUE(fs.Exists("/a"));
@@ -109,8 +110,8 @@ TEST(AtomicFile, CrashAtEachTestPointLeavesOldOrNew) {
         return IOErrorStatus("simulated crash at " + std::string(name));
       });
       AtomicFile f(&fs, "/db/f.map");
-      ASSERT_TRUE(f.Open().ok());
-      ASSERT_TRUE(f.Append("new contents, longer").ok());
+      ASSERT_OK(f.Open());
+      ASSERT_OK(f.Append("new contents, longer"));
       Status s = f.Commit();
       EXPECT_EQ(s.code(), ErrorCode::kIOError);
       EXPECT_NE(s.message().find(point), std::string::npos);
@@ -134,7 +135,7 @@ TEST(AtomicFile, CommitHitsBothTestPointsInOrder) {
     hits.emplace_back(std::string(name) + (fs.Exists("/f") ? " target" : " no-target"));
     return Status::Ok();
   });
-  ASSERT_TRUE(WriteFileAtomically(&fs, "/f", "x").ok());
+  ASSERT_OK(WriteFileAtomically(&fs, "/f", "x"));
   EXPECT_EQ(hits,
             Paths({"atomic_file.before_rename no-target", "atomic_file.after_rename target"}));
 }
@@ -160,7 +161,7 @@ TEST(AtomicFile, FailureAtEachStepThenCrashLeavesOldOrNew) {
       EXPECT_EQ(mem.ReadAll("/db/f.map"), "old");  // a failed commit changes nothing visible
       EXPECT_FALSE(mem.Exists("/db/f.map.tmp"));   // and leaves no temporary
     }
-    ASSERT_TRUE(fs.Crash().ok());
+    ASSERT_OK(fs.Crash());
     EXPECT_EQ(mem.ReadAll("/db/f.map"), step.expect_after_crash);
     EXPECT_EQ(mem.ListRecursive(), Paths({"/db/", "/db/f.map"}));
   }
@@ -172,8 +173,8 @@ TEST(AtomicFile, FailedSyncFailsTheCommit) {
   FaultFileSystem fs(&mem);
   fs.AddRule(FaultRule::Fail(FsOp::kSync, EIO).Always());
   AtomicFile f(&fs, "/f");
-  ASSERT_TRUE(f.Open().ok());
-  ASSERT_TRUE(f.Append("new").ok());
+  ASSERT_OK(f.Open());
+  ASSERT_OK(f.Append("new"));
   EXPECT_FALSE(f.Commit().ok());
   EXPECT_EQ(fs.calls(FsOp::kSync), 1u);  // never retried
   EXPECT_EQ(fs.calls(FsOp::kRename), 0u);
@@ -186,18 +187,18 @@ TEST(AtomicFile, WorksOnPosix) {
   ASSERT_NE(::mkdtemp(dir.data()), nullptr);
   FileSystem* fs = PosixFS();
   const std::string target = dir + "/catalog.json";
-  ASSERT_TRUE(WriteFileAtomically(fs, target, "one").ok());
-  ASSERT_TRUE(WriteFileAtomically(fs, target, "two").ok());
+  ASSERT_OK(WriteFileAtomically(fs, target, "one"));
+  ASSERT_OK(WriteFileAtomically(fs, target, "two"));
   auto got = ReadFileToString(fs, target);
-  ASSERT_TRUE(got.ok());
+  ASSERT_OK(got);
   EXPECT_EQ(*got, "two");
   {
     AtomicFile f(fs, target);
-    ASSERT_TRUE(f.Open().ok());
-    ASSERT_TRUE(f.Append("three").ok());
+    ASSERT_OK(f.Open());
+    ASSERT_OK(f.Append("three"));
   }
   auto list = fs->ListDir(dir);
-  ASSERT_TRUE(list.ok());
+  ASSERT_OK(list);
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].name, "catalog.json");
   std::error_code ec;

@@ -14,6 +14,7 @@
 
 #include "io/mem_file_system.h"
 #include "io/posix_file_system.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -34,9 +35,9 @@ TEST(LockManager, SharedHoldsShareAcrossProcessesExclusiveConflicts) {
   MemFileSystem fs;
   LockManager p(&fs), q(&fs);  // two "processes"
   auto a = p.Acquire(kLock, LockMode::kShared, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   auto b = q.Acquire(kLock, LockMode::kShared, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_OK(b);
   auto c = q.Acquire(kLock, LockMode::kExclusive, LockDeadline::After(&fs, 0));
   // q holds it shared itself: asking exclusive is an upgrade, refused at once.
   ASSERT_FALSE(c.ok());
@@ -51,7 +52,7 @@ TEST(LockManager, SharedHoldsShareAcrossProcessesExclusiveConflicts) {
   EXPECT_EQ(Info(d.status(), "waitedMs"), "0");
   a->Release();
   auto e = q.Acquire(kLock, LockMode::kExclusive, LockDeadline::After(&fs, 0));
-  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_OK(e);
 }
 
 TEST(LockManager, CountsPerModeOneFlockPerFile) {
@@ -59,11 +60,12 @@ TEST(LockManager, CountsPerModeOneFlockPerFile) {
   LockManager p(&fs), q(&fs);
   const auto now = [&] { return LockDeadline::After(&fs, 0); };
   auto x1 = p.Acquire(kLock, LockMode::kExclusive, now());
-  ASSERT_TRUE(x1.ok());
+  ASSERT_OK(x1);
   // Exclusive is re-entrant, and a shared hold under an exclusive flock is granted at once.
   auto x2 = p.Acquire(kLock, LockMode::kExclusive, now());
   auto s1 = p.Acquire(kLock, LockMode::kShared, now());
-  ASSERT_TRUE(x2.ok() && s1.ok());
+  ASSERT_OK(x2);
+  ASSERT_OK(s1);
   EXPECT_EQ(p.HoldCount(kLock, LockMode::kExclusive), 2);
   EXPECT_EQ(p.HoldCount(kLock, LockMode::kShared), 1);
   EXPECT_EQ(p.NumLockedFiles(), 1u);
@@ -76,7 +78,7 @@ TEST(LockManager, CountsPerModeOneFlockPerFile) {
   s1->Release();
   EXPECT_EQ(p.NumLockedFiles(), 0u);
   EXPECT_FALSE(p.HoldsAnyExclusive());
-  EXPECT_TRUE(q.Acquire(kLock, LockMode::kShared, now()).ok());
+  EXPECT_OK(q.Acquire(kLock, LockMode::kShared, now()));
 }
 
 TEST(LockManager, HandlesMoveAndReleaseOnce) {
@@ -86,7 +88,7 @@ TEST(LockManager, HandlesMoveAndReleaseOnce) {
   EXPECT_FALSE(h.held());
   {
     auto a = p.Acquire(kLock, LockMode::kShared, LockDeadline::After(&fs, 0));
-    ASSERT_TRUE(a.ok());
+    ASSERT_OK(a);
     h = std::move(a).value();
   }
   EXPECT_TRUE(h.held());
@@ -103,7 +105,7 @@ TEST(LockManager, TimeoutBacksOffOnTheClockUntilTheDeadline) {
   MemFileSystem fs;
   LockManager p(&fs), q(&fs);
   auto held = p.Acquire(kLock, LockMode::kExclusive, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   const int64_t t0 = fs.NowMicros();
   auto r = q.Acquire(kLock, LockMode::kShared, LockDeadline::After(&fs, 200));
   ASSERT_FALSE(r.ok());
@@ -118,10 +120,10 @@ TEST(LockManager, OneDeadlineCoversSeveralLocks) {
   MemFileSystem fs;
   LockManager p(&fs), q(&fs);
   auto held = p.Acquire("/w/locks/db.main", LockMode::kExclusive, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   const LockDeadline d = LockDeadline::After(&fs, 100);
   auto g = q.Acquire("/w/locks/global", LockMode::kShared, d);
-  ASSERT_TRUE(g.ok());
+  ASSERT_OK(g);
   fs.AdvanceMicros(150000);  // the deadline has passed: one last try, then the timeout
   auto db = q.Acquire("/w/locks/db.main", LockMode::kShared, d, "IS");
   ASSERT_FALSE(db.ok());
@@ -143,7 +145,7 @@ TEST(LockManager, WaitSucceedsWhenTheHolderLetsGo) {
   SleepHookFileSystem fs;
   LockManager p(&fs), q(&fs);
   auto held = p.Acquire(kLock, LockMode::kExclusive, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   const int64_t t0 = fs.NowMicros();
   int sleeps = 0;
   fs.on_sleep = [&] {
@@ -151,7 +153,7 @@ TEST(LockManager, WaitSucceedsWhenTheHolderLetsGo) {
     if (fs.NowMicros() - t0 >= 20000) held->Release();
   };
   auto r = q.Acquire(kLock, LockMode::kExclusive, LockDeadline::After(&fs, 5000));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   // Backoff 1, 2, 4, 8, 16 ms: the holder let go after the fifth sleep (31 ms).
   EXPECT_EQ(sleeps, 5);
   EXPECT_EQ(fs.NowMicros() - t0, 31000);
@@ -161,7 +163,7 @@ TEST(LockManager, CreatesTheLockDirectoryOnDemand) {
   MemFileSystem fs;
   LockManager p(&fs);
   auto a = p.Acquire("/w/shardtool/locks/coll.x", LockMode::kShared, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_TRUE(fs.Exists("/w/shardtool/locks/coll.x"));
 }
 
@@ -238,7 +240,7 @@ TEST(LockManagerProcesses, ExclusiveHolderMakesOthersTimeOutAfterTheTimeout) {
   // A dead holder releases at once (flock).
   Reap(child);
   auto after = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(PosixFS(), 0));
-  EXPECT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_OK(after);
 }
 
 TEST(LockManagerProcesses, SharedAndSharedCoexist) {
@@ -248,7 +250,7 @@ TEST(LockManagerProcesses, SharedAndSharedCoexist) {
   ASSERT_GT(child, 0);
   LockManager me(PosixFS());
   auto s = me.Acquire(path, LockMode::kShared, LockDeadline::After(PosixFS(), 0));
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_OK(s);
   // Our own shared hold plus an exclusive request is an upgrade: InternalError, not a wait.
   auto x = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(PosixFS(), 1000));
   EXPECT_EQ(x.status().code(), ErrorCode::kInternalError);
@@ -266,7 +268,8 @@ TEST(LockManagerProcesses, HoldsInOneProcessShareOneDescription) {
   LockManager me(PosixFS());
   auto a = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(PosixFS(), 0));
   auto b = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(PosixFS(), 0));
-  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_OK(a);
+  ASSERT_OK(b);
   a->Release();
   EXPECT_EQ(ForkHolder(path, LockMode::kShared), -1);  // still held by b
   b->Release();
@@ -309,9 +312,9 @@ class ClockAheadFS : public FileSystem {
 // Makes `path` an idle lock file, usable again: created (the directory changes), directory
 // recorded, opened under that record and released, directory found unchanged.
 void MakeIdle(LockManager& m, const std::string& path) {
-  ASSERT_TRUE(m.Acquire(path, LockMode::kShared, LockDeadline::After(m.fs(), 0)).ok());
+  ASSERT_OK(m.Acquire(path, LockMode::kShared, LockDeadline::After(m.fs(), 0)));
   m.RevalidateIdle(DirName(path));
-  ASSERT_TRUE(m.Acquire(path, LockMode::kShared, LockDeadline::After(m.fs(), 0)).ok());
+  ASSERT_OK(m.Acquire(path, LockMode::kShared, LockDeadline::After(m.fs(), 0)));
   m.RevalidateIdle(DirName(path));
 }
 
@@ -323,7 +326,7 @@ TEST(LockManagerIdle, ReusedDescriptionStillExcludesAnotherProcess) {
   MakeIdle(me, path);
   EXPECT_EQ(me.NumIdleFiles(), 1u);
   auto x = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  ASSERT_OK(x);
   EXPECT_EQ(me.reuses(), 1u);
   EXPECT_EQ(me.NumIdleFiles(), 0u);
   EXPECT_EQ(ForkHolder(path, LockMode::kShared), -1);  // held through the reused description
@@ -337,7 +340,7 @@ TEST(LockManagerIdle, ReusedDescriptionStillExcludesAnotherProcess) {
   EXPECT_EQ(me.NumIdleFiles(), 1u);  // the idle description was tried, and kept for the next try
   Reap(child);
   auto z = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
-  EXPECT_TRUE(z.ok()) << z.status().ToString();
+  EXPECT_OK(z);
   EXPECT_EQ(me.reuses(), 2u);
 }
 
@@ -348,17 +351,17 @@ TEST(LockManagerIdle, NotReusedWithoutRevalidationOrOnARacyDirectory) {
     ClockAheadFS fs;
     LockManager me(&fs);
     MakeIdle(me, path);
-    ASSERT_TRUE(me.Acquire(path, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+    ASSERT_OK(me.Acquire(path, LockMode::kShared, LockDeadline::After(&fs, 0)));
     EXPECT_EQ(me.reuses(), 1u);
     // Released again, no revalidation since: opened afresh.
-    ASSERT_TRUE(me.Acquire(path, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+    ASSERT_OK(me.Acquire(path, LockMode::kShared, LockDeadline::After(&fs, 0)));
     EXPECT_EQ(me.reuses(), 1u);
   }
   // The real clock: the directory changed less than 2 s ago, so its stat proves nothing.
   const std::string fresh = dir.path() + "/locks2/coll.b";
   LockManager me(PosixFS());
   MakeIdle(me, fresh);
-  ASSERT_TRUE(me.Acquire(fresh, LockMode::kShared, LockDeadline::After(PosixFS(), 0)).ok());
+  ASSERT_OK(me.Acquire(fresh, LockMode::kShared, LockDeadline::After(PosixFS(), 0)));
   EXPECT_EQ(me.reuses(), 0u);
 }
 
@@ -373,7 +376,7 @@ TEST(LockManagerIdle, AReplacedLockFileIsOpenedAfresh) {
   me.RevalidateIdle(DirName(path));
   EXPECT_EQ(me.NumIdleFiles(), 0u);  // the directory changed: closed
   auto x = me.Acquire(path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(x.ok());
+  ASSERT_OK(x);
   EXPECT_EQ(me.reuses(), 0u);
   EXPECT_EQ(ForkHolder(path, LockMode::kShared), -1);  // the new file is the one locked
 }
@@ -384,12 +387,12 @@ TEST(LockManagerIdle, AForkedChildNeitherUsesNorUnlocksWhatItInherited) {
   const std::string idle_path = dir.path() + "/locks/coll.idle";
   const std::string held_path = dir.path() + "/locks/coll.held";
   LockManager me(&fs);
-  ASSERT_TRUE(fs.CreateDirs(dir.path() + "/locks").ok());
-  ASSERT_TRUE(me.Acquire(held_path, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+  ASSERT_OK(fs.CreateDirs(dir.path() + "/locks"));
+  ASSERT_OK(me.Acquire(held_path, LockMode::kShared, LockDeadline::After(&fs, 0)));
   MakeIdle(me, idle_path);
   MakeIdle(me, held_path);
   auto held = me.Acquire(held_path, LockMode::kExclusive, LockDeadline::After(&fs, 0));
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   ASSERT_EQ(me.reuses(), 2u);        // held_path: by MakeIdle and by this hold
   ASSERT_EQ(me.NumIdleFiles(), 1u);  // idle_path, validated
   int fds[2];
@@ -424,7 +427,7 @@ TEST(LockManagerIdle, AForkedChildNeitherUsesNorUnlocksWhatItInherited) {
   EXPECT_EQ(mine.status().code(), ErrorCode::kLockTimeout);
   Reap(pid);
   auto again = me.Acquire(idle_path, LockMode::kShared, LockDeadline::After(&fs, 0));
-  EXPECT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_OK(again);
 }
 
 TEST(LockManagerIdle, IdleFilesAreBounded) {
@@ -435,23 +438,22 @@ TEST(LockManagerIdle, IdleFilesAreBounded) {
   me.set_max_idle_files(3);
   for (int i = 0; i < 5; i++) {
     const std::string p = dir.path() + "/locks/coll." + std::to_string(i);
-    ASSERT_TRUE(me.Acquire(p, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+    ASSERT_OK(me.Acquire(p, LockMode::kShared, LockDeadline::After(&fs, 0)));
   }
   EXPECT_EQ(me.NumIdleFiles(), 3u);
   me.set_max_idle_files(1);
   EXPECT_EQ(me.NumIdleFiles(), 1u);
   me.set_max_idle_files(0);
   EXPECT_EQ(me.NumIdleFiles(), 0u);
-  ASSERT_TRUE(
-      me.Acquire(dir.path() + "/locks/coll.9", LockMode::kShared, LockDeadline::After(&fs, 0))
-          .ok());
+  ASSERT_OK(
+      me.Acquire(dir.path() + "/locks/coll.9", LockMode::kShared, LockDeadline::After(&fs, 0)));
   EXPECT_EQ(me.NumIdleFiles(), 0u);
 }
 
 TEST(LockManagerIdle, MemFileSystemLocksAreNeverKeptIdle) {
   MemFileSystem fs;
   LockManager p(&fs);
-  ASSERT_TRUE(p.Acquire(kLock, LockMode::kShared, LockDeadline::After(&fs, 0)).ok());
+  ASSERT_OK(p.Acquire(kLock, LockMode::kShared, LockDeadline::After(&fs, 0)));
   EXPECT_EQ(p.NumIdleFiles(), 0u);
 }
 

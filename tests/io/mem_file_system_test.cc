@@ -6,6 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include "testing/status_matchers.h"
+
 namespace shardtool {
 namespace {
 
@@ -14,32 +16,32 @@ using Paths = std::vector<std::string>;
 std::unique_ptr<WritableFile> MustOpen(FileSystem* fs, const std::string& path,
                                        WriteMode mode = WriteMode::kTruncate) {
   auto f = fs->OpenForWrite(path, mode);
-  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_OK(f);
   return f.ok() ? std::move(f).value() : nullptr;
 }
 
 TEST(MemFileSystem, CrashDropsUnsyncedBytesAndKeepsSyncedOnes) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/d").ok());
+  ASSERT_OK(fs.CreateDirs("/d"));
   auto f = MustOpen(&fs, "/d/f");
-  ASSERT_TRUE(fs.SyncDir("/d").ok());  // the entry is durable
-  ASSERT_TRUE(f->Append("abc").ok());
-  ASSERT_TRUE(f->Sync().ok());
-  ASSERT_TRUE(f->Append("def").ok());
+  ASSERT_OK(fs.SyncDir("/d"));  // the entry is durable
+  ASSERT_OK(f->Append("abc"));
+  ASSERT_OK(f->Sync());
+  ASSERT_OK(f->Append("def"));
   EXPECT_EQ(fs.ReadAll("/d/f"), "abcdef");
   fs.SimulateCrash();
   EXPECT_EQ(fs.ReadAll("/d/f"), "abc");
   auto st = fs.Stat("/d/f");
-  ASSERT_TRUE(st.ok());
+  ASSERT_OK(st);
   EXPECT_EQ(st->size, 3u);
 }
 
 TEST(MemFileSystem, SyncedFileVanishesWhenItsDirectoryWasNotSynced) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/d").ok());
+  ASSERT_OK(fs.CreateDirs("/d"));
   auto f = MustOpen(&fs, "/d/f");
-  ASSERT_TRUE(f->Append("abc").ok());
-  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_OK(f->Append("abc"));
+  ASSERT_OK(f->Sync());
   EXPECT_TRUE(fs.Exists("/d/f"));
   fs.SimulateCrash();
   EXPECT_FALSE(fs.Exists("/d/f"));
@@ -51,10 +53,10 @@ TEST(MemFileSystem, RenameWithoutSyncDirIsUndoneByCrash) {
   MemFileSystem fs;
   fs.WriteAll("/d/target", "old");
   auto f = MustOpen(&fs, "/d/tmp");
-  ASSERT_TRUE(f->Append("new").ok());
-  ASSERT_TRUE(f->Sync().ok());
-  ASSERT_TRUE(fs.SyncDir("/d").ok());
-  ASSERT_TRUE(fs.Rename("/d/tmp", "/d/target").ok());
+  ASSERT_OK(f->Append("new"));
+  ASSERT_OK(f->Sync());
+  ASSERT_OK(fs.SyncDir("/d"));
+  ASSERT_OK(fs.Rename("/d/tmp", "/d/target"));
   EXPECT_EQ(fs.ReadAll("/d/target"), "new");
   EXPECT_FALSE(fs.Exists("/d/tmp"));
   fs.SimulateCrash();
@@ -66,10 +68,10 @@ TEST(MemFileSystem, RenameFollowedBySyncDirSurvivesCrash) {
   MemFileSystem fs;
   fs.WriteAll("/d/target", "old");
   auto f = MustOpen(&fs, "/d/tmp");
-  ASSERT_TRUE(f->Append("new").ok());
-  ASSERT_TRUE(f->Sync().ok());
-  ASSERT_TRUE(fs.Rename("/d/tmp", "/d/target").ok());
-  ASSERT_TRUE(fs.SyncDir("/d").ok());
+  ASSERT_OK(f->Append("new"));
+  ASSERT_OK(f->Sync());
+  ASSERT_OK(fs.Rename("/d/tmp", "/d/target"));
+  ASSERT_OK(fs.SyncDir("/d"));
   fs.SimulateCrash();
   EXPECT_EQ(fs.ReadAll("/d/target"), "new");
   EXPECT_EQ(fs.ListRecursive(), Paths({"/d/", "/d/target"}));
@@ -79,11 +81,11 @@ TEST(MemFileSystem, RemovalNotDirSyncedComesBack) {
   MemFileSystem fs;
   fs.WriteAll("/d/a", "A");
   fs.WriteAll("/d/b", "B");
-  ASSERT_TRUE(fs.RemoveFile("/d/a").ok());
-  ASSERT_TRUE(fs.RemoveFile("/d/b").ok());
-  ASSERT_TRUE(fs.SyncDir("/d").ok());
+  ASSERT_OK(fs.RemoveFile("/d/a"));
+  ASSERT_OK(fs.RemoveFile("/d/b"));
+  ASSERT_OK(fs.SyncDir("/d"));
   fs.WriteAll("/d/c", "C");
-  ASSERT_TRUE(fs.RemoveFile("/d/c").ok());
+  ASSERT_OK(fs.RemoveFile("/d/c"));
   fs.SimulateCrash();
   EXPECT_FALSE(fs.Exists("/d/a"));
   EXPECT_FALSE(fs.Exists("/d/b"));
@@ -93,8 +95,8 @@ TEST(MemFileSystem, RemovalNotDirSyncedComesBack) {
 TEST(MemFileSystem, RemovedDirectoryComesBackWithItsDurableEntries) {
   MemFileSystem fs;
   fs.WriteAll("/d/sub/f", "x");
-  ASSERT_TRUE(fs.RemoveFile("/d/sub/f").ok());
-  ASSERT_TRUE(fs.RemoveDir("/d/sub").ok());
+  ASSERT_OK(fs.RemoveFile("/d/sub/f"));
+  ASSERT_OK(fs.RemoveDir("/d/sub"));
   fs.SimulateCrash();
   EXPECT_EQ(fs.ReadAll("/d/sub/f"), "x");
 }
@@ -102,15 +104,15 @@ TEST(MemFileSystem, RemovedDirectoryComesBackWithItsDurableEntries) {
 TEST(MemFileSystem, TruncateIsDurableOnlyAfterSync) {
   MemFileSystem fs;
   fs.WriteAll("/f", "abcdef");
-  ASSERT_TRUE(fs.Truncate("/f", 2).ok());
+  ASSERT_OK(fs.Truncate("/f", 2));
   EXPECT_EQ(fs.ReadAll("/f"), "ab");
   fs.SimulateCrash();
   EXPECT_EQ(fs.ReadAll("/f"), "abcdef");
-  ASSERT_TRUE(fs.Truncate("/f", 8).ok());
+  ASSERT_OK(fs.Truncate("/f", 8));
   EXPECT_EQ(fs.ReadAll("/f"), std::string("abcdef\0\0", 8));
   auto f = MustOpen(&fs, "/f", WriteMode::kAppend);
   EXPECT_EQ(f->Size(), 8u);
-  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_OK(f->Sync());
   fs.SimulateCrash();
   EXPECT_EQ(fs.ReadAll("/f").size(), 8u);
 }
@@ -119,7 +121,7 @@ TEST(MemFileSystem, HandlesAreInvalidAfterCrash) {
   MemFileSystem fs;
   fs.WriteAll("/f", "abc");
   auto r = fs.OpenForRead("/f");
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   auto w = MustOpen(&fs, "/g");
   fs.SimulateCrash();
   uint8_t buf[4];
@@ -131,8 +133,8 @@ TEST(MemFileSystem, HandlesAreInvalidAfterCrash) {
   EXPECT_EQ(w->Sync().code(), ErrorCode::kIOError);
   // New handles work.
   auto r2 = fs.OpenForRead("/f");
-  ASSERT_TRUE(r2.ok());
-  ASSERT_TRUE((*r2)->Read(0, 3, buf, &got).ok());
+  ASSERT_OK(r2);
+  ASSERT_OK((*r2)->Read(0, 3, buf, &got));
   EXPECT_EQ(got, 3u);
 }
 
@@ -140,9 +142,9 @@ TEST(MemFileSystem, FreezeFailsEverythingUntilCrash) {
   MemFileSystem fs;
   fs.WriteAll("/f", "abc");
   auto r = fs.OpenForRead("/f");
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   auto w = MustOpen(&fs, "/g");
-  ASSERT_TRUE(w->Append("1").ok());
+  ASSERT_OK(w->Append("1"));
   fs.Freeze();
   EXPECT_TRUE(fs.frozen());
   auto o = fs.OpenForRead("/f");
@@ -164,17 +166,17 @@ TEST(MemFileSystem, FreezeFailsEverythingUntilCrash) {
   EXPECT_FALSE(fs.frozen());
   EXPECT_TRUE(fs.Exists("/f"));
   EXPECT_FALSE(fs.Exists("/g"));
-  EXPECT_TRUE(fs.Rename("/f", "/h").ok());
+  EXPECT_OK(fs.Rename("/f", "/h"));
 }
 
 TEST(MemFileSystem, BasicsAndErrors) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/a/b").ok());
-  ASSERT_TRUE(fs.CreateDirs("/a/b").ok());
+  ASSERT_OK(fs.CreateDirs("/a/b"));
+  ASSERT_OK(fs.CreateDirs("/a/b"));
   fs.WriteAll("/a/z", "1");
   fs.WriteAll("a/c", "22");  // relative to the root
   auto list = fs.ListDir("/a");
-  ASSERT_TRUE(list.ok());
+  ASSERT_OK(list);
   ASSERT_EQ(list->size(), 3u);
   EXPECT_EQ((*list)[0].name, "b");
   EXPECT_TRUE((*list)[0].is_dir);
@@ -183,11 +185,11 @@ TEST(MemFileSystem, BasicsAndErrors) {
   EXPECT_EQ(fs.ListRecursive(), Paths({"/a/", "/a/b/", "/a/c", "/a/z"}));
 
   auto st = fs.Stat("/a/./b/../c");
-  ASSERT_TRUE(st.ok());
+  ASSERT_OK(st);
   EXPECT_EQ(st->size, 2u);
   EXPECT_FALSE(st->is_dir);
   auto st2 = fs.Stat("/a/z");
-  ASSERT_TRUE(st2.ok());
+  ASSERT_OK(st2);
   EXPECT_NE(st->inode, st2->inode);
 
   auto missing = fs.OpenForRead("/a/nope");
@@ -203,7 +205,7 @@ TEST(MemFileSystem, BasicsAndErrors) {
   EXPECT_FALSE(fs.Rename("/a", "/a/b/a").ok());
   EXPECT_FALSE(fs.Rename("/a/z", "/a/b").ok());                         // file over directory
   EXPECT_EQ(fs.ListDir("/a/z").status().code(), ErrorCode::kNotFound);  // ENOTDIR
-  ASSERT_TRUE(fs.RemoveDir("/a/b").ok());
+  ASSERT_OK(fs.RemoveDir("/a/b"));
   EXPECT_FALSE(fs.Exists("/a/b"));
 }
 
@@ -212,13 +214,13 @@ TEST(MemFileSystem, ReaderKeepsRenamedOverFile) {
   fs.WriteAll("/old", "old bytes");
   fs.WriteAll("/new", "new");
   auto r = fs.OpenForRead("/old");
-  ASSERT_TRUE(r.ok());
-  ASSERT_TRUE(fs.Rename("/new", "/old").ok());
+  ASSERT_OK(r);
+  ASSERT_OK(fs.Rename("/new", "/old"));
   auto s = ReadFileToString(&fs, "/old");
-  ASSERT_TRUE(s.ok());
+  ASSERT_OK(s);
   EXPECT_EQ(*s, "new");
   uint8_t buf[9];
-  ASSERT_TRUE(ReadFully(r->get(), 0, 9, buf).ok());
+  ASSERT_OK(ReadFully(r->get(), 0, 9, buf));
   EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), 9), "old bytes");
 }
 
@@ -226,7 +228,8 @@ TEST(MemFileSystem, LocksFollowFlockSemantics) {
   MemFileSystem fs;
   auto s1 = fs.Lock("/lock", LockMode::kShared, true);
   auto s2 = fs.Lock("/lock", LockMode::kShared, true);
-  ASSERT_TRUE(s1.ok() && s2.ok());
+  ASSERT_OK(s1);
+  ASSERT_OK(s2);
   EXPECT_TRUE(fs.Exists("/lock"));
   auto x = fs.Lock("/lock", LockMode::kExclusive, true);
   EXPECT_EQ(x.status().code(), ErrorCode::kBusy);
@@ -235,15 +238,15 @@ TEST(MemFileSystem, LocksFollowFlockSemantics) {
   EXPECT_EQ(fs.Lock("/lock", LockMode::kExclusive, true).status().code(), ErrorCode::kBusy);
   s2->reset();
   auto x2 = fs.Lock("/lock", LockMode::kExclusive, true);
-  ASSERT_TRUE(x2.ok());
+  ASSERT_OK(x2);
   EXPECT_EQ(fs.Lock("/lock", LockMode::kShared, true).status().code(), ErrorCode::kBusy);
-  EXPECT_TRUE(fs.Lock("/other", LockMode::kExclusive, true).ok());
+  EXPECT_OK(fs.Lock("/other", LockMode::kExclusive, true));
 }
 
 TEST(MemFileSystem, BlockingLockWaitsForRelease) {
   MemFileSystem fs;
   auto held = fs.Lock("/lock", LockMode::kExclusive, true);
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   std::atomic<bool> acquired{false};
   std::thread t([&] {
     auto l = fs.Lock("/lock", LockMode::kShared, false);
@@ -259,7 +262,7 @@ TEST(MemFileSystem, BlockingLockWaitsForRelease) {
 TEST(MemFileSystem, FreezeWakesABlockedLockWithAnError) {
   MemFileSystem fs;
   auto held = fs.Lock("/lock", LockMode::kExclusive, true);
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   Status result;
   std::thread t([&] { result = fs.Lock("/lock", LockMode::kExclusive, false).status(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -272,10 +275,10 @@ TEST(MemFileSystem, CrashReleasesLocks) {
   MemFileSystem fs;
   fs.WriteAll("/lock", "");
   auto held = fs.Lock("/lock", LockMode::kExclusive, true);
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   fs.SimulateCrash();
   auto again = fs.Lock("/lock", LockMode::kExclusive, true);
-  EXPECT_TRUE(again.ok());
+  EXPECT_OK(again);
   held->reset();  // a stale handle must not release the new holder's lock
   EXPECT_EQ(fs.Lock("/lock", LockMode::kShared, true).status().code(), ErrorCode::kBusy);
 }
@@ -290,7 +293,7 @@ TEST(MemFileSystem, FakeClock) {
   EXPECT_EQ(fs.NowMicros(), 2000);
   fs.WriteAll("/f", "x");
   auto st = fs.Stat("/f");
-  ASSERT_TRUE(st.ok());
+  ASSERT_OK(st);
   EXPECT_EQ(st->mtime_ns, 2000 * 1000);
 }
 
@@ -301,15 +304,15 @@ TEST(MemFileSystem, HandlesOutliveTheFileSystem) {
     MemFileSystem fs;
     fs.WriteAll("/f", "abc");
     auto o = fs.OpenForRead("/f");
-    ASSERT_TRUE(o.ok());
+    ASSERT_OK(o);
     r = std::move(o).value();
     auto l = fs.Lock("/l", LockMode::kShared, true);
-    ASSERT_TRUE(l.ok());
+    ASSERT_OK(l);
     lock = std::move(l).value();
   }
   uint8_t buf[3];
   size_t got = 0;
-  ASSERT_TRUE(r->Read(0, 3, buf, &got).ok());
+  ASSERT_OK(r->Read(0, 3, buf, &got));
   EXPECT_EQ(got, 3u);
   lock.reset();
 }
@@ -332,7 +335,7 @@ TEST(FileSystemUtil, ReadFileToStringLimitsAndTruncation) {
   auto big = ReadFileToString(&fs, "/f", 5);
   EXPECT_EQ(big.status().code(), ErrorCode::kCorruption);
   auto r = fs.OpenForRead("/f");
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   uint8_t buf[20];
   Status s = ReadFully(r->get(), 5, 10, buf);
   EXPECT_EQ(s.code(), ErrorCode::kCorruption);

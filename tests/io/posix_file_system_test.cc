@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <string>
 
+#include "testing/status_matchers.h"
+
 namespace shardtool {
 namespace {
 
@@ -30,13 +32,13 @@ class PosixFileSystemTest : public ::testing::Test {
 
   void Write(const std::string& path, std::string_view data) {
     auto f = fs_.OpenForWrite(path, WriteMode::kTruncate);
-    ASSERT_TRUE(f.ok()) << f.status().ToString();
-    ASSERT_TRUE((*f)->Append(data).ok());
-    ASSERT_TRUE((*f)->Close().ok());
+    ASSERT_OK(f);
+    ASSERT_OK((*f)->Append(data));
+    ASSERT_OK((*f)->Close());
   }
   std::string Read(const std::string& path) {
     auto s = ReadFileToString(&fs_, path);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_OK(s);
     return s.ok() ? *s : "<error>";
   }
 
@@ -52,27 +54,27 @@ TEST_F(PosixFileSystemTest, PosixFSIsAPosixFileSystem) {
 
 TEST_F(PosixFileSystemTest, CreateAppendSyncRead) {
   auto w = fs_.OpenForWrite(P("f"), WriteMode::kCreateExclusive);
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
-  ASSERT_TRUE((*w)->Append("hello").ok());
-  ASSERT_TRUE((*w)->Append(" world").ok());
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->Append("hello"));
+  ASSERT_OK((*w)->Append(" world"));
   EXPECT_EQ((*w)->Size(), 11u);
   EXPECT_EQ((*w)->path(), P("f"));
-  ASSERT_TRUE((*w)->Sync().ok());
-  ASSERT_TRUE((*w)->Close().ok());
+  ASSERT_OK((*w)->Sync());
+  ASSERT_OK((*w)->Close());
   EXPECT_FALSE((*w)->Append("x").ok());  // closed
 
   auto r = fs_.OpenForRead(P("f"));
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   auto size = (*r)->Size();
-  ASSERT_TRUE(size.ok());
+  ASSERT_OK(size);
   EXPECT_EQ(*size, 11u);
   uint8_t buf[16] = {};
   size_t got = 0;
-  ASSERT_TRUE((*r)->Read(6, 5, buf, &got).ok());
+  ASSERT_OK((*r)->Read(6, 5, buf, &got));
   EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), got), "world");
-  ASSERT_TRUE((*r)->Read(8, 10, buf, &got).ok());
+  ASSERT_OK((*r)->Read(8, 10, buf, &got));
   EXPECT_EQ(got, 3u);  // short only at end of file
-  ASSERT_TRUE((*r)->Read(11, 4, buf, &got).ok());
+  ASSERT_OK((*r)->Read(11, 4, buf, &got));
   EXPECT_EQ(got, 0u);
 }
 
@@ -83,25 +85,25 @@ TEST_F(PosixFileSystemTest, WriteModes) {
   EXPECT_NE(excl.status().message().find(P("f")), std::string::npos);
 
   auto app = fs_.OpenForWrite(P("f"), WriteMode::kAppend);
-  ASSERT_TRUE(app.ok());
+  ASSERT_OK(app);
   EXPECT_EQ((*app)->Size(), 3u);
-  ASSERT_TRUE((*app)->Append("de").ok());
+  ASSERT_OK((*app)->Append("de"));
   EXPECT_EQ((*app)->Size(), 5u);
-  ASSERT_TRUE((*app)->Close().ok());
+  ASSERT_OK((*app)->Close());
   EXPECT_EQ(Read(P("f")), "abcde");
 
   auto tr = fs_.OpenForWrite(P("f"), WriteMode::kTruncate);
-  ASSERT_TRUE(tr.ok());
+  ASSERT_OK(tr);
   EXPECT_EQ((*tr)->Size(), 0u);
-  ASSERT_TRUE((*tr)->Append("z").ok());
-  ASSERT_TRUE((*tr)->Close().ok());
+  ASSERT_OK((*tr)->Append("z"));
+  ASSERT_OK((*tr)->Close());
   EXPECT_EQ(Read(P("f")), "z");
 }
 
 TEST_F(PosixFileSystemTest, RenameReplacesTarget) {
   Write(P("a"), "new");
   Write(P("b"), "old");
-  ASSERT_TRUE(fs_.Rename(P("a"), P("b")).ok());
+  ASSERT_OK(fs_.Rename(P("a"), P("b")));
   EXPECT_EQ(Read(P("b")), "new");
   EXPECT_FALSE(fs_.Exists(P("a")));
   Status s = fs_.Rename(P("a"), P("c"));
@@ -112,10 +114,10 @@ TEST_F(PosixFileSystemTest, RenameReplacesTarget) {
 TEST_F(PosixFileSystemTest, ListDirIsSortedAndTyped) {
   Write(P("c"), "");
   Write(P("a"), "");
-  ASSERT_TRUE(fs_.CreateDirs(P("b")).ok());
+  ASSERT_OK(fs_.CreateDirs(P("b")));
   ASSERT_EQ(::symlink("a", P("d").c_str()), 0);
   auto list = fs_.ListDir(dir_);
-  ASSERT_TRUE(list.ok());
+  ASSERT_OK(list);
   ASSERT_EQ(list->size(), 4u);
   EXPECT_EQ((*list)[0].name, "a");
   EXPECT_EQ((*list)[1].name, "b");
@@ -132,7 +134,8 @@ TEST_F(PosixFileSystemTest, StatIsLstat) {
   ASSERT_EQ(::symlink(P("target").c_str(), P("link").c_str()), 0);
   auto t = fs_.Stat(P("target"));
   auto l = fs_.Stat(P("link"));
-  ASSERT_TRUE(t.ok() && l.ok());
+  ASSERT_OK(t);
+  ASSERT_OK(l);
   EXPECT_EQ(t->size, 5u);
   EXPECT_FALSE(t->is_symlink);
   EXPECT_TRUE(l->is_symlink);
@@ -143,15 +146,15 @@ TEST_F(PosixFileSystemTest, StatIsLstat) {
   EXPECT_TRUE(fs_.Exists(P("dangling")));
   EXPECT_FALSE(fs_.Exists(P("nowhere")));
   auto d = fs_.Stat(dir_);
-  ASSERT_TRUE(d.ok());
+  ASSERT_OK(d);
   EXPECT_TRUE(d->is_dir);
 }
 
 TEST_F(PosixFileSystemTest, TruncateShrinksAndExtends) {
   Write(P("f"), "abcdef");
-  ASSERT_TRUE(fs_.Truncate(P("f"), 2).ok());
+  ASSERT_OK(fs_.Truncate(P("f"), 2));
   EXPECT_EQ(Read(P("f")), "ab");
-  ASSERT_TRUE(fs_.Truncate(P("f"), 4).ok());
+  ASSERT_OK(fs_.Truncate(P("f"), 4));
   EXPECT_EQ(Read(P("f")), std::string("ab\0\0", 4));
   EXPECT_EQ(fs_.Truncate(P("missing"), 0).code(), ErrorCode::kNotFound);
 }
@@ -185,12 +188,12 @@ TEST_F(PosixFileSystemTest, PermissionDenied) {
 }
 
 TEST_F(PosixFileSystemTest, CreateDirsIsMkdirP) {
-  ASSERT_TRUE(fs_.CreateDirs(P("a/b/c")).ok());
+  ASSERT_OK(fs_.CreateDirs(P("a/b/c")));
   auto st = fs_.Stat(P("a/b/c"));
-  ASSERT_TRUE(st.ok());
+  ASSERT_OK(st);
   EXPECT_TRUE(st->is_dir);
-  EXPECT_TRUE(fs_.CreateDirs(P("a/b/c")).ok());   // exists: fine
-  EXPECT_TRUE(fs_.CreateDirs(P("a/b/d/")).ok());  // trailing slash
+  EXPECT_OK(fs_.CreateDirs(P("a/b/c")));   // exists: fine
+  EXPECT_OK(fs_.CreateDirs(P("a/b/d/")));  // trailing slash
   EXPECT_TRUE(fs_.Exists(P("a/b/d")));
   Write(P("a/file"), "x");
   Status s = fs_.CreateDirs(P("a/file/sub"));
@@ -199,12 +202,12 @@ TEST_F(PosixFileSystemTest, CreateDirsIsMkdirP) {
 }
 
 TEST_F(PosixFileSystemTest, RemoveFileAndDir) {
-  ASSERT_TRUE(fs_.CreateDirs(P("d")).ok());
+  ASSERT_OK(fs_.CreateDirs(P("d")));
   Write(P("d/f"), "x");
   EXPECT_FALSE(fs_.RemoveDir(P("d")).ok());  // not empty
-  EXPECT_TRUE(fs_.SyncDir(P("d")).ok());
-  ASSERT_TRUE(fs_.RemoveFile(P("d/f")).ok());
-  ASSERT_TRUE(fs_.RemoveDir(P("d")).ok());
+  EXPECT_OK(fs_.SyncDir(P("d")));
+  ASSERT_OK(fs_.RemoveFile(P("d/f")));
+  ASSERT_OK(fs_.RemoveDir(P("d")));
   EXPECT_FALSE(fs_.Exists(P("d")));
 }
 
@@ -218,15 +221,15 @@ TEST_F(PosixFileSystemTest, ClockAndSleep) {
 TEST_F(PosixFileSystemTest, TwoLocksInOneProcessConflict) {
   // flock semantics: locks on two open file descriptions conflict even within one process.
   auto a = fs_.Lock(P("lock"), LockMode::kExclusive, true);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   auto st = fs_.Stat(P("lock"));
-  ASSERT_TRUE(st.ok());
+  ASSERT_OK(st);
   auto b = fs_.Lock(P("lock"), LockMode::kShared, true);
   EXPECT_EQ(b.status().code(), ErrorCode::kBusy);
   EXPECT_NE(b.status().message().find(P("lock")), std::string::npos);
   a->reset();  // releases
   auto c = fs_.Lock(P("lock"), LockMode::kExclusive, true);
-  EXPECT_TRUE(c.ok());
+  EXPECT_OK(c);
 }
 
 // Forks a child that takes `mode` on `path`, reports through a pipe, and holds the lock until the
@@ -272,7 +275,7 @@ TEST_F(PosixFileSystemTest, ExclusiveLockAcrossProcesses) {
   EXPECT_EQ(busy_shared.status().code(), ErrorCode::kBusy);
   EXPECT_EQ(ReleaseAndWait(child, release), 0);
   auto mine = fs_.Lock(P("lock"), LockMode::kExclusive, true);
-  EXPECT_TRUE(mine.ok()) << mine.status().ToString();
+  EXPECT_OK(mine);
 }
 
 TEST_F(PosixFileSystemTest, SharedLocksAreCompatibleAcrossProcesses) {
@@ -281,21 +284,21 @@ TEST_F(PosixFileSystemTest, SharedLocksAreCompatibleAcrossProcesses) {
   ASSERT_GT(child, 0);
   {
     auto shared = fs_.Lock(P("lock"), LockMode::kShared, true);
-    EXPECT_TRUE(shared.ok()) << shared.status().ToString();
+    EXPECT_OK(shared);
   }
   auto excl = fs_.Lock(P("lock"), LockMode::kExclusive, true);
   EXPECT_EQ(excl.status().code(), ErrorCode::kBusy);
   EXPECT_EQ(ReleaseAndWait(child, release), 0);
   // A blocking request now succeeds at once.
   auto blocking = fs_.Lock(P("lock"), LockMode::kExclusive, false);
-  EXPECT_TRUE(blocking.ok());
+  EXPECT_OK(blocking);
 }
 
 TEST_F(PosixFileSystemTest, LockFileIsCreated0644) {
   ::mode_t old = ::umask(022);
   auto lock = fs_.Lock(P("locks.global"), LockMode::kShared, true);
   ::umask(old);
-  ASSERT_TRUE(lock.ok());
+  ASSERT_OK(lock);
   struct stat st;
   ASSERT_EQ(::stat(P("locks.global").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);

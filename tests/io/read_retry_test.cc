@@ -4,6 +4,7 @@
 
 #include "io/fault_file_system.h"
 #include "io/mem_file_system.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -17,7 +18,7 @@ class ReadRetryTest : public ::testing::Test {
     mem_.WriteAll("/db/posdb0001.dat", data_);
     mem_.SetNowMicros(0);
     auto f = fs_.OpenForRead("/db/posdb0001.dat");
-    ASSERT_TRUE(f.ok());
+    ASSERT_OK(f);
     file_ = std::move(f).value();
   }
 
@@ -45,7 +46,7 @@ TEST_F(ReadRetryTest, BackoffSchedule) {
 }
 
 TEST_F(ReadRetryTest, PlainReadNeedsNoSleep) {
-  ASSERT_TRUE(Read(10, 20).ok());
+  ASSERT_OK(Read(10, 20));
   EXPECT_EQ(Got(), data_.substr(10, 20));
   EXPECT_EQ(mem_.NowMicros(), 0);
   EXPECT_EQ(fs_.calls(FsOp::kRead), 1u);
@@ -54,7 +55,7 @@ TEST_F(ReadRetryTest, PlainReadNeedsNoSleep) {
 TEST_F(ReadRetryTest, TransientEioRecoversWithBackoff) {
   fs_.AddRule(FaultRule::Fail(FsOp::kRead, EIO).Times(2));
   Status s = Read(7, 50);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(Got(), data_.substr(7, 50));
   EXPECT_EQ(fs_.calls(FsOp::kRead), 3u);
   EXPECT_EQ(mem_.NowMicros(), 10'000 + 400'000);
@@ -94,14 +95,14 @@ TEST_F(ReadRetryTest, ReadWhollyPastTheEndIsCorruption) {
 
 TEST_F(ReadRetryTest, NoProgressReadsAreRetried) {
   fs_.AddRule(FaultRule::ShortRead(0).Times(2));
-  ASSERT_TRUE(Read(0, 100).ok());
+  ASSERT_OK(Read(0, 100));
   EXPECT_EQ(Got(), data_);
   EXPECT_EQ(mem_.NowMicros(), 10'000 + 400'000);
 }
 
 TEST_F(ReadRetryTest, ShortReadsWithProgressLoopWithoutSleeping) {
   fs_.AddRule(FaultRule::ShortRead(7).Always());
-  ASSERT_TRUE(Read(3, 90).ok());
+  ASSERT_OK(Read(3, 90));
   EXPECT_EQ(Got(), data_.substr(3, 90));
   EXPECT_EQ(mem_.NowMicros(), 0);
   EXPECT_EQ(fs_.calls(FsOp::kRead), 13u);
@@ -119,7 +120,7 @@ TEST_F(ReadRetryTest, PermissionAndNotFoundAreNotRetried) {
 }
 
 TEST_F(ReadRetryTest, ZeroLengthReadIsOk) {
-  EXPECT_TRUE(Read(1000, 0).ok());
+  EXPECT_OK(Read(1000, 0));
   EXPECT_EQ(fs_.calls(FsOp::kRead), 0u);
 }
 

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "io/mem_file_system.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -26,14 +27,14 @@ TEST(ZstdCodec, RoundTripsWithChecksumAndContentSize) {
     SCOPED_TRACE(n);
     std::string in = Sample(n);
     auto frame = ZstdCompressFrame(in);
-    ASSERT_TRUE(frame.ok()) << frame.status().ToString();
+    ASSERT_OK(frame);
     EXPECT_EQ(ZSTD_getFrameContentSize(frame->data(), frame->size()), n);
     // Frame_Header_Descriptor (RFC 8878 3.1.1.1.1), after the 4-byte magic: bit 2 is the
     // Content_Checksum_flag.
     ASSERT_GT(frame->size(), 4u);
     EXPECT_EQ((static_cast<uint8_t>((*frame)[4]) >> 2) & 1, 1);
     auto out = ZstdDecompressFrame(*frame, n);
-    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_OK(out);
     EXPECT_EQ(*out, in);
   }
 }
@@ -41,14 +42,14 @@ TEST(ZstdCodec, RoundTripsWithChecksumAndContentSize) {
 TEST(ZstdCodec, CompressesRepetitiveInput) {
   std::string in(100000, 'x');
   auto frame = ZstdCompressFrame(in, 19);
-  ASSERT_TRUE(frame.ok());
+  ASSERT_OK(frame);
   EXPECT_LT(frame->size(), 100u);
 }
 
 TEST(ZstdCodec, CorruptFramesAreCorruption) {
   std::string in = Sample(5000);
   auto frame = ZstdCompressFrame(in);
-  ASSERT_TRUE(frame.ok());
+  ASSERT_OK(frame);
   // Garbage, a flipped checksum byte, a flipped payload byte, truncation, trailing bytes.
   EXPECT_EQ(ZstdDecompressFrame("not a frame at all", 1 << 20).status().code(),
             ErrorCode::kCorruption);
@@ -68,25 +69,25 @@ TEST(ZstdCodec, CorruptFramesAreCorruption) {
 TEST(ZstdCodec, DeclaredSizeLimitIsEnforced) {
   std::string in = Sample(1000);
   auto frame = ZstdCompressFrame(in);
-  ASSERT_TRUE(frame.ok());
+  ASSERT_OK(frame);
   auto small = ZstdDecompressFrame(*frame, 999);
   EXPECT_EQ(small.status().code(), ErrorCode::kCorruption);
   EXPECT_NE(small.status().message().find("1000"), std::string::npos);
-  EXPECT_TRUE(ZstdDecompressFrame(*frame, 1000).ok());
+  EXPECT_OK(ZstdDecompressFrame(*frame, 1000));
 }
 
 TEST(ZstdCodec, StreamedFrameRoundTripsAndActualSizeLimitIsEnforced) {
   std::string sink;
   std::string in = Sample(200000, 7);
   ZstdFrameWriter w(&sink);
-  for (size_t i = 0; i < in.size(); i += 4096) ASSERT_TRUE(w.Append(in.substr(i, 4096)).ok());
-  ASSERT_TRUE(w.Finish().ok());
+  for (size_t i = 0; i < in.size(); i += 4096) ASSERT_OK(w.Append(in.substr(i, 4096)));
+  ASSERT_OK(w.Finish());
   EXPECT_EQ(w.bytes_in(), in.size());
   EXPECT_EQ(w.bytes_out(), sink.size());
   // The streaming frame does not declare its size: only the actual size can be checked.
   EXPECT_EQ(ZSTD_getFrameContentSize(sink.data(), sink.size()), ZSTD_CONTENTSIZE_UNKNOWN);
   auto out = ZstdDecompressFrame(sink, in.size());
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_OK(out);
   EXPECT_EQ(*out, in);
   auto limited = ZstdDecompressFrame(sink, in.size() - 1);
   EXPECT_EQ(limited.status().code(), ErrorCode::kCorruption);
@@ -97,25 +98,25 @@ TEST(ZstdCodec, StreamedFrameRoundTripsAndActualSizeLimitIsEnforced) {
 TEST(ZstdCodec, WriterToAFile) {
   MemFileSystem fs;
   auto f = fs.OpenForWrite("/bundle.zst", WriteMode::kTruncate);
-  ASSERT_TRUE(f.ok());
+  ASSERT_OK(f);
   {
     ZstdFrameWriter w(f->get());
-    ASSERT_TRUE(w.Append("hello ").ok());
-    ASSERT_TRUE(w.Append("world").ok());
-    ASSERT_TRUE(w.Finish().ok());
+    ASSERT_OK(w.Append("hello "));
+    ASSERT_OK(w.Append("world"));
+    ASSERT_OK(w.Finish());
     EXPECT_EQ(w.bytes_out(), (*f)->Size());
   }
   auto out = ZstdDecompressFrame(fs.ReadAll("/bundle.zst"), 100);
-  ASSERT_TRUE(out.ok());
+  ASSERT_OK(out);
   EXPECT_EQ(*out, "hello world");
 }
 
 TEST(ZstdCodec, EmptyStreamedFrame) {
   std::string sink;
   ZstdFrameWriter w(&sink);
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(w.Finish());
   auto out = ZstdDecompressFrame(sink, 0);
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_OK(out);
   EXPECT_EQ(*out, "");
 }
 

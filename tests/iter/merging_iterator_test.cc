@@ -18,6 +18,7 @@
 #include "iter/record_scanner.h"
 #include "testing/merge_reference.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -227,7 +228,7 @@ TEST(MergingIterator, RandomListsMatchBruteForce) {
       uint64_t shadowed = 0;
       Status st;
       auto got = MergeLists(lists, &shadowed, &st);
-      ASSERT_TRUE(st.ok()) << st.ToString();
+      ASSERT_OK(st);
       auto want = ReferenceMerge(rdb, lists);
       ExpectSame(got, want);
       size_t total = 0;
@@ -249,7 +250,7 @@ TEST_P(FileStreamTest, MergeOfFilesMatchesBruteForce) {
   ro.num_hi = 40;
   ro.max_data_size = 300;
   std::vector<DataFile> files;
-  ASSERT_TRUE(fs.CreateDirs(dir).ok());
+  ASSERT_OK(fs.CreateDirs(dir));
   for (int i = 0; i < 4; i++) {
     lists.push_back(testing::RandomRecords(rdb, 3000, 100 + static_cast<uint64_t>(i), ro));
     DataFileWriter::Options o;
@@ -257,20 +258,19 @@ TEST_P(FileStreamTest, MergeOfFilesMatchesBruteForce) {
     const int id = 2 * i + 1;
     DataFileWriter w(&fs, dir, DataName(rdb.name, id, rdb.titledb_naming), MapName(rdb.name, id),
                      CrcName(rdb.name, id), rdb, o);
-    ASSERT_TRUE(w.Open().ok());
+    ASSERT_OK(w.Open());
     for (const auto& r : lists.back()) {
-      ASSERT_TRUE(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
-                        static_cast<uint32_t>(r.data.size()))
-                      .ok());
+      ASSERT_OK(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
+                      static_cast<uint32_t>(r.data.size())));
     }
-    ASSERT_TRUE(w.Finish().ok());
+    ASSERT_OK(w.Finish());
   }
   for (int i = 0; i < 4; i++) {
     OpenDataFileOptions oo;
     oo.default_part_size = 2048ULL * rdb.page_size;
     auto df = OpenDataFile(&fs, dir, DataName(rdb.name, 2 * i + 1, rdb.titledb_naming), nullptr, oo,
                            nullptr);
-    ASSERT_TRUE(df.ok()) << df.status().ToString();
+    ASSERT_OK(df);
     files.push_back(std::move(df).value());
   }
   std::vector<std::unique_ptr<FileStream>> streams;
@@ -289,7 +289,7 @@ TEST_P(FileStreamTest, MergeOfFilesMatchesBruteForce) {
                           it.record().data ? it.record().data_size : 0),
               want[n].data);
   }
-  ASSERT_TRUE(it.status().ok()) << it.status().ToString();
+  ASSERT_OK(it.status());
   EXPECT_EQ(n, want.size());
 
   // Seek to the middle key: the rest of the merge.
@@ -304,7 +304,7 @@ TEST_P(FileStreamTest, MergeOfFilesMatchesBruteForce) {
     ASSERT_EQ(KeyHex(it.key(), rdb.key_size), want[m].key.ToHex());
     m++;
   }
-  ASSERT_TRUE(it.status().ok());
+  ASSERT_OK(it.status());
   EXPECT_EQ(m, want.size());
 }
 
@@ -322,7 +322,7 @@ TEST_P(TypedFileStreamTest, MatchesTheScannerThroughRefillsSeeksAndATornEnd) {
   const RdbInfo& rdb = GetRdb(GetParam());
   MemFileSystem fs;
   const std::string dir = "/w/coll.main.0";
-  ASSERT_TRUE(fs.CreateDirs(dir).ok());
+  ASSERT_OK(fs.CreateDirs(dir));
   testing::RandomListOptions ro;
   ro.num_hi = 30;
   ro.max_data_size = 9000;  // larger than the 4 KiB buffer: it must grow
@@ -331,22 +331,21 @@ TEST_P(TypedFileStreamTest, MatchesTheScannerThroughRefillsSeeksAndATornEnd) {
   DataFileWriter::Options o;
   o.part_size = 2048ULL * rdb.page_size;
   DataFileWriter w(&fs, dir, name, MapName(rdb.name, 1), CrcName(rdb.name, 1), rdb, o);
-  ASSERT_TRUE(w.Open().ok());
+  ASSERT_OK(w.Open());
   for (const auto& r : recs) {
-    ASSERT_TRUE(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
-                      static_cast<uint32_t>(r.data.size()))
-                    .ok());
+    ASSERT_OK(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
+                    static_cast<uint32_t>(r.data.size())));
   }
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(w.Finish());
   OpenDataFileOptions oo;
   oo.default_part_size = o.part_size;
   auto df = OpenDataFile(&fs, dir, name, nullptr, oo, nullptr);
-  ASSERT_TRUE(df.ok()) << df.status().ToString();
+  ASSERT_OK(df);
   std::vector<uint64_t> offsets;
   {
     RecordScanner sc(df->big.get(), rdb, {});
     for (sc.SeekToStart(); sc.Valid(); sc.Next()) offsets.push_back(sc.consumed());
-    ASSERT_TRUE(sc.status().ok());
+    ASSERT_OK(sc.status());
   }
   ASSERT_EQ(offsets.size(), recs.size());
   VisitRdbLayout(rdb, [&](auto ks, auto, auto comp, auto form) {
@@ -362,7 +361,7 @@ TEST_P(TypedFileStreamTest, MatchesTheScannerThroughRefillsSeeksAndATornEnd) {
             << i;
         ASSERT_EQ(s.offset(), offsets[i]) << i;
       }
-      ASSERT_TRUE(s.status().ok()) << s.status().ToString();
+      ASSERT_OK(s.status());
       EXPECT_EQ(i, recs.size());
       EXPECT_EQ(s.offset(), df->big->logical_size());
     };
@@ -377,9 +376,9 @@ TEST_P(TypedFileStreamTest, MatchesTheScannerThroughRefillsSeeksAndATornEnd) {
   const std::string path = dir + "/" + PartName(name, df->big->last_part());
   const uint64_t part_bytes =
       df->big->logical_size() - static_cast<uint64_t>(df->big->last_part()) * o.part_size;
-  ASSERT_TRUE(fs.Truncate(path, part_bytes - 1).ok());
+  ASSERT_OK(fs.Truncate(path, part_bytes - 1));
   auto torn = OpenDataFile(&fs, dir, name, nullptr, oo, nullptr);
-  ASSERT_TRUE(torn.ok()) << torn.status().ToString();
+  ASSERT_OK(torn);
   VisitRdbLayout(rdb, [&](auto ks, auto, auto comp, auto form) {
     FileStreamT<decltype(ks)::value, decltype(comp)::value, decltype(form)::value> s(&*torn, 4096);
     size_t n = 0;
@@ -404,19 +403,19 @@ TEST(FileStream, HeadlessFileSeekRefusesRemovedRecords) {
   testing::RandomListOptions ro;
   ro.num_hi = 100;
   auto recs = testing::RandomRecords(rdb, 600000, 7, ro);
-  ASSERT_TRUE(fs.CreateDirs(dir).ok());
+  ASSERT_OK(fs.CreateDirs(dir));
   DataFileWriter::Options o;
   o.part_size = 2048ULL * rdb.page_size;  // 2 MiB parts
   DataFileWriter w(&fs, dir, "clusterdb0001.dat", "clusterdb0001.map", "clusterdb0001.crc", rdb, o);
-  ASSERT_TRUE(w.Open().ok());
-  for (const auto& r : recs) ASSERT_TRUE(w.Add(r.key.data(), nullptr, 0).ok());
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(w.Open());
+  for (const auto& r : recs) ASSERT_OK(w.Add(r.key.data(), nullptr, 0));
+  ASSERT_OK(w.Finish());
   ASSERT_TRUE(fs.Exists(dir + "/clusterdb0001.dat.part1"));
-  ASSERT_TRUE(fs.RemoveFile(dir + "/clusterdb0001.dat").ok());  // part 0 consumed by a merge
+  ASSERT_OK(fs.RemoveFile(dir + "/clusterdb0001.dat"));  // part 0 consumed by a merge
   OpenDataFileOptions oo;
   oo.default_part_size = o.part_size;
   auto df = OpenDataFile(&fs, dir, "clusterdb0001.dat", nullptr, oo, nullptr);
-  ASSERT_TRUE(df.ok());
+  ASSERT_OK(df);
   FileStream s(&*df, 65536);
   s.Seek(recs[10].key.data());  // lives in the removed part 0
   EXPECT_FALSE(s.Valid());

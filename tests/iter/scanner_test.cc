@@ -13,6 +13,7 @@
 #include "iter/data_file.h"
 #include "iter/range_reader.h"
 #include "iter/record_scanner.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -44,18 +45,17 @@ std::vector<Rec> ClusterdbRecords(size_t n, uint32_t seed) {
 
 void Write(FileSystem* fs, const RdbInfo& rdb, int id, const std::vector<Rec>& recs,
            uint64_t part_size) {
-  ASSERT_TRUE(fs->CreateDirs(kDir).ok());
+  ASSERT_OK(fs->CreateDirs(kDir));
   DataFileWriter::Options o;
   o.part_size = part_size;
   DataFileWriter w(fs, kDir, DataName(rdb.name, id, rdb.titledb_naming), MapName(rdb.name, id),
                    CrcName(rdb.name, id), rdb, o);
-  ASSERT_TRUE(w.Open().ok());
+  ASSERT_OK(w.Open());
   for (const Rec& r : recs) {
-    ASSERT_TRUE(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
-                      static_cast<uint32_t>(r.data.size()))
-                    .ok());
+    ASSERT_OK(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
+                    static_cast<uint32_t>(r.data.size())));
   }
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(w.Finish());
 }
 
 Result<DataFile> Open(FileSystem* fs, const RdbInfo& rdb, int id, uint64_t part_size,
@@ -75,7 +75,7 @@ TEST(Scanner, MultiPartFileScansBackExactly) {
   ASSERT_TRUE(fs.Exists(std::string(kDir) + "/clusterdb0001.dat.part1"));
   std::vector<Finding> findings;
   auto df = Open(&fs, rdb, 1, kGbPartSize, &findings);
-  ASSERT_TRUE(df.ok()) << df.status().ToString();
+  ASSERT_OK(df);
   EXPECT_EQ(df->big->part_size(), kClusterPart);  // taken from the parts, not the default
   EXPECT_TRUE(findings.empty());
   RecordScanner s(df->big.get(), rdb, {});
@@ -84,7 +84,7 @@ TEST(Scanner, MultiPartFileScansBackExactly) {
     ASSERT_LT(i, recs.size());
     ASSERT_EQ(Key::FromBytes(s.record().key, 12), recs[i].key) << "record " << i;
   }
-  ASSERT_TRUE(s.status().ok()) << s.status().ToString();
+  ASSERT_OK(s.status());
   EXPECT_EQ(i, recs.size());
   EXPECT_EQ(s.bytes_read(), df->big->logical_size());
 }
@@ -95,7 +95,7 @@ TEST(Scanner, RangeReadsMatchBruteForce) {
   auto recs = ClusterdbRecords(50000, 2);
   Write(&fs, rdb, 1, recs, kClusterPart);
   auto df = Open(&fs, rdb, 1, kClusterPart);
-  ASSERT_TRUE(df.ok());
+  ASSERT_OK(df);
   std::mt19937 rng(3);
   for (int t = 0; t < 200; t++) {
     size_t i = rng() % recs.size(), j = rng() % recs.size();
@@ -110,7 +110,7 @@ TEST(Scanner, RangeReadsMatchBruteForce) {
     std::vector<Key> got;
     for (rr.SeekToStart(); rr.Valid(); rr.Next())
       got.push_back(Key::FromBytes(rr.record().key, 12));
-    ASSERT_TRUE(rr.status().ok());
+    ASSERT_OK(rr.status());
     ASSERT_EQ(got, want) << "range " << i << ".." << j;
     // The span is map-guided: it never reads the whole file for a small range.
     if (j - i < 100) {
@@ -131,16 +131,16 @@ TEST(Scanner, HeadlessFileReadsFromFirstPresentPart) {
     RecordScanner s(df->big.get(), rdb, {});
     for (s.SeekToStart(); s.Valid(); s.Next()) offsets.push_back(s.offset());
   }
-  ASSERT_TRUE(fs.RemoveFile(std::string(kDir) + "/clusterdb0001.dat").ok());
+  ASSERT_OK(fs.RemoveFile(std::string(kDir) + "/clusterdb0001.dat"));
   std::vector<Finding> findings;
   auto df = Open(&fs, rdb, 1, kClusterPart, &findings);
-  ASSERT_TRUE(df.ok()) << df.status().ToString();
+  ASSERT_OK(df);
   EXPECT_TRUE(df->big->headless());
   EXPECT_EQ(df->big->first_part(), 1);
   EXPECT_TRUE(std::any_of(findings.begin(), findings.end(),
                           [](const Finding& f) { return f.rule == "D7"; }));
   auto first = df->FirstReadable();
-  ASSERT_TRUE(first.ok());
+  ASSERT_OK(first);
   EXPECT_GE(first->first, kClusterPart);
   RecordScanner::Options so;
   so.start = first->first;
@@ -152,7 +152,7 @@ TEST(Scanner, HeadlessFileReadsFromFirstPresentPart) {
   size_t i = k;
   for (s.SeekToStart(); s.Valid(); s.Next(), i++)
     ASSERT_EQ(Key::FromBytes(s.record().key, 12), recs[i].key);
-  EXPECT_TRUE(s.status().ok());
+  EXPECT_OK(s.status());
   EXPECT_EQ(i, recs.size());
 }
 
@@ -162,10 +162,10 @@ TEST(Scanner, IslandBelowAGapIsIgnoredAndReported) {
   auto recs = ClusterdbRecords(900000, 5);
   Write(&fs, rdb, 1, recs, kClusterPart);
   ASSERT_TRUE(fs.Exists(std::string(kDir) + "/clusterdb0001.dat.part2"));
-  ASSERT_TRUE(fs.RemoveFile(std::string(kDir) + "/clusterdb0001.dat.part1").ok());
+  ASSERT_OK(fs.RemoveFile(std::string(kDir) + "/clusterdb0001.dat.part1"));
   std::vector<Finding> findings;
   auto df = Open(&fs, rdb, 1, kClusterPart, &findings);
-  ASSERT_TRUE(df.ok());
+  ASSERT_OK(df);
   EXPECT_EQ(df->big->first_part(), 2);
   ASSERT_EQ(df->big->islands().size(), 1u);
   EXPECT_TRUE(std::any_of(findings.begin(), findings.end(),
@@ -176,7 +176,7 @@ TEST(Scanner, UnequalPartsAreD1) {
   MemFileSystem fs;
   const RdbInfo& rdb = GetRdb(RdbId::kClusterdb);
   Write(&fs, rdb, 1, ClusterdbRecords(700000, 6), kClusterPart);
-  ASSERT_TRUE(fs.Truncate(std::string(kDir) + "/clusterdb0001.dat", kClusterPart - 10).ok());
+  ASSERT_OK(fs.Truncate(std::string(kDir) + "/clusterdb0001.dat", kClusterPart - 10));
   std::vector<Finding> findings;
   auto df = Open(&fs, rdb, 1, kClusterPart, &findings);
   EXPECT_EQ(df.status().code(), ErrorCode::kCorruption);
@@ -192,9 +192,9 @@ TEST(Scanner, TornTailIsL2WithOffset) {
   Write(&fs, rdb, 1, recs, kGbPartSize);
   const std::string path = std::string(kDir) + "/titledb0001-000.dat";
   auto size = fs.Stat(path)->size;
-  ASSERT_TRUE(fs.Truncate(path, size - 100).ok());
+  ASSERT_OK(fs.Truncate(path, size - 100));
   auto df = Open(&fs, rdb, 1, kGbPartSize);
-  ASSERT_TRUE(df.ok());
+  ASSERT_OK(df);
   RecordScanner s(df->big.get(), rdb, {});
   int n = 0;
   for (s.SeekToStart(); s.Valid(); s.Next()) n++;
@@ -224,7 +224,7 @@ TEST(Scanner, RecordLargerThanBufferGrowsIt) {
             "small");
   s.Next();
   EXPECT_FALSE(s.Valid());
-  EXPECT_TRUE(s.status().ok());
+  EXPECT_OK(s.status());
 }
 
 TEST(Scanner, TransientReadErrorsAreRetriedPersistentOnesLocated) {
@@ -240,7 +240,7 @@ TEST(Scanner, TransientReadErrorsAreRetriedPersistentOnesLocated) {
     RecordScanner s(df->big.get(), rdb, {});
     size_t n = 0;
     for (s.SeekToStart(); s.Valid(); s.Next()) n++;
-    EXPECT_TRUE(s.status().ok()) << s.status().ToString();
+    EXPECT_OK(s.status());
     EXPECT_EQ(n, recs.size());
     EXPECT_EQ(mem.NowMicros() - t0, 10000 + 400000);  // backoff: 10 ms, then 200 ms x 2
   }
@@ -262,10 +262,10 @@ TEST(DataFile, MissingMapIsD6ButFileStillReadable) {
   const RdbInfo& rdb = GetRdb(RdbId::kClusterdb);
   auto recs = ClusterdbRecords(1000, 8);
   Write(&fs, rdb, 1, recs, kClusterPart);
-  ASSERT_TRUE(fs.RemoveFile(std::string(kDir) + "/clusterdb0001.map").ok());
+  ASSERT_OK(fs.RemoveFile(std::string(kDir) + "/clusterdb0001.map"));
   std::vector<Finding> findings;
   auto df = Open(&fs, rdb, 1, kClusterPart, &findings);
-  ASSERT_TRUE(df.ok());
+  ASSERT_OK(df);
   EXPECT_FALSE(df->map.has_value());
   EXPECT_EQ(df->map_status.code(), ErrorCode::kNotFound);
   EXPECT_TRUE(std::any_of(findings.begin(), findings.end(),
@@ -280,10 +280,10 @@ TEST(DataFile, ResolvesMapAndPartPaths) {
   MemFileSystem fs;
   Write(&fs, GetRdb(RdbId::kClusterdb), 3, ClusterdbRecords(700000, 9), kClusterPart);
   auto a = ResolveDataFilePath(&fs, std::string(kDir) + "/clusterdb0003.map");
-  ASSERT_TRUE(a.ok());
+  ASSERT_OK(a);
   EXPECT_EQ(a->second, "clusterdb0003.dat");
   auto b = ResolveDataFilePath(&fs, std::string(kDir) + "/clusterdb0003.dat.part1");
-  ASSERT_TRUE(b.ok());
+  ASSERT_OK(b);
   EXPECT_EQ(b->second, "clusterdb0003.dat");
   EXPECT_EQ(ResolveDataFilePath(&fs, std::string(kDir) + "/notes.txt").status().code(),
             ErrorCode::kUsageError);

@@ -14,6 +14,7 @@
 #include "format/key_fields.h"
 #include "format/titlerec.h"
 #include "io/mem_file_system.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -29,24 +30,23 @@ class FileVerifierTest : public ::testing::Test {
  protected:
   void WriteFile(const RdbInfo& rdb, int id, const std::vector<Rec>& recs,
                  uint64_t part = kGbPartSize) {
-    ASSERT_TRUE(fs_.CreateDirs(kDir).ok());
+    ASSERT_OK(fs_.CreateDirs(kDir));
     DataFileWriter::Options o;
     o.part_size = part;
     DataFileWriter w(&fs_, kDir, DataName(rdb.name, id, rdb.titledb_naming), MapName(rdb.name, id),
                      CrcName(rdb.name, id), rdb, o);
-    ASSERT_TRUE(w.Open().ok());
+    ASSERT_OK(w.Open());
     for (const Rec& r : recs) {
-      ASSERT_TRUE(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
-                        static_cast<uint32_t>(r.data.size()))
-                      .ok());
+      ASSERT_OK(w.Add(r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
+                      static_cast<uint32_t>(r.data.size())));
     }
-    ASSERT_TRUE(w.Finish().ok());
+    ASSERT_OK(w.Finish());
   }
 
   FileVerifyReport Verify(const RdbInfo& rdb, int id, FileVerifyOptions opt = {}) {
     OpenDataFileOptions o;
     auto r = VerifyFile(&fs_, kDir, DataName(rdb.name, id, rdb.titledb_naming), nullptr, o, opt);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_OK(r);
     return r.ok() ? *r : FileVerifyReport{};
   }
 
@@ -207,7 +207,7 @@ TEST_F(FileVerifierTest, TornAndBadSizeRecords) {
   WriteFile(GetRdb(RdbId::kTitledb), 1, Titledb(50));
   const std::string dat = "titledb0001-000.dat";
   const uint64_t size = fs_.Stat(Path(dat))->size;
-  ASSERT_TRUE(fs_.Truncate(Path(dat), size - 10).ok());
+  ASSERT_OK(fs_.Truncate(Path(dat), size - 10));
   FileVerifyReport r = Verify(GetRdb(RdbId::kTitledb), 1);
   const Finding* l2 = Find(r, "L2");
   ASSERT_NE(l2, nullptr);
@@ -283,7 +283,7 @@ TEST_F(FileVerifierTest, MapDefectsAreLocated) {
   r = Verify(rdb, 1);
   EXPECT_NE(Find(r, "M1"), nullptr);
   // No map: D6.
-  ASSERT_TRUE(fs_.RemoveFile(Path(map)).ok());
+  ASSERT_OK(fs_.RemoveFile(Path(map)));
   r = Verify(rdb, 1);
   EXPECT_NE(Find(r, "D6"), nullptr);
   EXPECT_TRUE(r.decoded_completely);
@@ -318,7 +318,7 @@ TEST_F(FileVerifierTest, SidecarRules) {
   EXPECT_NE(Find(r, "C3"), nullptr);
   EXPECT_EQ(r.errors, 0);
   // C5: none.
-  ASSERT_TRUE(fs_.RemoveFile(Path(crc)).ok());
+  ASSERT_OK(fs_.RemoveFile(Path(crc)));
   r = Verify(rdb, 1);
   EXPECT_NE(Find(r, "C5"), nullptr);
 }
@@ -377,7 +377,7 @@ TEST_F(FileVerifierTest, PartAndNameRules) {
   std::sort(recs.begin(), recs.end(), [](const Rec& a, const Rec& b) { return a.key < b.key; });
   WriteFile(rdb, 1, recs, 2048ULL * 1024);
   ASSERT_TRUE(fs_.Exists(Path("clusterdb0001.dat.part1")));
-  ASSERT_TRUE(fs_.RemoveFile(Path("clusterdb0001.dat")).ok());
+  ASSERT_OK(fs_.RemoveFile(Path("clusterdb0001.dat")));
   FileVerifyReport r = Verify(rdb, 1);
   EXPECT_NE(Find(r, "D7"), nullptr);  // headless
   for (const Finding& f : r.findings) EXPECT_NE(f.severity, Severity::kError) << f.ToString();

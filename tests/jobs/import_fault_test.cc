@@ -23,6 +23,7 @@
 #include "jobs/ingest/ingest_job.h"
 #include "testing/fault_sweep.h"
 #include "testing/import_cluster.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -135,7 +136,7 @@ TEST(ImportFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsComp
       FaultFileSystem counter(&c.mem);
       LockManager locks(&counter);
       auto r = RunImport(&counter, Request(c, s), Env(c, s, &locks));
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_OK(r);
       ASSERT_EQ(r->exit_status(), 0) << r->outcome.ToString();
       EXPECT_GT(r->runs_spilled, 0);
       EXPECT_GT(r->run_merges, 0);
@@ -171,7 +172,7 @@ TEST(ImportFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsComp
                        EXPECT_EQ(Hashes(c.mem, c.source), source_before) << "the source changed";
                        LockManager locks(&c.mem);
                        auto again = RunImport(&c.mem, Request(c, s), Env(c, s, &locks));
-                       EXPECT_TRUE(again.ok()) << again.status().ToString();
+                       EXPECT_OK(again);
                        if (again.ok()) {
                          EXPECT_EQ(again->exit_status(), 0) << again->outcome.ToString();
                          CheckComplete(c, s);
@@ -203,20 +204,20 @@ TEST(IngestFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsComp
     q.commit_every = 1 << 30;
     q.stage_dir = "/stage";
     auto r = base.Import(q);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     ASSERT_EQ(r->exit_status(), 0);
   }
   base.MakeHost(2);
   std::string bundle;
   {
     auto listing = base.mem.ListDir("/stage");
-    ASSERT_TRUE(listing.ok());
+    ASSERT_OK(listing);
     for (const DirEntry& e : *listing) {
       if (e.name.rfind("main.titledb.s0", 0) == 0) bundle = "/stage/" + e.name;
     }
     ASSERT_FALSE(bundle.empty());
     auto b = ReadBundle(&base.mem, bundle);
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    ASSERT_OK(b);
     ASSERT_FALSE(b->streams.empty());
   }
   struct Case {
@@ -245,7 +246,7 @@ TEST(IngestFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsComp
     FaultFileSystem counter(&x.c.mem);
     LockManager locks(&counter);
     auto r = ingest(x, &counter, &locks);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     ASSERT_FALSE(r->already_ingested);
     x.c.ExpectExact();
     calls = CountCalls(counter);
@@ -273,7 +274,7 @@ TEST(IngestFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsComp
         EXPECT_EQ(Hashes(x.c.mem, bundle), bundle_before) << "the bundle changed";
         LockManager locks(&x.c.mem);
         auto again = ingest(x, &x.c.mem, &locks);
-        EXPECT_TRUE(again.ok()) << again.status().ToString();
+        EXPECT_OK(again);
         if (again.ok()) {
           // The rerun ingests it unless the faulted run got past its commit point.
           if (out.status.ok()) {

@@ -27,6 +27,7 @@
 #include "testing/merge_cluster.h"
 #include "testing/record_lists.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -40,8 +41,8 @@ TEST(ImportJob, CleanImportGivesEveryRecordOncePerMirror) {
   c.AddSource(1, TitleRecords(1500, 1, 0.1));
   c.AddSource(3, TitleRecords(1500, 2, 0.1));
   auto r = c.Import();
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->outcome.ok()) << r->outcome.ToString();
+  ASSERT_OK(r);
+  EXPECT_OK(r->outcome);
   EXPECT_GT(r->batches, 1);
   EXPECT_GT(r->negatives_skipped, 0);
   EXPECT_EQ(r->routed.size(), 2u);
@@ -49,17 +50,17 @@ TEST(ImportJob, CleanImportGivesEveryRecordOncePerMirror) {
   c.ExpectExact();
   // The bookmarks name the last file and its size.
   auto b = ReadLegacyBookmark(&c.mem, "/cluster/host0/lasttitledbinjectinfo.dat");
-  ASSERT_TRUE(b.ok());
+  ASSERT_OK(b);
   EXPECT_EQ(b->pos.file_id, 3);
   // A rerun does nothing and says so.
   auto again = c.Import();
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_TRUE(again->nothing_to_do);
   c.ExpectExact();
   // New source files are picked up by the next run.
   c.AddSource(5, TitleRecords(300, 3, 0.1));
   auto more = c.Import();
-  ASSERT_TRUE(more.ok());
+  ASSERT_OK(more);
   EXPECT_TRUE(more->resumed);
   EXPECT_EQ(more->records, 300 - more->negatives_skipped);
   c.ExpectExact();
@@ -74,7 +75,7 @@ TEST(ImportJob, DryRunWritesNothing) {
     q.dry_run = true;
     return q;
   }());
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_GT(r->records, 0);
   EXPECT_EQ(r->routed[0] + r->routed[1], r->records);
   for (int h : c.local_hosts) EXPECT_TRUE(c.HostRecords(h).empty());
@@ -119,7 +120,7 @@ TEST(ImportJob, CorruptAndDecoyInputs) {
   c.mem.WriteAll(c.source + "/posdb0001.dat", "junk");
   c.mem.WriteAll(c.source + "/titledb0009-000.dat.bak", "junk");
   auto r = c.Import();
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->quarantined, 2);
   EXPECT_EQ(r->exit_status(), 1);
   std::set<std::string> rules;
@@ -133,7 +134,7 @@ TEST(ImportJob, CorruptAndDecoyInputs) {
   EXPECT_TRUE(rules.count("I1")) << "I1";
   ASSERT_EQ(r->quarantine_entries.size(), 1u);
   auto q = ReadBundle(&c.mem, r->quarantine_entries[0]);
-  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  ASSERT_OK(q);
   EXPECT_EQ(q->manifest.header.kind, "quarantine");
   EXPECT_EQ(q->manifest.positive, 2);
   c.ExpectExact();
@@ -155,7 +156,7 @@ TEST(ImportJob, LegacyBookmarks) {
   // GB bug 2: "-1,-1" means from the beginning, with a warning.
   c.mem.WriteAll("/cluster/host0/lasttitledbinjectinfo.dat", "-1,-1");
   auto r = c.Import();
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_FALSE(r->warnings.empty());
   c.ExpectExact();
   EXPECT_NE(c.mem.ReadAll("/cluster/host0/lasttitledbinjectinfo.dat"), "-1,-1");
@@ -167,7 +168,7 @@ TEST(ImportJob, LegacyBookmarks) {
   d.AddSource(3, TitleRecords(300, 9, 0.0));
   d.mem.WriteAll("/cluster/host0/lasttitledbinjectinfo.dat", "0,3");
   auto r2 = d.Import();
-  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  ASSERT_OK(r2);
   EXPECT_EQ(r2->records, 300);
   // An offset that is not a record boundary (I8): exit 8.
   Cluster e;
@@ -188,13 +189,13 @@ TEST(ImportJob, LegacyBookmarkOfAnotherSourceIsNotTaken) {
   c.Setup();
   c.AddSource(1, TitleRecords(200, 8, 0.0));
   auto r = c.Import();
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->records, 200);
   ASSERT_TRUE(c.mem.Exists("/cluster/host0/lasttitledbinjectinfo.dat"));
   c.source = "/foreign2/coll.main.0";
   c.AddSource(1, TitleRecords(150, 9, 0.0));
   auto r2 = c.Import();
-  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  ASSERT_OK(r2);
   EXPECT_EQ(r2->records, 150);
   bool warned = false;
   for (const std::string& w : r2->warnings) warned |= w.find("another source") != std::string::npos;
@@ -204,7 +205,7 @@ TEST(ImportJob, LegacyBookmarkOfAnotherSourceIsNotTaken) {
 // Bookmarks that would only fit by narrowing are corrupt, not silently truncated positions.
 TEST(ImportJob, BookmarksOutOfRangeAreCorrupt) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/w").ok());
+  ASSERT_OK(fs.CreateDirs("/w"));
   const std::string legacy = "/w/lasttitledbinjectinfo.dat";
   fs.WriteAll(legacy, "0,4294967299");  // file id 2^32 + 3
   auto l = ReadLegacyBookmark(&fs, legacy);
@@ -212,7 +213,7 @@ TEST(ImportJob, BookmarksOutOfRangeAreCorrupt) {
   EXPECT_EQ(l.status().exit_status(), 8);
   fs.WriteAll(legacy, "7,2147483647");
   l = ReadLegacyBookmark(&fs, legacy);
-  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  ASSERT_OK(l);
   EXPECT_EQ(l->pos.file_id, 2147483647);
   EXPECT_EQ(l->pos.offset, 7u);
 
@@ -229,7 +230,7 @@ TEST(ImportJob, BookmarksOutOfRangeAreCorrupt) {
   }
   fs.WriteAll(exact, head + R"("file_id":2147483647,"offset":18446744073709551615})");
   auto b = ReadImportBookmark(&fs, exact);
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_OK(b);
   ASSERT_TRUE(b->has_value());
   EXPECT_EQ((*b)->pos.file_id, 2147483647);
   EXPECT_EQ((*b)->pos.offset, UINT64_MAX);
@@ -268,8 +269,8 @@ TEST(ImportJob, CrashAtEveryTestPointThenRerun) {
       ASSERT_FALSE(r.ok());
       c.mem.SimulateCrash();
       auto again = c.Import(q);
-      ASSERT_TRUE(again.ok()) << again.status().ToString();
-      EXPECT_TRUE(again->outcome.ok());
+      ASSERT_OK(again);
+      EXPECT_OK(again->outcome);
       c.ExpectExact();
     }
   }
@@ -301,7 +302,7 @@ TEST(ImportJob, CrashWhileStagingThenRerun) {
     ASSERT_FALSE(r.ok());
     c.mem.SimulateCrash();
     auto again = c.Import(q);
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    ASSERT_OK(again);
     c.ExpectExact();
     auto staged = c.Staged("/stage");
     EXPECT_EQ(staged[0], c.Expected(0));
@@ -327,7 +328,7 @@ TEST(ImportJob, NoSpaceOnOneTarget) {
   EXPECT_EQ(r.status().exit_status(), 7);
   c.fs = &c.mem;
   auto again = c.Import();
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   c.ExpectExact();
 }
 
@@ -354,11 +355,11 @@ TEST(ImportJob, CatalogChangeMidRunStopsAndRerunFollowsNewPlacement) {
     return Status::Ok();
   };
   auto r = RunImport(c.fs, c.Request(), env);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->exit_status(), 5) << r->outcome.ToString();
   auto again = c.Import();
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  EXPECT_TRUE(again->outcome.ok()) << again->outcome.ToString();
+  ASSERT_OK(again);
+  EXPECT_OK(again->outcome);
   // Under the new placement shard 0 owns every slot < 100; records of the first batch stay where
   // they were routed (slots 1..99 odd ones on shard 1, orphans for merge --cleanup-orphans).
   auto owner_now = [](int slot) { return slot < 100 ? 0 : slot % 2; };
@@ -400,13 +401,13 @@ TEST(ImportJob, StagedBundlesRoundTripThroughIngest) {
   req.stage_dir = "/stage";
   req.memory = 64 << 10;  // a few batches: a few bundles per shard
   auto r = c.Import(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   c.ExpectExact();
   // Hosts 2 and 3 appear; ingest the bundles of their shards.
   c.MakeHost(2);
   c.MakeHost(3);
   auto listing = c.mem.ListDir("/stage");
-  ASSERT_TRUE(listing.ok());
+  ASSERT_OK(listing);
   int ingested = 0;
   IngestEnv ienv;
   ienv.catalogs = &c.cache;
@@ -424,10 +425,10 @@ TEST(ImportJob, StagedBundlesRoundTripThroughIngest) {
     EXPECT_EQ(wrong.status().exit_status(), 3) << wrong.status().ToString();
     ir.workdir = "/cluster/host" + std::to_string(2 + shard);
     auto ok = RunIngest(&c.mem, ir, ienv);
-    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+    ASSERT_OK(ok);
     EXPECT_FALSE(ok->already_ingested);
     auto twice = RunIngest(&c.mem, ir, ienv);
-    ASSERT_TRUE(twice.ok());
+    ASSERT_OK(twice);
     EXPECT_TRUE(twice->already_ingested);
     ++ingested;
   }
@@ -445,10 +446,10 @@ TEST(IngestJob, CorruptBundlesAreRefused) {
   req.memory = 1 << 20;
   req.commit_every = 1 << 20;  // one bundle per shard
   req.stage_dir = "/stage";
-  ASSERT_TRUE(c.Import(req).ok());
+  ASSERT_OK(c.Import(req));
   c.MakeHost(2);
   auto listing = c.mem.ListDir("/stage");
-  ASSERT_TRUE(listing.ok());
+  ASSERT_OK(listing);
   std::string b0;
   for (const DirEntry& e : *listing) {
     if (e.name.rfind("main.titledb.s0", 0) == 0) b0 = "/stage/" + e.name;
@@ -486,14 +487,14 @@ TEST(IngestJob, CorruptBundlesAreRefused) {
   m.to_shard = 1;
   AdminOptions admin;
   admin.uuids = CountingUuidGenerator(900);
-  ASSERT_TRUE(RunMoveSlots(&c.mem, "/cluster/host3", m, admin).ok());
+  ASSERT_OK(RunMoveSlots(&c.mem, "/cluster/host3", m, admin));
   ir.workdir = "/cluster/host3";
   r = RunIngest(&c.mem, ir, ienv);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().exit_status(), 5) << r.status().ToString();
   ir.workdir = "/cluster/host2";
   r = RunIngest(&c.mem, ir, ienv);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
 }
 
 }  // namespace

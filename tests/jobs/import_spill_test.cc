@@ -19,6 +19,7 @@
 #include "jobs/bundle/bundle_writer.h"
 #include "jobs/import/import_job.h"
 #include "testing/import_cluster.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -34,7 +35,7 @@ std::string SpillKey(uint32_t k) {
 void WriteRun(MemFileSystem* fs, const std::string& path, const std::vector<uint32_t>& keys,
               const std::string& tag, int32_t file_id) {
   SpillRunWriter w(fs, path, 12);
-  ASSERT_TRUE(w.Open().ok());
+  ASSERT_OK(w.Open());
   for (uint32_t k : keys) {
     const std::string key = SpillKey(k);
     const std::string data = tag + std::to_string(k);
@@ -43,14 +44,14 @@ void WriteRun(MemFileSystem* fs, const std::string& path, const std::vector<uint
     r.data = reinterpret_cast<const uint8_t*>(data.data());
     r.data_size = static_cast<uint32_t>(data.size());
     r.pos = {file_id, k};
-    ASSERT_TRUE(w.Add(r).ok());
+    ASSERT_OK(w.Add(r));
   }
-  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_OK(w.Finish());
 }
 
 TEST(ImportSpill, RunsMergeInKeyOrderNewestWins) {
   MemFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/t").ok());
+  ASSERT_OK(fs.CreateDirs("/t"));
   std::vector<uint32_t> a, b, c;
   for (uint32_t k = 0; k < 30000; k += 2) a.push_back(k);  // several blocks
   for (uint32_t k = 0; k < 30000; k += 3) b.push_back(k);
@@ -60,14 +61,14 @@ TEST(ImportSpill, RunsMergeInKeyOrderNewestWins) {
   WriteRun(&fs, "/t/c", c, "c", 5);
   ZstdBlockCodec codec;
   auto sources = OpenSpillRuns(&fs, {"/t/a", "/t/b", "/t/c"}, 12, &codec);
-  ASSERT_TRUE(sources.ok()) << sources.status().ToString();
+  ASSERT_OK(sources);
   SpillMerger m(std::move(*sources), 12);
   SpillRecord r;
   std::vector<std::string> got;
   int64_t prev = -1;
   for (;;) {
     auto more = m.Next(&r);
-    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    ASSERT_OK(more);
     if (!*more) break;
     const std::string data(reinterpret_cast<const char*>(r.data), r.data_size);
     const int64_t k = static_cast<int64_t>(r.pos.offset);
@@ -87,15 +88,15 @@ TEST(ImportSpill, RunsMergeInKeyOrderNewestWins) {
 
   // MergeSpillRuns gives the same run and removes its inputs.
   int64_t sup = 0;
-  ASSERT_TRUE(MergeSpillRuns(&fs, {"/t/a", "/t/b", "/t/c"}, "/t/m", 12, &sup).ok());
+  ASSERT_OK(MergeSpillRuns(&fs, {"/t/a", "/t/b", "/t/c"}, "/t/m", 12, &sup));
   EXPECT_EQ(sup, m.superseded());
   EXPECT_FALSE(fs.Exists("/t/a"));
   SpillRunReader back(&fs, "/t/m", 12, &codec);
-  ASSERT_TRUE(back.Open().ok());
+  ASSERT_OK(back.Open());
   size_t n = 0;
   for (;;) {
     auto more = back.Next(&r);
-    ASSERT_TRUE(more.ok());
+    ASSERT_OK(more);
     if (!*more) break;
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(r.data), r.data_size), got[n]);
     ++n;
@@ -116,7 +117,7 @@ TEST(ImportSpill, RunsMergeInKeyOrderNewestWins) {
   bytes[block1 + 8 + le32(block1 + 4) - 1] ^= 0x40;
   fs.WriteAll("/t/m", bytes);
   SpillRunReader bad(&fs, "/t/m", 12, &codec);
-  ASSERT_TRUE(bad.Open().ok());
+  ASSERT_OK(bad.Open());
   Status st;
   for (;;) {
     auto more = bad.Next(&r);
@@ -144,7 +145,7 @@ std::vector<std::string> RunDirsOf(MemFileSystem& mem, int h) {
 int DataFilesOf(MemFileSystem& mem, int h) {
   auto files =
       ListDataFiles(&mem, "/cluster/host" + std::to_string(h) + "/coll.main.0", ImportTitledb());
-  EXPECT_TRUE(files.ok());
+  EXPECT_OK(files);
   return files.ok() ? static_cast<int>(files->size()) : -1;
 }
 
@@ -175,8 +176,8 @@ TEST(ImportSpill, TinyMemoryManySpillsOneFilePerHostPerCommit) {
   ImportEnv env = c.Env();
   env.merge_width = 4;  // forces merges of runs before the commit
   auto r = RunImport(c.fs, q, env);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->outcome.ok()) << r->outcome.ToString();
+  ASSERT_OK(r);
+  EXPECT_OK(r->outcome);
   EXPECT_EQ(r->batches, 1);
   EXPECT_GT(r->runs_spilled, 20);
   EXPECT_GT(r->run_merges, 0);
@@ -191,7 +192,7 @@ TEST(ImportSpill, TinyMemoryManySpillsOneFilePerHostPerCommit) {
   c.AddSource(9, TitleRecords(3000, 38, 0.1));
   q.commit_every = 100 << 10;
   auto more = RunImport(c.fs, q, env);
-  ASSERT_TRUE(more.ok()) << more.status().ToString();
+  ASSERT_OK(more);
   EXPECT_GE(more->batches, 2);
   EXPECT_GT(more->runs_spilled, 4);
   c.ExpectExact();
@@ -211,7 +212,7 @@ TEST(ImportSpill, StagedShardsSpillToo) {
   q.commit_every = 1 << 30;
   q.stage_dir = "/stage";
   auto r = c.Import(q);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_GT(r->runs_spilled, 20);
   c.ExpectExact();
   int bundles = 0;
@@ -262,8 +263,8 @@ TEST(ImportSpill, CrashWhileSpillingOrMergingThenRerun) {
     for (int h : c.local_hosts) left |= !RunDirsOf(c.mem, h).empty();
     EXPECT_TRUE(left) << "the crash left no run directory";
     auto again = RunImport(c.fs, q, env);
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
-    EXPECT_TRUE(again->outcome.ok());
+    ASSERT_OK(again);
+    EXPECT_OK(again->outcome);
     bool warned = false;
     for (const std::string& w : again->warnings) warned |= w.find("run directories") != w.npos;
     EXPECT_TRUE(warned);
@@ -295,7 +296,7 @@ TEST(ImportSpill, NoSpaceWhileSpillingFailsCleanlyThenRerunCompletes) {
   }
   c.fs = &c.mem;
   auto again = c.Import(q);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   c.ExpectExact();
 }
 

@@ -24,6 +24,7 @@
 #include "testing/fault_sweep.h"
 #include "testing/merge_cluster.h"
 #include "testing/sanitizer.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -56,11 +57,11 @@ struct ScenarioA {
                                }),
                    recs.end());
       }
-      ASSERT_TRUE(c.WriteInput(rdb, 2 * i + 1, recs).ok());
+      ASSERT_OK(c.WriteInput(rdb, 2 * i + 1, recs));
     }
-    ASSERT_TRUE(c.Init().ok());
+    ASSERT_OK(c.Init());
     // Shard 0 gives slots 0..2999 to shard 1, ready at once: their records leave.
-    ASSERT_TRUE(c.MoveSlots(0, 2999, 1, 0).ok());
+    ASSERT_OK(c.MoveSlots(0, 2999, 1, 0));
   }
   MergeRequest Request(MergeCluster& c) {
     MergeRequest r = c.Request("posdb", MergeSelection::kAll);
@@ -80,17 +81,17 @@ struct ScenarioA {
     std::vector<TestRecord> dropped;
     auto want = testing::ReferenceMerge(rdb, c.Inputs(rdb, {1, 3, 5, 7}), ro, &dropped);
     auto got = c.ReadFile(rdb, "posdb0001.dat");
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_OK(got);
     ExpectRecords(*got, want);
     EXPECT_EQ(*c.VerifyErrors(rdb, "posdb0001.dat"), 0);
     EXPECT_EQ(c.Listing(),
               (std::vector<std::string>{"posdb0001.crc", "posdb0001.dat", "posdb0001.map"}));
     // Exactly one committed bundle (for shard 1) holding exactly the dropped records.
     auto entries = c.mem().ListDir("/bundles");
-    ASSERT_TRUE(entries.ok());
+    ASSERT_OK(entries);
     ASSERT_EQ(entries->size(), 1u) << (*entries)[0].name;
     auto b = ReadBundle(&c.mem(), "/bundles/" + (*entries)[0].name);
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    ASSERT_OK(b);
     EXPECT_EQ(b->manifest.header.target_shard, 1);
     EXPECT_EQ(b->manifest.header.kind, "orphans");
     std::vector<TestRecord> in_bundle;
@@ -112,11 +113,11 @@ struct ScenarioA {
 struct ScenarioB {
   void Setup(MergeCluster& c) {
     const RdbInfo& rdb = GetRdb(RdbId::kClusterdb);
-    ASSERT_TRUE(c.WriteInput(rdb, 1, testing::ClusterdbRecords(600000, 5), kSmallPart).ok());
-    ASSERT_TRUE(c.WriteInput(rdb, 3, testing::ClusterdbRecords(3000, 6), kSmallPart).ok());
+    ASSERT_OK(c.WriteInput(rdb, 1, testing::ClusterdbRecords(600000, 5), kSmallPart));
+    ASSERT_OK(c.WriteInput(rdb, 3, testing::ClusterdbRecords(3000, 6), kSmallPart));
     ASSERT_TRUE(c.mem().Exists(c.dir + "/clusterdb0001.dat.part2"));
-    ASSERT_TRUE(c.Init().ok());
-    ASSERT_TRUE(c.SetPartSize("main.clusterdb", kSmallPart).ok());
+    ASSERT_OK(c.Init());
+    ASSERT_OK(c.SetPartSize("main.clusterdb", kSmallPart));
     c.env.checkpoint_bytes = 256 << 10;
     c.env.check_every = 4096;
     c.env.buffer_size = 64 << 10;
@@ -132,7 +133,7 @@ struct ScenarioB {
     ro.drop_negatives = true;
     auto want = testing::ReferenceMergeSorted(rdb, c.Inputs(rdb, {1, 3}), ro);
     auto got = c.ReadFile(rdb, "clusterdb0001.dat", kSmallPart);
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_OK(got);
     ExpectRecords(*got, want);
     EXPECT_EQ(*c.VerifyErrors(rdb, "clusterdb0001.dat", kSmallPart), 0);
     for (const std::string& f : c.Listing()) {
@@ -191,8 +192,8 @@ TEST_P(MergeCrash, RerunAfterACrashGivesTheUninterruptedResult) {
   }
   c.mem().SimulateCrash();
   auto r = c.Merge(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_TRUE(r->outcome.ok()) << r->outcome.ToString();
+  ASSERT_OK(r);
+  ASSERT_OK(r->outcome);
   EXPECT_TRUE(r->resumed || std::string(cs.point) == "merge.after_journal_remove" ||
               std::string(cs.point) == "merge.after_journal_start" || r->nothing_to_do);
   if (cs.scenario == 'A') {
@@ -236,7 +237,7 @@ TEST(MergeChop, ConsumedPartsGoAndExtraDiskStaysWithinTheBudget) {
     if (f.find(".dat") != std::string::npos) inputs += c.mem().ReadAll(c.dir + "/" + f).size();
   }
   auto r = c.Merge(b.Request(c));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_GT(r->parts_chopped, 0);
   // The budget plus one part (doc/format.md §8.8), plus the slack of one checkpoint interval.
   EXPECT_LE(r->peak_extra_disk, (1u << 20) + kSmallPart + c.env.checkpoint_bytes);
@@ -250,7 +251,7 @@ TEST(MergeChop, ConsumedPartsGoAndExtraDiskStaysWithinTheBudget) {
   req.max_extra_disk = 0;
   req.dry_run = true;
   auto dry = d.Merge(req);
-  ASSERT_TRUE(dry.ok());
+  ASSERT_OK(dry);
   EXPECT_EQ(dry->parts_chopped, 0);
   EXPECT_GE(dry->peak_extra_disk, dry->bytes_out);
 }
@@ -281,10 +282,10 @@ TEST(MergeStop, StoppedMergesEndBitIdenticalToAnUninterruptedOne) {
   ScenarioA a;
   a.Setup(whole);
   a.Setup(stopped);
-  ASSERT_TRUE(whole.Merge(a.Request(whole)).ok());
+  ASSERT_OK(whole.Merge(a.Request(whole)));
   int runs = 0;
   auto r = RunWithStops(stopped, a.Request(stopped), 3, &runs);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_GT(runs, 3);
   EXPECT_TRUE(r->resumed);
   a.Check(stopped);
@@ -305,7 +306,7 @@ TEST(MergeStop, MaxDurationStopsAndRerunsContinue) {
   int runs = 0;
   while (true) {
     auto r = c.Merge(req);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     runs++;
     if (r->outcome.ok()) break;
     ASSERT_EQ(r->outcome.code(), ErrorCode::kInterrupted);
@@ -323,7 +324,7 @@ TEST(MergeRate, ReadPlusWriteBytesKeepToTheRate) {
   req.rate_mb_s = 0.5;  // 500 000 bytes per second
   const int64_t t0 = c.mem().NowMicros();
   auto r = c.Merge(req);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   const double seconds = static_cast<double>(c.mem().NowMicros() - t0) / 1e6;
   const double bytes = static_cast<double>(r->counters.bytes_in + r->bytes_out);
   EXPECT_GE(seconds, 0.8 * bytes / 500000) << bytes;
@@ -371,13 +372,13 @@ TEST(MergeFaults, IoErrorsFailCleanlyAndInputsStayIntact) {
     for (int id : {1, 3, 5, 7}) {
       const std::string name = DataName("posdb", id, false);
       auto got = c.ReadFile(rdb, name);
-      ASSERT_TRUE(got.ok()) << name;
+      ASSERT_OK(got) << name;
       ExpectRecords(*got, c.written[name]);
       EXPECT_EQ(*c.VerifyErrors(rdb, name), 0);
     }
     c.UseFileSystem(&c.mem());
     auto again = c.Merge(a.Request(c));
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    ASSERT_OK(again);
     a.Check(c);
   }
 }
@@ -393,7 +394,7 @@ TEST(MergeGigablastTarget, ResumedAfterItsLastWholeRecord) {
   std::vector<std::vector<TestRecord>> lists;
   for (int i = 0; i < 4; i++) {
     lists.push_back(testing::RandomRecords(rdb, 800, 500 + static_cast<uint64_t>(i), ro));
-    ASSERT_TRUE(c.WriteInput(rdb, 2 * i + 1, lists.back()).ok());
+    ASSERT_OK(c.WriteInput(rdb, 2 * i + 1, lists.back()));
   }
   // Gigablast was merging 3, 5, 7 into titledb0002-000.003.dat: about 60% done, torn at the end.
   auto want = testing::ReferenceMerge(rdb, {lists[1], lists[2], lists[3]});
@@ -402,11 +403,11 @@ TEST(MergeGigablastTarget, ResumedAfterItsLastWholeRecord) {
   std::string bytes = testing::EncodeRecords(rdb, done);
   bytes += std::string(bytes.data(), 7);  // a torn record
   c.mem().WriteAll(c.dir + "/titledb0002-000.003.dat", bytes);
-  ASSERT_TRUE(c.Init().ok());
+  ASSERT_OK(c.Init());
   EXPECT_EQ(c.Merge(c.Request("titledb", MergeSelection::kFiles, {3, 5})).status().code(),
             ErrorCode::kFailedPrecondition);
   auto r = c.Merge(c.Request("titledb", MergeSelection::kAuto));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_TRUE(r->resumed);
   EXPECT_EQ(r->output, "coll.main.0/titledb0003-000.dat");
   ExpectRecords(*c.ReadFile(rdb, "titledb0003-000.dat"), want);
@@ -418,11 +419,11 @@ TEST(MergeGigablastTarget, InterruptedIncorporateIsRenamed) {
   MergeCluster c;
   const RdbInfo& rdb = GetRdb(RdbId::kPosdb);
   auto recs = testing::RandomRecords(rdb, 1000, 9);
-  ASSERT_TRUE(c.WriteInput(rdb, 1, testing::RandomRecords(rdb, 10, 8)).ok());
+  ASSERT_OK(c.WriteInput(rdb, 1, testing::RandomRecords(rdb, 10, 8)));
   c.mem().WriteAll(c.dir + "/posdb0002.003.dat", testing::EncodeRecords(rdb, recs));
-  ASSERT_TRUE(c.Init().ok());
+  ASSERT_OK(c.Init());
   auto r = c.Merge(c.Request("posdb", MergeSelection::kAuto));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_TRUE(r->incorporate_only);
   ExpectRecords(*c.ReadFile(rdb, "posdb0003.dat"), recs);
   EXPECT_EQ(*c.VerifyErrors(rdb, "posdb0003.dat"), 0);
@@ -438,7 +439,7 @@ TEST(MergeSnapshot, EveryTestPointSeesTheCommittedFilesOnly) {
   ScenarioA a;
   a.Setup(c);
   auto catalog = c.LoadCatalog();
-  ASSERT_TRUE(catalog.ok());
+  ASSERT_OK(catalog);
   const CollectionEntry& coll = *catalog->FindCollection("main.posdb");
   const DatabaseEntry& db = *catalog->FindDatabase("main");
   std::vector<std::pair<std::string, std::vector<std::string>>> seen;
@@ -456,7 +457,7 @@ TEST(MergeSnapshot, EveryTestPointSeesTheCommittedFilesOnly) {
   });
   auto r = c.Merge(a.Request(c));
   testpoint::SetHandler(nullptr);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   a.Check(c);
   const std::vector<std::string> inputs = {"posdb0001.dat", "posdb0003.dat", "posdb0005.dat",
                                            "posdb0007.dat"};
@@ -515,16 +516,16 @@ TEST(MergeLeases, PinnedInputsAreRetiredNotRemoved) {
     lease.uuid = uuid;
     lease.files = pins;
     const std::string lease_name = store.NewName();
-    ASSERT_TRUE(store.Write(uuid, lease_name, lease).ok());
+    ASSERT_OK(store.Write(uuid, lease_name, lease));
     auto req = a.Request(c);
     auto r = c.Merge(req);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     EXPECT_EQ(r->pinned_inputs, (std::vector<std::string>{"coll.main.0/" + std::string(pinned)}));
     EXPECT_TRUE(c.mem().Exists(c.dir + "/" + pinned));
     auto catalog = c.LoadCatalog();
     const CollectionEntry& coll = *catalog->FindCollection("main.posdb");
     auto committed = ListCommittedFiles(&c.mem(), c.workdir, *catalog, coll);
-    ASSERT_TRUE(committed.ok());
+    ASSERT_OK(committed);
     ASSERT_EQ(committed->size(), 1u);
     const bool first = std::string(pinned) == "posdb0001.dat";
     EXPECT_EQ((*committed)[0].name, first ? "posdb0000.004.dat" : "posdb0001.dat");
@@ -532,9 +533,9 @@ TEST(MergeLeases, PinnedInputsAreRetiredNotRemoved) {
     EXPECT_FALSE(r->note.empty());
     // The reader is done: the next run finishes the incorporate.
     pins.clear();
-    ASSERT_TRUE(store.Remove(uuid, lease_name).ok());
+    ASSERT_OK(store.Remove(uuid, lease_name));
     auto again = c.Merge(req);
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    ASSERT_OK(again);
     EXPECT_TRUE(again->incorporate_only);
     a.Check(c);
   }
@@ -553,7 +554,7 @@ TEST(MergeFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsCompl
     a.Setup(c);
     FaultFileSystem counter(&c.mem());
     c.UseFileSystem(&counter);
-    ASSERT_TRUE(c.Merge(a.Request(c)).ok());
+    ASSERT_OK(c.Merge(a.Request(c)));
     calls = testing::CountCalls(counter);
   }
   testing::RunFaultCampaign("merge", calls,
@@ -570,7 +571,7 @@ TEST(MergeFaultCampaign, EveryKindOfFaultAtSpreadCallsFailsCleanlyAndRerunsCompl
                               if (!r.ok()) out.status = r.status();
                               c.UseFileSystem(&c.mem());
                               auto again = c.Merge(a.Request(c));
-                              EXPECT_TRUE(again.ok()) << again.status().ToString();
+                              EXPECT_OK(again);
                               if (again.ok()) a.Check(c);
                               return out;
                             },

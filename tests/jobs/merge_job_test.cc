@@ -17,8 +17,10 @@
 #include "format/crc_sidecar.h"
 #include "format/file_name.h"
 #include "format/key_fields.h"
+#include "testing/golden_files.h"
 #include "testing/merge_cluster.h"
 #include "testing/paths.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -68,10 +70,10 @@ class MergeJob : public ::testing::Test {
   // Files ids 1, 3, 5, ... of `rdb` from `lists`, then init.
   void Write(const RdbInfo& rdb, const std::vector<std::vector<TestRecord>>& lists) {
     for (size_t i = 0; i < lists.size(); i++) {
-      ASSERT_TRUE(c_.WriteInput(rdb, static_cast<int32_t>(2 * i + 1), lists[i]).ok());
+      ASSERT_OK(c_.WriteInput(rdb, static_cast<int32_t>(2 * i + 1), lists[i]));
     }
   }
-  void Init() { ASSERT_TRUE(c_.Init().ok()); }
+  void Init() { ASSERT_OK(c_.Init()); }
   MergeCluster c_;
 };
 
@@ -83,8 +85,8 @@ TEST_F(MergeJob, AllMergesEveryFileAndDropsNegatives) {
   Write(rdb, lists);
   Init();
   auto r = c_.Merge(c_.Request("posdb", MergeSelection::kAll));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_TRUE(r->outcome.ok()) << r->outcome.ToString();
+  ASSERT_OK(r);
+  ASSERT_OK(r->outcome);
   EXPECT_EQ(r->output, "coll.main.0/posdb0001.dat");
   EXPECT_EQ(r->target, "coll.main.0/posdb0000.004.dat");
   EXPECT_TRUE(r->drop_negatives);
@@ -93,7 +95,7 @@ TEST_F(MergeJob, AllMergesEveryFileAndDropsNegatives) {
   ro.drop_negatives = true;
   auto want = ReferenceMerge(rdb, lists, ro);
   auto got = c_.ReadFile(rdb, "posdb0001.dat");
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   ExpectRecords(*got, want);
   EXPECT_EQ(*c_.VerifyErrors(rdb, "posdb0001.dat"), 0);
   // Only the merged file, its map and sidecar are left; no journal, no retired list.
@@ -121,7 +123,7 @@ TEST_F(MergeJob, FilesWithoutTheOldestKeepNegatives) {
   Write(rdb, lists);
   Init();
   auto r = c_.Merge(c_.Request("titledb", MergeSelection::kFiles, {3, 5}));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_FALSE(r->drop_negatives);
   EXPECT_EQ(r->output, "coll.main.0/titledb0003-000.dat");
   EXPECT_EQ(r->target, "coll.main.0/titledb0002-000.002.dat");
@@ -172,18 +174,18 @@ TEST_F(MergeJob, ListScenarios) {
     // With all = false an older file 1 stays out of the merge.
     int32_t id = 1;
     if (!cs.all) {
-      ASSERT_TRUE(c.WriteInput(rdb, 1, {T(100, true, "x")}).ok());
+      ASSERT_OK(c.WriteInput(rdb, 1, {T(100, true, "x")}));
       id = 3;
     }
     std::vector<int32_t> ids;
     for (const auto& l : cs.lists) {
-      ASSERT_TRUE(c.WriteInput(rdb, id, l).ok());
+      ASSERT_OK(c.WriteInput(rdb, id, l));
       ids.push_back(id);
       id += 2;
     }
-    ASSERT_TRUE(c.Init().ok());
+    ASSERT_OK(c.Init());
     auto r = c.Merge(c.Request("titledb", MergeSelection::kFiles, ids));
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     testing::ReferenceOptions ro;
     ro.drop_negatives = cs.all;
     const std::string out = DataName("titledb", ids.front(), true);
@@ -201,11 +203,11 @@ TEST_P(MergeEveryRdb, EveryCompressionFormMatchesBruteForce) {
   for (int i = 0; i < 3; i++) lists.push_back(Random(rdb, 1500, 40 + static_cast<uint64_t>(i)));
   Overlap(rdb, &lists);
   for (size_t i = 0; i < lists.size(); i++) {
-    ASSERT_TRUE(c.WriteInput(rdb, static_cast<int32_t>(2 * i + 1), lists[i]).ok());
+    ASSERT_OK(c.WriteInput(rdb, static_cast<int32_t>(2 * i + 1), lists[i]));
   }
-  ASSERT_TRUE(c.Init().ok());
+  ASSERT_OK(c.Init());
   auto r = c.Merge(c.Request(std::string(rdb.name), MergeSelection::kFiles, {3, 5}));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   const std::string out = DataName(rdb.name, 3, rdb.titledb_naming);
   ExpectRecords(*c.ReadFile(rdb, out), ReferenceMerge(rdb, {lists[1], lists[2]}));
   EXPECT_EQ(*c.VerifyErrors(rdb, out), 0);
@@ -234,13 +236,6 @@ INSTANTIATE_TEST_SUITE_P(Rdbs, MergeEveryRdb,
                                            RdbId::kSpiderdb, RdbId::kDoledb),
                          [](const auto& info) { return std::string(GetRdb(info.param).name); });
 
-std::string ReadGolden(const std::string& name) {
-  std::ifstream in(testing::GoldenDir() + "/coll.main.0/" + name, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A file Gigablast wrote, merged with an empty newer file (negatives kept: an older file stays
 // out), comes out byte for byte as Gigablast wrote it, and so does its map.
 TEST(MergeGolden, GigablastFilesReencodeByteForByte) {
@@ -257,17 +252,20 @@ TEST(MergeGolden, GigablastFilesReencodeByteForByte) {
   for (const G& g : files) {
     const RdbInfo& rdb = GetRdb(g.rdb);
     SCOPED_TRACE(rdb.name);
+    std::string data, map;
+    ASSERT_TRUE(testing::ReadGoldenFile(std::string("coll.main.0/") + g.data, &data));
+    ASSERT_TRUE(testing::ReadGoldenFile(std::string("coll.main.0/") + g.map, &map));
     MergeCluster c;
-    ASSERT_TRUE(c.WriteInput(rdb, 1, {}).ok());
-    c.mem().WriteAll(c.dir + "/" + DataName(rdb.name, 3, rdb.titledb_naming), ReadGolden(g.data));
-    c.mem().WriteAll(c.dir + "/" + MapName(rdb.name, 3), ReadGolden(g.map));
-    ASSERT_TRUE(c.WriteInput(rdb, 5, {}).ok());
-    ASSERT_TRUE(c.Init().ok());
+    ASSERT_OK(c.WriteInput(rdb, 1, {}));
+    c.mem().WriteAll(c.dir + "/" + DataName(rdb.name, 3, rdb.titledb_naming), data);
+    c.mem().WriteAll(c.dir + "/" + MapName(rdb.name, 3), map);
+    ASSERT_OK(c.WriteInput(rdb, 5, {}));
+    ASSERT_OK(c.Init());
     auto r = c.Merge(c.Request(std::string(rdb.name), MergeSelection::kFiles, {3, 5}));
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     const std::string out = DataName(rdb.name, 3, rdb.titledb_naming);
-    EXPECT_EQ(c.mem().ReadAll(c.dir + "/" + out), ReadGolden(g.data));
-    EXPECT_EQ(c.mem().ReadAll(c.dir + "/" + MapName(rdb.name, 3)), ReadGolden(g.map));
+    EXPECT_EQ(c.mem().ReadAll(c.dir + "/" + out), data);
+    EXPECT_EQ(c.mem().ReadAll(c.dir + "/" + MapName(rdb.name, 3)), map);
     EXPECT_EQ(*c.VerifyErrors(rdb, out), 0);
   }
 }
@@ -278,15 +276,14 @@ TEST_F(MergeJob, AutoTakesGigablastsWindow) {
   // whose predecessor is at least a quarter of it.
   const size_t sizes[] = {5000, 900, 300, 200, 100, 100, 2000};
   for (size_t i = 0; i < 7; i++) {
-    ASSERT_TRUE(c_.WriteInput(rdb, static_cast<int32_t>(2 * i + 1),
-                              testing::ClusterdbRecords(sizes[i], 60 + i))
-                    .ok());
+    ASSERT_OK(c_.WriteInput(rdb, static_cast<int32_t>(2 * i + 1),
+                            testing::ClusterdbRecords(sizes[i], 60 + i)));
   }
   Init();
   auto req = c_.Request("clusterdb", MergeSelection::kAuto);
   req.min_files = 6;
   auto r = c_.Merge(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   // Windows: [1,3,5] 6200, [3,5,7] 1400 (pred 5000 ok), [5,7,9] 600 (pred 900 ok), [7,9,11] 400
   // (pred 300 ok), [9,11,13] 2200. The smallest is 7,9,11.
   EXPECT_EQ(r->inputs, (std::vector<std::string>{"coll.main.0/clusterdb0007.dat",
@@ -295,14 +292,14 @@ TEST_F(MergeJob, AutoTakesGigablastsWindow) {
   EXPECT_FALSE(r->drop_negatives);
   // Five files now: below min files 6, nothing to do.
   auto again = c_.Merge(req);
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_TRUE(again->nothing_to_do);
   EXPECT_NE(again->note.find("nothing to merge"), std::string::npos);
 }
 
 TEST_F(MergeJob, BadSelectionsAreRefused) {
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
-  for (int id : {1, 3, 5}) ASSERT_TRUE(c_.WriteInput(rdb, id, {T(id, true)}).ok());
+  for (int id : {1, 3, 5}) ASSERT_OK(c_.WriteInput(rdb, id, {T(id, true)}));
   Init();
   EXPECT_EQ(c_.Merge(c_.Request("titledb", MergeSelection::kFiles, {1, 5})).status().code(),
             ErrorCode::kUsageError);  // 3 lies between
@@ -324,7 +321,7 @@ TEST_F(MergeJob, BadSelectionsAreRefused) {
   v.key_max = "7fffffffffffffffffffffff";
   AdminOptions admin;
   admin.uuids = CountingUuidGenerator(3);
-  ASSERT_TRUE(RunCreateView(&c_.mem(), c_.workdir, v, admin).ok());
+  ASSERT_OK(RunCreateView(&c_.mem(), c_.workdir, v, admin));
   EXPECT_EQ(c_.Merge(c_.Request("recent", MergeSelection::kAll)).status().code(),
             ErrorCode::kCommandNotSupportedOnView);
   // Nothing changed.
@@ -354,12 +351,12 @@ TEST_F(MergeJob, DryRunGivesTheRealNumbersAndWritesNothing) {
   auto req = c_.Request("posdb", MergeSelection::kAll);
   req.dry_run = true;
   auto dry = c_.Merge(req);
-  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  ASSERT_OK(dry);
   EXPECT_TRUE(dry->dry_run);
   EXPECT_EQ(Snapshot(c_.mem()), before);
   req.dry_run = false;
   auto real = c_.Merge(req);
-  ASSERT_TRUE(real.ok());
+  ASSERT_OK(real);
   EXPECT_EQ(dry->counters, real->counters);
   EXPECT_EQ(dry->bytes_out, real->bytes_out);
   EXPECT_EQ(dry->bytes_out, c_.mem().ReadAll(c_.dir + "/posdb0001.dat").size());
@@ -369,7 +366,7 @@ TEST_F(MergeJob, DryRunGivesTheRealNumbersAndWritesNothing) {
 
 TEST_F(MergeJob, SecondMergeOfTheCollectionIsBusy) {
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
-  for (int id : {1, 3}) ASSERT_TRUE(c_.WriteInput(rdb, id, {T(id, true)}).ok());
+  for (int id : {1, 3}) ASSERT_OK(c_.WriteInput(rdb, id, {T(id, true)}));
   Init();
   // Another process holds the collection exclusively (a running merge's write acquisition).
   LockManager other(&c_.mem());
@@ -384,13 +381,13 @@ TEST_F(MergeJob, SecondMergeOfTheCollectionIsBusy) {
   ar.namespaces = {"main.titledb"};
   ar.operation = OperationType::kWrite;
   auto held = AcquireForCommand(actx, ar);
-  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  ASSERT_OK(held);
   auto r = c_.Merge(c_.Request("titledb", MergeSelection::kAll));
   EXPECT_EQ(r.status().code(), ErrorCode::kLockTimeout) << r.status().ToString();
   EXPECT_EQ(r.status().exit_status(), 4);
   held->clear();
   EXPECT_EQ(actx.state(), ContextState::kEmpty);
-  EXPECT_TRUE(c_.Merge(c_.Request("titledb", MergeSelection::kAll)).ok());
+  EXPECT_OK(c_.Merge(c_.Request("titledb", MergeSelection::kAll)));
 }
 
 class FakeProcesses : public ProcessLister {
@@ -401,7 +398,7 @@ class FakeProcesses : public ProcessLister {
 
 TEST_F(MergeJob, RunningGigablastIsBusyUnlessForced) {
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
-  for (int id : {1, 3}) ASSERT_TRUE(c_.WriteInput(rdb, id, {T(id, true)}).ok());
+  for (int id : {1, 3}) ASSERT_OK(c_.WriteInput(rdb, id, {T(id, true)}));
   Init();
   FakeProcesses procs;
   procs.procs = {{10, "/usr/bin/bash", c_.workdir, {"bash"}},
@@ -418,7 +415,7 @@ TEST_F(MergeJob, RunningGigablastIsBusyUnlessForced) {
             ErrorCode::kBusy);
   auto forced = c_.Request("titledb", MergeSelection::kAll);
   forced.force = true;
-  EXPECT_TRUE(c_.Merge(forced).ok());
+  EXPECT_OK(c_.Merge(forced));
 }
 
 }  // namespace

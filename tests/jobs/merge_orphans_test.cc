@@ -9,6 +9,7 @@
 #include "jobs/bundle/bundle_writer.h"
 #include "jobs/merge/merge_job.h"
 #include "testing/merge_cluster.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -45,9 +46,9 @@ struct OrphanSetup {
     ro.max_data_size = 40;
     for (int i = 0; i < files; i++) {
       lists.push_back(testing::RandomRecords(rdb, 1200, 900 + static_cast<uint64_t>(i), ro));
-      EXPECT_TRUE(c.WriteInput(rdb, 2 * i + 1, lists.back()).ok());
+      EXPECT_OK(c.WriteInput(rdb, 2 * i + 1, lists.back()));
     }
-    EXPECT_TRUE(c.Init().ok());
+    EXPECT_OK(c.Init());
   }
 };
 
@@ -75,8 +76,8 @@ TEST(MergeOrphans, DecisionInterfaceCountsDropDeferredUnexpected) {
   auto req = s.c.Request("titledb", MergeSelection::kAll);
   req.cleanup_orphans = true;  // to the quarantine
   auto r = s.c.Merge(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_TRUE(r->outcome.ok());
+  ASSERT_OK(r);
+  ASSERT_OK(r->outcome);
   // The brute force: survivors by slot class.
   auto survivors = testing::ReferenceMerge(rdb, s.lists);
   int64_t drop = 0, deferred = 0, unexpected = 0;
@@ -107,11 +108,11 @@ TEST(MergeOrphans, DecisionInterfaceCountsDropDeferredUnexpected) {
   // The quarantine entry: kind quarantine, one stream per source file, ranges in the sources.
   const std::string qdir = StateDir(s.c.workdir) + "/quarantine";
   auto entries = s.c.mem().ListDir(qdir);
-  ASSERT_TRUE(entries.ok());
+  ASSERT_OK(entries);
   ASSERT_EQ(entries->size(), 1u);
   EXPECT_EQ((*entries)[0].name.rfind("main.titledb.s1.", 0), 0u) << (*entries)[0].name;
   auto b = ReadBundle(&s.c.mem(), qdir + "/" + (*entries)[0].name);
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_OK(b);
   EXPECT_EQ(b->manifest.header.kind, "quarantine");
   EXPECT_EQ(b->manifest.header.target_shard, 1);
   EXPECT_EQ(b->manifest.header.source_shard, 0);
@@ -135,16 +136,16 @@ TEST(MergeOrphans, SingleFileIsRewrittenWithoutItsOrphans) {
     return std::unique_ptr<OrphanPolicy>(new ModPolicy());
   };
   auto plain = s.c.Merge(s.c.Request("titledb", MergeSelection::kAll));
-  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_OK(plain);
   EXPECT_TRUE(plain->nothing_to_do);
   EXPECT_NE(plain->note.find("--cleanup-orphans"), std::string::npos) << plain->note;
 
   auto req = s.c.Request("titledb", MergeSelection::kAll);
   req.cleanup_orphans = true;
   auto r = s.c.Merge(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   ASSERT_FALSE(r->nothing_to_do) << r->note;
-  ASSERT_TRUE(r->outcome.ok()) << r->outcome.ToString();
+  ASSERT_OK(r->outcome);
   int64_t drop = 0;
   for (const auto& t : testing::ReferenceMerge(rdb, s.lists)) {
     drop += KeySlot(rdb, t.key.data()) % 4 == 1 ? 1 : 0;
@@ -161,11 +162,11 @@ TEST(MergeOrphans, SingleFileIsRewrittenWithoutItsOrphans) {
 TEST(MergeOrphans, RangeDeletionNotReadyIsDeferredThenDroppedWithOrphanDelay) {
   OrphanSetup s;
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
-  ASSERT_TRUE(s.c.MoveSlots(0, 8191, 1, 3600).ok());  // shard 0 gives everything away
+  ASSERT_OK(s.c.MoveSlots(0, 8191, 1, 3600));  // shard 0 gives everything away
   auto req = s.c.Request("titledb", MergeSelection::kFiles, {3, 5});
   req.orphans_to = "/out";
   auto r = s.c.Merge(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->counters.orphans_dropped, 0);
   EXPECT_GT(r->counters.orphans_deferred, 0);
   EXPECT_EQ(r->outcome.code(), ErrorCode::kRangeDeletionDeferred) << r->outcome.ToString();
@@ -177,8 +178,8 @@ TEST(MergeOrphans, RangeDeletionNotReadyIsDeferredThenDroppedWithOrphanDelay) {
   req.orphans_to = "/out";
   req.orphan_delay = 0;
   auto all = s.c.Merge(req);
-  ASSERT_TRUE(all.ok()) << all.status().ToString();
-  ASSERT_TRUE(all->outcome.ok()) << all->outcome.ToString();
+  ASSERT_OK(all);
+  ASSERT_OK(all->outcome);
   EXPECT_EQ(all->counters.orphans_deferred, 0);
   EXPECT_GT(all->counters.orphans_unexpected, 0);  // odd slots were always shard 1's
   EXPECT_EQ(all->counters.orphans_exported, all->counters.orphans_dropped);
@@ -187,12 +188,12 @@ TEST(MergeOrphans, RangeDeletionNotReadyIsDeferredThenDroppedWithOrphanDelay) {
   auto entries = s.c.mem().ListDir("/out");
   ASSERT_EQ(entries->size(), 1u);
   auto b = ReadBundle(&s.c.mem(), "/out/" + (*entries)[0].name);
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_OK(b);
   EXPECT_GT(b->manifest.negative, 0);  // negatives are exported although the merge drops them
   EXPECT_EQ(b->manifest.positive + b->manifest.negative, all->counters.orphans_dropped);
   // What is left: only the unexpected records of the odd slots.
   auto left = s.c.ReadFile(rdb, "titledb0001-000.dat");
-  ASSERT_TRUE(left.ok());
+  ASSERT_OK(left);
   EXPECT_EQ(static_cast<int64_t>(left->size()), all->counters.records_out);
   for (const auto& t : *left) EXPECT_EQ(KeySlot(rdb, t.key.data()) % 2, 1);
   EXPECT_EQ(*s.c.VerifyErrors(rdb, "titledb0001-000.dat"), 0);
@@ -200,7 +201,7 @@ TEST(MergeOrphans, RangeDeletionNotReadyIsDeferredThenDroppedWithOrphanDelay) {
 
 TEST(MergeOrphans, LiveLeaseBlocksTheRangeDeletion) {
   OrphanSetup s;
-  ASSERT_TRUE(s.c.MoveSlots(0, 4095, 1, 0).ok());
+  ASSERT_OK(s.c.MoveSlots(0, 4095, 1, 0));
   auto catalog = s.c.LoadCatalog();
   const std::string uuid = catalog->FindCollection("main.titledb")->uuid;
   const int64_t now = s.c.mem().NowMicros() / 1000000;
@@ -216,7 +217,7 @@ TEST(MergeOrphans, LiveLeaseBlocksTheRangeDeletion) {
   auto req = s.c.Request("titledb", MergeSelection::kAll);
   req.cleanup_orphans = true;
   auto r = s.c.Merge(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->counters.orphans_dropped, 0);
   EXPECT_GT(r->counters.orphans_deferred, 0);
   EXPECT_GT(r->counters.orphans_unexpected, 0);  // odd slots: shard 1's, no rangeDeletion
@@ -227,11 +228,11 @@ TEST(MergeOrphans, LiveLeaseBlocksTheRangeDeletion) {
 
 TEST(MergeOrphans, NotShardableRdbsKeepEverything) {
   OrphanSetup s(RdbId::kDoledb, 2);
-  ASSERT_TRUE(s.c.MoveSlots(0, 8191, 1, 0).ok());
+  ASSERT_OK(s.c.MoveSlots(0, 8191, 1, 0));
   auto req = s.c.Request("doledb", MergeSelection::kAll);
   req.cleanup_orphans = true;
   auto r = s.c.Merge(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->counters.orphans_dropped + r->counters.orphans_deferred, 0);
   testing::ReferenceOptions ro;
   ro.drop_negatives = true;
@@ -241,20 +242,20 @@ TEST(MergeOrphans, NotShardableRdbsKeepEverything) {
 
 TEST(MergeOrphans, ResumeWithOtherOrphanOptionsIsRefused) {
   OrphanSetup s;
-  ASSERT_TRUE(s.c.MoveSlots(0, 4095, 1, 0).ok());
+  ASSERT_OK(s.c.MoveSlots(0, 4095, 1, 0));
   std::atomic<bool> stop{true};
   s.c.env.stop = &stop;
   auto req = s.c.Request("titledb", MergeSelection::kAll);
   req.orphans_to = "/out";
   auto r = s.c.Merge(req);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   ASSERT_EQ(r->outcome.code(), ErrorCode::kInterrupted);
   s.c.env.stop = nullptr;
   auto other = s.c.Request("titledb", MergeSelection::kAll);
   EXPECT_EQ(s.c.Merge(other).status().code(), ErrorCode::kFailedPrecondition);
   auto done = s.c.Merge(req);
-  ASSERT_TRUE(done.ok()) << done.status().ToString();
-  EXPECT_TRUE(done->outcome.ok());
+  ASSERT_OK(done);
+  EXPECT_OK(done->outcome);
   EXPECT_GT(done->counters.orphans_exported, 0);
 }
 

@@ -15,6 +15,7 @@
 #include "catalog/retired_files.h"
 #include "jobs/bundle/bundle_writer.h"
 #include "jobs/merge/merge_journal.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -63,7 +64,7 @@ TEST(StateJson, NumbersThatAreNotIntegersAreCorruptInEveryStateFile) {
   for (const Parser& p : parsers) {
     SCOPED_TRACE(p.corpus_target + "/" + p.seed);
     const std::string seed = Corpus(p.corpus_target, p.seed).substr(p.skip);
-    ASSERT_TRUE(p.parse(seed).ok()) << p.parse(seed).ToString();
+    ASSERT_OK(p.parse(seed));
     int variants = 0;
     for (const char* number :
          {"4.14e37", "-1.7976931348623157e308", "2.5", "41400000000007463313367322241706769670"}) {

@@ -20,6 +20,7 @@
 #include "testing/merge_cluster.h"
 #include "testing/record_lists.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 
@@ -54,13 +55,13 @@ struct ImportCluster {
   void MakeHost(int h) {
     const std::string wd = "/cluster/host" + std::to_string(h);
     mem.WriteAll(wd + "/hosts.conf", FormatHostsConf(FixtureHostsConf("/cluster")));
-    ASSERT_TRUE(WriteDataFile(&mem, wd + "/coll.main.0", ImportTitledb(), 1, {}).ok());
+    ASSERT_OK(WriteDataFile(&mem, wd + "/coll.main.0", ImportTitledb(), 1, {}));
     AdminOptions admin;
     admin.uuids = CountingUuidGenerator(10 + static_cast<uint64_t>(h) * 1000);
     InitArgs init;
     init.host_id = h;
     auto r = RunInit(&mem, wd, init, admin);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
   }
   // Hosts are made once per set of hosts in a template file system and copied (init of a
   // 2-shard catalog is the slow part of these tests).
@@ -78,20 +79,20 @@ struct ImportCluster {
   }
   static void CopyTree(MemFileSystem& from, MemFileSystem& to, const std::string& dir) {
     auto entries = from.ListDir(dir);
-    ASSERT_TRUE(entries.ok());
+    ASSERT_OK(entries);
     for (const DirEntry& e : *entries) {
       const std::string p = dir + "/" + e.name;
       if (e.is_dir) {
-        ASSERT_TRUE(to.CreateDirs(p).ok());
+        ASSERT_OK(to.CreateDirs(p));
         CopyTree(from, to, p);
       } else {
         to.WriteAll(p, from.ReadAll(p));
       }
     }
-    ASSERT_TRUE(to.SyncDir(dir).ok());
+    ASSERT_OK(to.SyncDir(dir));
   }
   void AddSource(int32_t id, std::vector<TestRecord> recs) {
-    ASSERT_TRUE(WriteDataFile(&mem, source, ImportTitledb(), id, recs).ok());
+    ASSERT_OK(WriteDataFile(&mem, source, ImportTitledb(), id, recs));
     source_files[id] = std::move(recs);
   }
   ImportRequest Request() const {
@@ -121,7 +122,7 @@ struct ImportCluster {
     std::map<std::string, int> out;
     const std::string dir = "/cluster/host" + std::to_string(h) + "/coll.main.0";
     auto files = ListDataFiles(&mem, dir, ImportTitledb());
-    EXPECT_TRUE(files.ok());
+    EXPECT_OK(files);
     for (const CommittedFile& f : *files) {
       const std::string bytes = mem.ReadAll(JoinPath(dir, f.name));
       DecodeStatus st;
@@ -139,13 +140,13 @@ struct ImportCluster {
   std::map<int, std::map<std::string, int>> Staged(const std::string& dir, int* bundles = nullptr) {
     std::map<int, std::map<std::string, int>> staged;
     auto listing = mem.ListDir(dir);
-    EXPECT_TRUE(listing.ok());
+    EXPECT_OK(listing);
     if (!listing.ok()) return staged;
     for (const DirEntry& e : *listing) {
       if (e.name.rfind("main.titledb.s", 0) != 0) continue;
       if (bundles != nullptr) ++*bundles;
       auto b = ReadBundle(&mem, dir + "/" + e.name);
-      EXPECT_TRUE(b.ok()) << b.status().ToString();
+      EXPECT_OK(b);
       if (!b.ok()) continue;
       for (const auto& stream : b->streams) {
         for (const BundleRecord& rec : stream) {

@@ -10,6 +10,7 @@
 #include "io/lock_manager.h"
 #include "io/mem_file_system.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -39,7 +40,7 @@ class CatalogCli : public ::testing::Test {
     testing::FixtureOptions o;
     o.init = false;  // the CLI makes the catalog
     auto f = testing::MakeFixtureF(&fs_, o);
-    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    ASSERT_OK(f);
     f_ = std::move(f).value();
   }
 
@@ -94,9 +95,8 @@ TEST_F(CatalogCli, SR17_InitTurnsNewRdbFilesIntoACollection) {
   InitF();
   const Json before = CatalogDoc();
   ASSERT_TRUE(Coll(before, "main.clusterdb").is_null());
-  ASSERT_TRUE(testing::WriteDataFile(&fs_, f_.coll_dir, GetRdb(RdbId::kClusterdb), 1,
-                                     testing::RandomRecords(GetRdb(RdbId::kClusterdb), 5, 3))
-                  .ok());
+  ASSERT_OK(testing::WriteDataFile(&fs_, f_.coll_dir, GetRdb(RdbId::kClusterdb), 1,
+                                   testing::RandomRecords(GetRdb(RdbId::kClusterdb), 5, 3)));
   CliResult r = Run({"init"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("addCollection main.clusterdb"), std::string::npos) << r.out;
@@ -254,7 +254,7 @@ TEST_F(CatalogCli, ErrorsAndExitCodes) {
   LockManager other(&fs_);
   auto held =
       other.Acquire(GlobalLockPath(f_.workdir), LockMode::kShared, LockDeadline::After(&fs_, 0));
-  ASSERT_TRUE(held.ok());
+  ASSERT_OK(held);
   CliResult busy = Run({"--json", "--lock-timeout", "0.2", "catalog", "move-slots", "--slots", "1",
                         "--to-shard", "1"});
   EXPECT_EQ(busy.code, 4);

@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/shardtool_main.h"
+#include "testing/golden_files.h"
 #include "testing/paths.h"
 
 namespace shardtool {
@@ -36,7 +37,8 @@ std::string Golden(const std::string& name) {
 
 // (key hex, negative) of every record line of a Gigablast dump that has "k=0x".
 std::vector<std::pair<std::string, bool>> DumpKeys(const std::string& dump) {
-  std::ifstream in(testing::GoldenDir() + "/dumps/" + dump);
+  EXPECT_TRUE(testing::GoldenFileExists(testing::GoldenPath("dumps/" + dump)));
+  std::ifstream in(testing::GoldenPath("dumps/" + dump));
   std::vector<std::pair<std::string, bool>> keys;
   std::string line;
   while (std::getline(in, line)) {
@@ -49,6 +51,8 @@ std::vector<std::pair<std::string, bool>> DumpKeys(const std::string& dump) {
 }
 
 TEST(Cli, InspectRecordsAgreesWithGigablastDumpPosdb) {
+  ASSERT_GOLDEN_FILE(Golden("posdb0003.dat"));
+  ASSERT_GOLDEN_FILE(testing::GoldenPath("dumps/dump_p_posdb0003.txt"));
   CliRun r = Shardtool({"--json", "inspect", "records", Golden("posdb0003.dat")});
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   auto j = nlohmann::json::parse(r.out);
@@ -64,6 +68,8 @@ TEST(Cli, InspectRecordsAgreesWithGigablastDumpPosdb) {
 }
 
 TEST(Cli, InspectRecordsAgreesWithGigablastDumpLinkdb) {
+  ASSERT_GOLDEN_FILE(Golden("linkdb0007.dat"));
+  ASSERT_GOLDEN_FILE(testing::GoldenPath("dumps/dump_L_linkdb0007.txt"));
   CliRun r = Shardtool({"--json", "inspect", "records", Golden("linkdb0007.dat")});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -77,6 +83,7 @@ TEST(Cli, InspectRecordsAgreesWithGigablastDumpLinkdb) {
 }
 
 TEST(Cli, InspectRecordsTitledbFieldsMatchDump) {
+  ASSERT_GOLDEN_FILE(Golden("titledb0003-000.dat"));
   CliRun r = Shardtool({"--json", "inspect", "records", Golden("titledb0003-000.dat")});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -91,6 +98,8 @@ TEST(Cli, InspectRecordsTitledbFieldsMatchDump) {
 }
 
 TEST(Cli, InspectRecordsRangeThroughMap) {
+  ASSERT_GOLDEN_FILE(Golden("posdb0003.dat"));
+  ASSERT_GOLDEN_FILE(testing::GoldenPath("dumps/dump_p_posdb0003.txt"));
   auto want = DumpKeys("dump_p_posdb0003.txt");
   const std::string a = want[1000].first, b = want[3000].first;
   CliRun r = Shardtool(
@@ -107,6 +116,8 @@ TEST(Cli, InspectRecordsRangeThroughMap) {
 }
 
 TEST(Cli, InspectMapJsonMatchesReadme) {
+  ASSERT_GOLDEN_FILE(Golden("posdb0003.map"));
+  ASSERT_GOLDEN_FILE(testing::GoldenPath("dumps/dump_p_posdb0003.txt"));
   CliRun r = Shardtool({"--json", "inspect", "map", Golden("posdb0003.map"), "--pages"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -121,6 +132,7 @@ TEST(Cli, InspectMapJsonMatchesReadme) {
 TEST(Cli, InspectFileCleanGoldenHasNoErrorFindings) {
   for (const char* f : {"posdb0003.dat", "titledb0003-000.dat", "linkdb0007.dat",
                         "clusterdb0001.dat", "tagdb0001.dat"}) {
+    ASSERT_GOLDEN_FILE(Golden(f));
     CliRun r = Shardtool({"--json", "inspect", "file", Golden(f)});
     ASSERT_EQ(r.code, 0) << f << r.err;
     auto j = nlohmann::json::parse(r.out);
@@ -130,6 +142,7 @@ TEST(Cli, InspectFileCleanGoldenHasNoErrorFindings) {
 }
 
 TEST(Cli, UsageErrorsExit2AndNotFoundExit3) {
+  ASSERT_GOLDEN_FILE(Golden("posdb0003.dat"));
   EXPECT_EQ(Shardtool({}).code, 2);
   EXPECT_EQ(Shardtool({"nosuchcommand"}).code, 2);
   EXPECT_EQ(Shardtool({"inspect", "records", Golden("posdb0003.dat"), "--start", "xyz"}).code, 2);

@@ -16,6 +16,7 @@
 #include "format/rdb_registry.h"
 #include "gen/sample_cluster.h"
 #include "testing/record_lists.h"
+#include "testing/status_matchers.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {
@@ -32,7 +33,7 @@ std::map<std::string, int> TitledbKeys(const std::string& dir) {
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
   std::map<std::string, int> keys;
   auto files = ListDataFiles(PosixFS(), dir, rdb);
-  EXPECT_TRUE(files.ok());
+  EXPECT_OK(files);
   if (!files.ok()) return keys;
   for (const CommittedFile& f : *files) {
     std::ifstream in(dir + "/" + f.name, std::ios::binary);
@@ -67,7 +68,7 @@ class ImportCli : public ::testing::Test {
     f.page_bytes = 2000;
     f.seed = seed;
     gen::GenReport rep;
-    EXPECT_TRUE(gen::GenerateCluster(PosixFS(), f, &rep).ok());
+    EXPECT_OK(gen::GenerateCluster(PosixFS(), f, &rep));
     return out + "/host0/coll.main.0";
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
@@ -85,7 +86,7 @@ class ImportCli : public ::testing::Test {
     o.rdbs = {"titledb"};
     o.page_bytes = 1000;
     gen::GenReport rep;
-    EXPECT_TRUE(gen::GenerateCluster(PosixFS(), o, &rep).ok());
+    EXPECT_OK(gen::GenerateCluster(PosixFS(), o, &rep));
     for (int h = 0; h < 4; ++h) {
       Out r = St({"--workdir", c + "/host" + std::to_string(h), "init", "--hosts",
                   c + "/hosts.conf", "--host-id", std::to_string(h)});
@@ -286,7 +287,7 @@ TEST_F(ImportCli, SR53_CatalogChangeMidImportExits5AndTheRerunUsesTheNewPlacemen
   int moved_on_old_owner = 0, moved_on_new_owner = 0;
   for (const auto& [k, n] : source) {
     auto key = Key::FromHex(k, rdb.key_size);
-    ASSERT_TRUE(key.ok()) << k;
+    ASSERT_OK(key) << k;
     const int slot = KeySlot(rdb, key->data());
     std::vector<int> holders;
     for (int h = 0; h < 4; ++h) {

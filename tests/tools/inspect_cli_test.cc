@@ -19,6 +19,7 @@
 #include "format/key_fields.h"
 #include "gen/sample_cluster.h"
 #include "jobs/bundle/bundle_writer.h"
+#include "testing/status_matchers.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {
@@ -52,7 +53,7 @@ class InspectCli : public ::testing::Test {
     o.page_bytes = 2000;
     o.seed = 11;
     gen::GenReport rep;
-    ASSERT_TRUE(gen::GenerateCluster(PosixFS(), o, &rep).ok());
+    ASSERT_OK(gen::GenerateCluster(PosixFS(), o, &rep));
     for (const auto& f : rep.files) {
       if (f.host == 0) manifest_[f.file] = {f.records, f.negatives};
     }
@@ -170,26 +171,26 @@ TEST_F(InspectCli, DbShowsLeasesRetiredFilesQuarantineAndRangeDeletions) {
   live.job = "verify";
   live.ns = "main.posdb";
   live.uuid = posdb_uuid;
-  ASSERT_TRUE(store.Write(posdb_uuid, "live.json", live).ok());
+  ASSERT_OK(store.Write(posdb_uuid, "live.json", live));
   Lease dead = live;
   dead.pid = 0;  // stashed, expired long ago
   dead.expires_at = 1000;
-  ASSERT_TRUE(store.Write(posdb_uuid, "dead.json", dead).ok());
+  ASSERT_OK(store.Write(posdb_uuid, "dead.json", dead));
   RetiredList rl;
   rl.uuid = posdb_uuid;
   rl.files.push_back({"posdb0001.dat", {"posdb0001.dat"}, 123, 1700000000, "merge"});
-  ASSERT_TRUE(WriteRetiredList(PosixFS(), h, rl).ok());
+  ASSERT_OK(WriteRetiredList(PosixFS(), h, rl));
   BundleHeader bh;
   bh.kind = "quarantine";
   bh.database = "main";
   bh.created = "2024-01-31T12:00:00Z";
   BundleWriter bw(PosixFS(), h + "/shardtool/quarantine", "main.titledb.s1.x.00000001",
                   GetRdb(RdbId::kTitledb), bh);
-  ASSERT_TRUE(bw.Open().ok());
+  ASSERT_OK(bw.Open());
   bw.SetSlotSource(0, "coll.main.0/titledb0001-000.dat", "corrupt-record");
   Key k = MakeTitledbKey(12345, 678, false);
-  ASSERT_TRUE(bw.Add(0, k.data(), nullptr, 0, 0, 12).ok());
-  ASSERT_TRUE(bw.Commit().ok());
+  ASSERT_OK(bw.Add(0, k.data(), nullptr, 0, 0, 12));
+  ASSERT_OK(bw.Commit());
   ASSERT_EQ(St({"--workdir", h, "catalog", "move-slots", "--slots", "0-9", "--to-shard", "0"}).code,
             0);
 

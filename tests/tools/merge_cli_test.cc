@@ -17,6 +17,7 @@
 #include "base/crc32c.h"
 #include "cli/shardtool_main.h"
 #include "gen/sample_cluster.h"
+#include "testing/status_matchers.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {
@@ -43,7 +44,7 @@ class MergeCli : public ::testing::Test {
     o.words_per_doc = 40;
     o.page_bytes = 2000;
     gen::GenReport rep;
-    ASSERT_TRUE(gen::GenerateCluster(PosixFS(), o, &rep).ok());
+    ASSERT_OK(gen::GenerateCluster(PosixFS(), o, &rep));
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 

@@ -21,6 +21,7 @@
 #include "gen/sample_cluster.h"
 #include "io/file_system.h"
 #include "io/test_point.h"
+#include "testing/status_matchers.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {
@@ -65,7 +66,7 @@ class ShardRoleCli : public ::testing::Test {
     o.rdbs = {"titledb", "posdb", "clusterdb"};
     gen::GenReport rep;
     Status s = gen::GenerateCluster(PosixFS(), o, &rep);
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_OK(s);
     // main.doledb (not shardable): one small file the generator does not write.
     const RdbInfo& dole = GetRdb(RdbId::kDoledb);
     DataFileWriter w(PosixFS(), root_ + "/c/host0/coll.main.0", DataName(dole.name, 1, false),
@@ -76,7 +77,7 @@ class ShardRoleCli : public ::testing::Test {
     std::vector<uint8_t> data(16, 'x');
     if (s.ok()) s = w.Add(key.data(), data.data(), static_cast<uint32_t>(data.size()));
     if (s.ok()) s = w.Finish();
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_OK(s);
     // The same with records of shard 1 planted on host 0 (no range deletion covers them).
     o.out = root_ + "/m";
     o.docs = 600;
@@ -84,7 +85,7 @@ class ShardRoleCli : public ::testing::Test {
     o.misplace_rate = 0.05;
     gen::GenReport rep2;
     s = gen::GenerateCluster(PosixFS(), o, &rep2);
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_OK(s);
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 

@@ -11,6 +11,7 @@
 #include "base/crc32c.h"
 #include "cli/shardtool_main.h"
 #include "gen/sample_cluster.h"
+#include "testing/status_matchers.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {
@@ -39,7 +40,7 @@ class VerifyCli : public ::testing::Test {
     o.misplace_host = 4;  // shard 1
     o.misplace_rate = 0.01;
     gen::GenReport rep;
-    ASSERT_TRUE(gen::GenerateCluster(PosixFS(), o, &rep).ok());
+    ASSERT_OK(gen::GenerateCluster(PosixFS(), o, &rep));
     // What the generator wrote, per host and file (as gen-manifest.json says it).
     manifest_["files"] = nlohmann::json::array();
     for (const auto& f : rep.files) {

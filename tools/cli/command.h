@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/shardtool_main.h"
+#include "render/text_render.h"
 
 namespace shardtool {
 
@@ -48,6 +49,8 @@ int ReportError(Context& ctx, const GlobalOptions& g, const Status& status);
 std::string ResolvePath(const GlobalOptions& g, const std::string& path);
 // The inverse for output: a path inside --workdir is shown relative to it (doc/architecture.md §9).
 std::string DisplayPath(const GlobalOptions& g, const std::string& path);
+// What the renderers need of the global options (workdir, --quiet, --verbose).
+ReportStyle StyleOf(const GlobalOptions& g);
 
 // A number >= min (CLI11's PositiveNumber / NonNegativeNumber name their range up to DBL_MAX, a
 // 300-digit number, in the error).

@@ -77,12 +77,10 @@ std::string ResolvePath(const GlobalOptions& g, const std::string& path) {
 }
 
 std::string DisplayPath(const GlobalOptions& g, const std::string& path) {
-  if (g.workdir.empty() || g.workdir == ".") return path;
-  std::string prefix = g.workdir;
-  if (prefix.back() != '/') prefix += '/';
-  if (path.compare(0, prefix.size(), prefix) == 0) return path.substr(prefix.size());
-  return path;
+  return StyleOf(g).ShowPath(path);
 }
+
+ReportStyle StyleOf(const GlobalOptions& g) { return ReportStyle{g.workdir, g.quiet, g.verbose}; }
 
 int Main(int argc, const char* const* argv, Context& ctx) {
   GlobalOptions g;

@@ -8,9 +8,9 @@
 
 #include "cli/command.h"
 #include "cli/job_run.h"
+#include "cli/size_option.h"
 #include "jobs/import/import_job.h"
-#include "render/json_render.h"
-#include "render/text_render.h"
+#include "render/import_render.h"
 
 namespace shardtool {
 namespace {
@@ -23,141 +23,9 @@ struct ImportCmdOptions {
   double max_duration = 0;
 };
 
-// A size with an optional K, M or G unit (binary), at least 1M. flag names the option in errors.
-Result<uint64_t> ParseImportSize(const std::string& flag, const std::string& text) {
-  size_t end = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &end);
-  } catch (const std::exception&) {
-    return UsageErrorStatus(flag + " " + text + ": not a size (e.g. 256M, 2G)");
-  }
-  std::string unit = text.substr(end);
-  if (unit.size() > 1 && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
-  if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
-  double mult = 1;
-  if (unit == "K" || unit == "k") {
-    mult = 1024.0;
-  } else if (unit == "M" || unit == "m") {
-    mult = 1024.0 * 1024;
-  } else if (unit == "G" || unit == "g") {
-    mult = 1024.0 * 1024 * 1024;
-  } else if (!unit.empty() && unit != "B") {
-    return UsageErrorStatus(flag + " " + text + ": unknown unit '" + unit + "'");
-  }
-  if (v * mult < 1024 * 1024) return UsageErrorStatus(flag + " " + text + ": at least 1M");
-  return static_cast<uint64_t>(v * mult);
-}
-
-Json ReportJson(const ImportReport& r) {
-  Json j;
-  j["schema_version"] = 1;
-  j["command"] = "import";
-  j["database"] = r.database;
-  j["rdb"] = r.rdb;
-  j["source_dir"] = r.source_dir;
-  j["resumed"] = r.resumed;
-  Json files = Json::array();
-  for (const ImportFileReport& f : r.files) {
-    Json findings = Json::array();
-    for (const Finding& x : f.findings) findings.push_back(FindingJson(x));
-    files.push_back({{"file", f.file},
-                     {"id", f.id},
-                     {"records", f.records},
-                     {"negatives_skipped", f.negatives_skipped},
-                     {"quarantined", f.quarantined},
-                     {"findings", findings}});
-  }
-  j["files"] = files;
-  Json routed = Json::object();
-  for (const auto& [shard, n] : r.routed) routed[std::to_string(shard)] = n;
-  j["routed"] = routed;
-  j["records"] = r.records;
-  j["negatives_skipped"] = r.negatives_skipped;
-  j["duplicates_superseded"] = r.duplicates_superseded;
-  j["quarantined"] = r.quarantined;
-  j["bookmark"] = {{"file_id", r.bookmark.file_id}, {"offset", r.bookmark.offset}};
-  j["seconds"] = r.seconds;
-  j["dry_run"] = r.dry_run;
-  j["nothing_to_do"] = r.nothing_to_do;
-  j["batches"] = r.batches;
-  j["runs_spilled"] = r.runs_spilled;
-  j["run_merges"] = r.run_merges;
-  j["spill_bytes"] = r.spill_bytes;
-  j["bytes_read"] = r.bytes_read;
-  j["bytes_written"] = r.bytes_written;
-  Json targets = Json::array();
-  for (const ImportTargetReport& t : r.targets) {
-    Json tf = Json::array();
-    for (const std::string& f : t.files) tf.push_back(f);
-    targets.push_back({{"target", t.name},
-                       {"shard", t.shard},
-                       {"records", t.records},
-                       {"already_held", t.skipped_held},
-                       {"bytes", t.bytes},
-                       {"files", tf}});
-  }
-  j["targets"] = targets;
-  Json q = Json::array();
-  for (const std::string& e : r.quarantine_entries) q.push_back(e);
-  j["quarantine_entries"] = q;
-  Json findings = Json::array();
-  for (const Finding& x : r.findings) findings.push_back(FindingJson(x));
-  j["findings"] = findings;
-  Json warnings = Json::array();
-  for (const std::string& w : r.warnings) warnings.push_back(w);
-  j["warnings"] = warnings;
-  j["ok"] = r.exit_status() == 0;
-  if (!r.outcome.ok()) j["error"] = ErrorJson(r.outcome)["error"];
-  return j;
-}
-
-void PrintText(Context& ctx, const GlobalOptions& g, const ImportReport& r) {
-  std::ostream& out = *ctx.out;
-  for (const std::string& w : r.warnings) *ctx.err << "warning: " << w << "\n";
-  if (r.nothing_to_do) {
-    out << "import " << r.database << "." << r.rdb << " from " << r.source_dir
-        << ": nothing to do (already imported up to file " << r.bookmark.file_id << " offset "
-        << r.bookmark.offset << ")\n";
-    return;
-  }
-  out << "import " << r.database << "." << r.rdb << " from " << r.source_dir
-      << (r.dry_run ? " (dry run: nothing written)" : "") << (r.resumed ? " (resumed)" : "")
-      << "\n";
-  if (g.quiet) return;
-  for (const ImportFileReport& f : r.files) {
-    out << "  " << f.file << ": " << f.records << " records, " << f.negatives_skipped
-        << " negatives skipped"
-        << (f.quarantined ? ", " + std::to_string(f.quarantined) + " quarantined" : "") << "\n";
-    for (const Finding& x : f.findings) out << "    " << x.ToString() << "\n";
-  }
-  for (const Finding& x : r.findings) out << "  " << x.ToString() << "\n";
-  std::string routed;
-  for (const auto& [shard, n] : r.routed) {
-    routed += (routed.empty() ? "" : ", ") + std::string("shard ") + std::to_string(shard) + ": " +
-              std::to_string(n);
-  }
-  out << "  routed     " << (routed.empty() ? "nothing" : routed) << "\n";
-  for (const ImportTargetReport& t : r.targets) {
-    if (r.dry_run) break;  // nothing was written
-    out << "  " << t.name << " (shard " << t.shard << "): " << t.records << " records written";
-    if (t.skipped_held) out << ", " << t.skipped_held << " already there";
-    for (const std::string& f : t.files) out << "\n      " << f;
-    out << "\n";
-  }
-  if (r.runs_spilled > 0) {
-    out << "  spilled    " << r.runs_spilled << " sorted runs (" << HumanBytes(r.spill_bytes)
-        << " compressed), " << r.run_merges << " run merges, in " << r.batches << " commits\n";
-  }
-  out << "  skipped    " << r.negatives_skipped << " negatives, " << r.duplicates_superseded
-      << " older duplicates; quarantined " << r.quarantined << "\n";
-  const double rate = r.seconds > 0 ? static_cast<double>(r.bytes_read) / r.seconds : 0;
-  out << "  time       " << HumanDuration(r.seconds) << " ("
-      << HumanBytes(static_cast<uint64_t>(rate)) << "/s read, " << HumanBytes(r.bytes_written)
-      << " written)\n";
-  out << "  bookmark   " << (r.dry_run ? "(not written) would reach " : "") << "file "
-      << r.bookmark.file_id << " offset " << r.bookmark.offset << "\n";
-}
+// --memory and --commit-every: at least 1M.
+constexpr uint64_t kMinImportSize = 1024 * 1024;
+constexpr const char* kImportSizeExample = "256M, 2G";
 
 int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o) {
   ImportRequest req;
@@ -172,10 +40,11 @@ int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o
   req.source_dir = dir;
   if (!o.bookmark.empty()) req.legacy_bookmark = ResolvePath(g, o.bookmark);
   if (!o.stage_dir.empty()) req.stage_dir = ResolvePath(g, o.stage_dir);
-  auto mem = ParseImportSize("--memory", o.memory);
+  auto mem = ParseSizeOption("--memory", o.memory, kImportSizeExample, kMinImportSize);
   if (!mem.ok()) return ReportError(ctx, g, mem.status());
   req.memory = *mem;
-  auto every = ParseImportSize("--commit-every", o.commit_every);
+  auto every =
+      ParseSizeOption("--commit-every", o.commit_every, kImportSizeExample, kMinImportSize);
   if (!every.ok()) return ReportError(ctx, g, every.status());
   req.commit_every = *every;
   req.max_inflight = o.max_inflight;
@@ -189,8 +58,8 @@ int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o
                                [&](const ImportEnv& env) { return RunImport(ctx.fs, req, env); });
   if (!report.ok()) return ReportError(ctx, g, report.status());
   PrintJobReport(
-      ctx, g, report->outcome, [&] { return ReportJson(*report); },
-      [&] { PrintText(ctx, g, *report); });
+      ctx, g, report->outcome, [&] { return ImportReportJson(*report); },
+      [&] { PrintImportReport(*ctx.out, *ctx.err, StyleOf(g), *report); });
   return report->exit_status();
 }
 

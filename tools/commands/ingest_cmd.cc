@@ -3,11 +3,11 @@
 // shard does not own under the same catalog (B5) or a bad target, 5 under another catalog
 // version (B5), 8 a corrupt bundle (B1-B4).
 #include <ostream>
+#include <utility>
 
 #include "cli/command.h"
 #include "jobs/ingest/ingest_job.h"
-#include "render/json_render.h"
-#include "render/text_render.h"
+#include "render/ingest_render.h"
 
 namespace shardtool {
 namespace {
@@ -29,48 +29,12 @@ int RunIngestCmd(Context& ctx, const GlobalOptions& g, const IngestCmdOptions& o
     auto r = RunIngest(ctx.fs, req, IngestEnv{});
     if (!r.ok()) return ReportError(ctx, g, r.status());
     if (g.json) {
-      Json files = Json::array();
-      for (const std::string& f : r->files) files.push_back(f);
-      all.push_back({{"bundle", bundle},
-                     {"kind", r->kind},
-                     {"database", r->database},
-                     {"rdb", r->rdb},
-                     {"target_shard", r->target_shard},
-                     {"streams", r->streams},
-                     {"records", {{"positive", r->positive}, {"negative", r->negative}}},
-                     {"superseded", r->superseded},
-                     {"held_by_host", r->held_by_host},
-                     {"already_ingested", r->already_ingested},
-                     {"files", files},
-                     {"bytes_written", r->bytes_written},
-                     {"seconds", r->seconds},
-                     {"dry_run", r->dry_run}});
+      all.push_back(IngestReportJson(bundle, *r));
     } else if (!g.quiet) {
-      std::ostream& out = *ctx.out;
-      out << "ingest " << bundle << " (" << r->kind << ", " << r->database << "." << r->rdb
-          << ", shard " << r->target_shard << "): ";
-      if (r->already_ingested) {
-        out << "already ingested, nothing to do\n";
-        continue;
-      }
-      out << r->positive << " positive and " << r->negative << " negative records"
-          << (r->dry_run ? " (dry run: nothing written)" : "") << "\n";
-      if (r->held_by_host > 0) {
-        out << "  " << r->held_by_host
-            << " orphan records dropped: this host holds a version of their key\n";
-      }
-      for (const std::string& f : r->files) out << "  " << f << "\n";
-      out << "  " << HumanBytes(r->bytes_written) << " written in " << HumanDuration(r->seconds)
-          << "\n";
+      PrintIngestReport(*ctx.out, bundle, *r);
     }
   }
-  if (g.json) {
-    Json j;
-    j["schema_version"] = 1;
-    j["command"] = "ingest";
-    j["bundles"] = all;
-    *ctx.out << j.dump(2) << "\n";
-  }
+  if (g.json) *ctx.out << IngestDocumentJson(std::move(all)).dump(2) << "\n";
   return 0;
 }
 

@@ -5,6 +5,14 @@
 
 namespace shardtool {
 
+std::string ReportStyle::ShowPath(const std::string& path) const {
+  if (workdir.empty() || workdir == ".") return path;
+  std::string prefix = workdir;
+  if (prefix.back() != '/') prefix += '/';
+  if (path.compare(0, prefix.size(), prefix) == 0) return path.substr(prefix.size());
+  return path;
+}
+
 std::string HumanBytes(uint64_t bytes) {
   char buf[64];
   if (bytes < 1024) {

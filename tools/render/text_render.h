@@ -8,6 +8,15 @@
 
 namespace shardtool {
 
+// How a command's report is shown: the global options that matter to its renderer.
+struct ReportStyle {
+  std::string workdir = ".";
+  bool quiet = false;
+  int verbose = 0;
+  // A path inside workdir relative to it (doc/architecture.md §9); any other path as it is.
+  std::string ShowPath(const std::string& path) const;
+};
+
 // "77802 B", "1.5 KiB", "1920.0 MiB", "2.0 GiB".
 std::string HumanBytes(uint64_t bytes);
 // "1.2 s", "350 ms", "2 m 05 s".

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -62,8 +63,13 @@ Result<BundleStreamInfo> StreamFromJson(const Json& j, const std::string& path) 
     s.first_key = j.at("first_key").get<std::string>();
     s.last_key = j.at("last_key").get<std::string>();
     const std::string crc = j.at("crc32c").get<std::string>();
-    if (crc.size() != 8) throw std::runtime_error("crc32c is not 8 hex digits");
-    s.crc32c = static_cast<uint32_t>(std::stoul(crc, nullptr, 16));
+    // As std::stoul(crc, nullptr, 16) reads it: leading blanks, a sign, "0x", then hex digits.
+    char* end = nullptr;
+    const unsigned long v = crc.size() == 8 ? std::strtoul(crc.c_str(), &end, 16) : 0;
+    if (crc.size() != 8 || end == crc.c_str()) {
+      return CorruptionStatus(path + ": bad stream entry: crc32c is not 8 hex digits (B1)");
+    }
+    s.crc32c = static_cast<uint32_t>(v);
     if (j.contains("reason")) {
       s.reason = j.at("reason").get<std::string>();
       s.encoding = j.value("encoding", std::string("records"));
@@ -74,7 +80,7 @@ Result<BundleStreamInfo> StreamFromJson(const Json& j, const std::string& path) 
                             r.value("last_key", std::string())});
       }
     }
-  } catch (const std::exception& e) {
+  } catch (const Json::exception& e) {
     return CorruptionStatus(path + ": bad stream entry: " + e.what() + " (B1)");
   }
   return s;
@@ -163,7 +169,7 @@ Result<BundleManifest> ParseBundleManifest(std::string_view text, const std::str
       ASSIGN_OR_RETURN(BundleStreamInfo info, StreamFromJson(s, path));
       m.streams.push_back(std::move(info));
     }
-  } catch (const std::exception& e) {
+  } catch (const Json::exception& e) {
     return CorruptionStatus(path + ": bad manifest: " + e.what() + " (B1)").With("rule", "B1");
   }
   return m;

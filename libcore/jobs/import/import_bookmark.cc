@@ -1,9 +1,10 @@
 #include "jobs/import/import_bookmark.h"
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <stdexcept>
 
 #include "catalog/state_json.h"
 #include "catalog/state_paths.h"
@@ -19,24 +20,52 @@ std::string ImportBookmarkPath(const std::string& workdir, const std::string& db
 namespace {
 
 // Member `name` as an integer in [lo, hi] (hi >= 0), or `dflt` when it is absent and optional.
-// Anything else throws, and the caller reports Corruption: a float, a string or an out-of-range
-// number is never narrowed into a position.
+// Anything else is Corruption naming the member: a float, a string or an out-of-range number is
+// never narrowed into a position. nlohmann throws (an absent member): the caller catches that.
 template <typename T>
-T IntMember(const nlohmann::json& j, const char* name, T lo, T hi, std::optional<T> dflt = {}) {
+Result<T> IntMember(const nlohmann::json& j, const char* name, T lo, T hi,
+                    std::optional<T> dflt = {}) {
   if (dflt && !j.contains(name)) return *dflt;
   const nlohmann::json& v = j.at(name);
-  if (!v.is_number_integer()) throw std::invalid_argument(std::string(name) + ": not an integer");
+  if (!v.is_number_integer()) return CorruptionStatus(std::string(name) + ": not an integer");
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(hi)) throw std::out_of_range(std::string(name) + ": too large");
+    if (u > static_cast<uint64_t>(hi)) return CorruptionStatus(std::string(name) + ": too large");
     return static_cast<T>(u);
   }
   const int64_t s = v.get<int64_t>();
   if (s < static_cast<int64_t>(lo) ||
       (s >= 0 && static_cast<uint64_t>(s) > static_cast<uint64_t>(hi))) {
-    throw std::out_of_range(std::string(name) + ": out of range");
+    return CorruptionStatus(std::string(name) + ": out of range");
   }
   return static_cast<T>(s);
+}
+
+// The bookmark in `j`; Corruption with the reason (the caller names the file). The schema_version
+// is checked by the caller.
+Result<ImportBookmark> BookmarkFromJson(const nlohmann::json& j) {
+  ImportBookmark b;
+  b.db = j.at("db").get<std::string>();
+  b.rdb = j.value("rdb", "titledb");
+  b.source_dir = j.at("source_dir").get<std::string>();
+  ASSIGN_OR_RETURN(b.pos.file_id, IntMember<int32_t>(j, "file_id", 0, INT32_MAX));
+  ASSIGN_OR_RETURN(b.pos.offset, IntMember<uint64_t>(j, "offset", 0, UINT64_MAX));
+  ASSIGN_OR_RETURN(b.records, IntMember<int64_t>(j, "records", 0, INT64_MAX, 0));
+  ASSIGN_OR_RETURN(b.negatives_skipped,
+                   IntMember<int64_t>(j, "negatives_skipped", 0, INT64_MAX, 0));
+  ASSIGN_OR_RETURN(b.updated, IntMember<int64_t>(j, "updated", INT64_MIN, INT64_MAX, 0));
+  return b;
+}
+
+// `text` as one whole integer as std::stoll reads it (leading blanks, a sign; base 10), or nullopt
+// when it is not one or is out of range.
+std::optional<long long> WholeInteger(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || errno == ERANGE || *end != '\0') return std::nullopt;
+  return v;
 }
 
 }  // namespace
@@ -44,24 +73,22 @@ T IntMember(const nlohmann::json& j, const char* name, T lo, T hi, std::optional
 Result<std::optional<ImportBookmark>> ReadImportBookmark(FileSystem* fs, const std::string& path) {
   if (!fs->Exists(path)) return std::optional<ImportBookmark>();
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(fs, path));
+  auto bad = [&path](const std::string& why) {
+    return CorruptionStatus(path + ": not an import bookmark: " + why);
+  };
+  auto parsed = ParseStateJsonChecked<nlohmann::json>(text);
+  if (!parsed.ok()) return bad(parsed.status().message());
+  const nlohmann::json& j = *parsed;
+  if (!j.is_object()) return bad("not a JSON object");
   try {
-    const auto j = ParseStateJsonOrThrow<nlohmann::json>(text);
-    if (!j.is_object()) throw std::invalid_argument("not a JSON object");
-    if (IntMember<int64_t>(j, "schema_version", INT64_MIN, INT64_MAX) != 1) {
-      return CorruptionStatus(path + ": unknown schema_version");
-    }
-    ImportBookmark b;
-    b.db = j.at("db").get<std::string>();
-    b.rdb = j.value("rdb", "titledb");
-    b.source_dir = j.at("source_dir").get<std::string>();
-    b.pos.file_id = IntMember<int32_t>(j, "file_id", 0, INT32_MAX);
-    b.pos.offset = IntMember<uint64_t>(j, "offset", 0, UINT64_MAX);
-    b.records = IntMember<int64_t>(j, "records", 0, INT64_MAX, 0);
-    b.negatives_skipped = IntMember<int64_t>(j, "negatives_skipped", 0, INT64_MAX, 0);
-    b.updated = IntMember<int64_t>(j, "updated", INT64_MIN, INT64_MAX, 0);
-    return std::optional<ImportBookmark>(b);
-  } catch (const std::exception& e) {
-    return CorruptionStatus(path + ": not an import bookmark: " + e.what());
+    auto version = IntMember<int64_t>(j, "schema_version", INT64_MIN, INT64_MAX);
+    if (!version.ok()) return bad(version.status().message());
+    if (*version != 1) return CorruptionStatus(path + ": unknown schema_version");
+    auto b = BookmarkFromJson(j);
+    if (!b.ok()) return bad(b.status().message());
+    return std::optional<ImportBookmark>(std::move(*b));
+  } catch (const nlohmann::json::exception& e) {
+    return bad(e.what());
   }
 }
 
@@ -92,21 +119,19 @@ Result<LegacyBookmark> ReadLegacyBookmark(FileSystem* fs, const std::string& pat
     return b;
   }
   const size_t comma = t.find(',');
-  try {
-    if (comma == std::string::npos) throw std::invalid_argument("no comma");
-    size_t e1 = 0, e2 = 0;
-    const long long off = std::stoll(t.substr(0, comma), &e1);
-    const long long id = std::stoll(t.substr(comma + 1), &e2);
-    if (e1 != comma || e2 != t.size() - comma - 1) throw std::invalid_argument("junk");
-    if (off < 0 || id < 0) {
-      b.from_start = true;  // "-1,-1" (GB bug 2)
-      return b;
-    }
-    if (id > INT32_MAX) throw std::out_of_range("file id");  // GB's file ids are 32-bit
-    b.pos = {static_cast<int32_t>(id), static_cast<uint64_t>(off)};
-  } catch (const std::exception&) {
+  const auto not_a_bookmark = [&] {
     return CorruptionStatus(path + ": '" + t + "' is not \"<offset>,<fileId>\" (I8)");
+  };
+  if (comma == std::string::npos) return not_a_bookmark();
+  const std::optional<long long> off = WholeInteger(t.substr(0, comma));
+  const std::optional<long long> id = WholeInteger(t.substr(comma + 1));
+  if (!off || !id) return not_a_bookmark();
+  if (*off < 0 || *id < 0) {
+    b.from_start = true;  // "-1,-1" (GB bug 2)
+    return b;
   }
+  if (*id > INT32_MAX) return not_a_bookmark();  // GB's file ids are 32-bit
+  b.pos = {static_cast<int32_t>(*id), static_cast<uint64_t>(*off)};
   return b;
 }
 

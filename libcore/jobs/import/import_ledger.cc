@@ -31,13 +31,14 @@ std::string SlotsHex(const std::bitset<kNumSlots>& b) {
   return out;
 }
 
-std::bitset<kNumSlots> SlotsFromHex(const std::string& h) {
-  if (h.size() != kNumSlots / 4) throw std::invalid_argument("slots: not 2048 hex digits");
+// The slot set of SlotsHex's text; Corruption with the reason otherwise.
+Result<std::bitset<kNumSlots>> SlotsFromHex(const std::string& h) {
+  if (h.size() != kNumSlots / 4) return CorruptionStatus("slots: not 2048 hex digits");
   std::bitset<kNumSlots> b;
   for (int i = 0; i < kNumSlots / 4; ++i) {
     const char c = h[static_cast<size_t>(i)];
     const int v = c >= 'a' ? c - 'a' + 10 : c - '0';
-    if (v < 0 || v > 15) throw std::invalid_argument("slots: not hex");
+    if (v < 0 || v > 15) return CorruptionStatus("slots: not hex");
     for (int k = 0; k < 4; ++k) b[static_cast<size_t>(i * 4 + k)] = (v >> k) & 1;
   }
   return b;
@@ -68,8 +69,13 @@ Status ImportLedger::Load() {
   entries_.clear();
   if (!fs_->Exists(path_)) return Status::Ok();
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(fs_, path_));
+  auto bad = [this](const std::string& why) {
+    return CorruptionStatus(path_ + ": not an import ledger: " + why);
+  };
+  auto parsed = ParseStateJsonChecked<Json>(text);
+  if (!parsed.ok()) return bad(parsed.status().message());
   try {
-    const Json j = ParseStateJsonOrThrow<Json>(text);
+    const Json& j = *parsed;
     if (j.at("schema_version").get<int>() != 1) {
       return CorruptionStatus(path_ + ": unknown schema_version");
     }
@@ -78,7 +84,9 @@ Status ImportLedger::Load() {
       le.target = e.at("target").get<std::string>();
       le.from = PosFrom(e.at("from"));
       le.to = PosFrom(e.at("to"));
-      le.slots = SlotsFromHex(e.at("slots").get<std::string>());
+      auto slots = SlotsFromHex(e.at("slots").get<std::string>());
+      if (!slots.ok()) return bad(slots.status().message());
+      le.slots = *slots;
       for (const Json& r : e.at("renames")) {
         le.renames.push_back({r.at(0).get<std::string>(), r.at(1).get<std::string>()});
       }
@@ -86,8 +94,8 @@ Status ImportLedger::Load() {
       le.committing = e.value("state", "") == "committing";
       entries_.push_back(std::move(le));
     }
-  } catch (const std::exception& ex) {
-    return CorruptionStatus(path_ + ": not an import ledger: " + ex.what());
+  } catch (const nlohmann::json::exception& ex) {
+    return bad(ex.what());
   }
   return Status::Ok();
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 #include "acquire/acquisition.h"
 #include "acquire/router.h"
@@ -20,28 +21,27 @@
 
 namespace shardtool {
 
-Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const IngestEnv& env) {
-  const int64_t start_us = fs->NowMicros();
-  IngestReport rep;
-  rep.bundle = req.bundle_dir;
-  rep.dry_run = req.dry_run;
+namespace {
+
+// The bundle at req.bundle_dir, read and checked: a finished bundle of kind import or orphans of
+// a shardable Rdb. Fills in the report's description of it.
+Result<BundleContents> ReadIngestBundle(FileSystem* fs, const IngestRequest& req,
+                                        IngestReport* rep) {
   if (!fs->Exists(req.bundle_dir)) {
     return NotFoundStatus("bundle " + req.bundle_dir + ": no such directory");
   }
-  {
-    const std::string base = BaseName(req.bundle_dir);
-    if (base.size() > 4 && base.substr(base.size() - 4) == ".tmp") {
-      return FailedPreconditionStatus(req.bundle_dir +
-                                      ": an incomplete bundle (.tmp: still being written)");
-    }
+  const std::string base = BaseName(req.bundle_dir);
+  if (base.size() > 4 && base.substr(base.size() - 4) == ".tmp") {
+    return FailedPreconditionStatus(req.bundle_dir +
+                                    ": an incomplete bundle (.tmp: still being written)");
   }
   ASSIGN_OR_RETURN(BundleContents b, ReadBundle(fs, req.bundle_dir));
   const BundleManifest& m = b.manifest;
-  rep.kind = m.header.kind;
-  rep.database = m.header.database;
-  rep.rdb = m.rdb;
-  rep.target_shard = m.header.target_shard;
-  rep.streams = static_cast<int64_t>(m.streams.size());
+  rep->kind = m.header.kind;
+  rep->database = m.header.database;
+  rep->rdb = m.rdb;
+  rep->target_shard = m.header.target_shard;
+  rep->streams = static_cast<int64_t>(m.streams.size());
   if (m.header.kind != "import" && m.header.kind != "orphans") {
     return FailedPreconditionStatus(req.bundle_dir + ": a " + m.header.kind +
                                     " bundle is not for ingest (kind import or orphans)");
@@ -51,29 +51,13 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
     return FailedPreconditionStatus(req.bundle_dir + ": rdb " + m.rdb +
                                     " is not shardable; ingest refuses it");
   }
-  const int ks = rdb->key_size;
+  return b;
+}
 
-  CatalogCache* cache = env.catalogs ? env.catalogs : CatalogCache::Process();
-  ASSIGN_OR_RETURN(auto snap, cache->Get(fs, req.workdir));
-  const Catalog& cat = snap->catalog();
-  const DatabaseEntry* db = cat.FindDatabase(m.header.database);
-  if (db == nullptr) {
-    return NamespaceNotFoundStatus("database " + m.header.database + " (named by " +
-                                   req.bundle_dir + ") is not in " + CatalogPath(req.workdir));
-  }
-  const std::string ns = m.header.database + "." + m.rdb;
-  const std::string db_dir = JoinPath(req.workdir, db->DirName());
-  uint64_t part_size = 2013265920ULL;
-  const CollectionEntry* coll = cat.FindCollection(ns);
-  if (coll != nullptr) part_size = coll->part_size;
-  RETURN_IF_ERROR(CheckBundlePlacement(m, cat, coll, req.bundle_dir));
-
-  RETURN_IF_ERROR(RefuseWhileGigablastRuns(env, req.workdir, req.force || req.dry_run));
-  ASSIGN_OR_RETURN(LocalWrite lw, AcquireLocalWrite(fs, req.workdir, env, "ingest", ns, req.dry_run,
-                                                    req.lock_timeout_ms));
-  const CollectionAcquisition& acq = lw.collection();
-
-  // B5: every record belongs to this host's shard.
+// B5: every record belongs to this host's shard (the acquired collection's ownership filter, or
+// for a collection new here the cluster's default map).
+Status CheckOwnership(const CollectionAcquisition& acq, const Catalog& cat, const RdbInfo& rdb,
+                      const BundleContents& b, const std::string& bundle_dir) {
   std::unique_ptr<OwnershipFilter> fallback;
   const OwnershipFilter* filter = nullptr;
   if (acq.exists()) {
@@ -81,12 +65,11 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
     if (f.ok()) filter = *f;
   }
   if (filter == nullptr) {
-    // The collection is new here: the cluster's default map decides.
     std::vector<SlotRange> owned;
     for (int s = cat.this_shard(); s < kNumSlots; s += cat.cluster.num_shards) {
       owned.push_back({s, s + 1});
     }
-    fallback = std::make_unique<OwnershipFilter>(CoalesceRanges(owned), *rdb);
+    fallback = std::make_unique<OwnershipFilter>(CoalesceRanges(owned), rdb);
     filter = fallback.get();
   }
   int64_t unowned = 0;
@@ -95,46 +78,39 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
   for (const auto& stream : b.streams) {
     for (const BundleRecord& r : stream) {
       const auto* key = reinterpret_cast<const uint8_t*>(r.key.data());
-      if (!filter->KeyOwned(key)) {
-        if (unowned++ == 0) {
-          first_unowned = KeyHex(key, ks);
-          first_slot = KeySlot(*rdb, key);
-        }
+      if (!filter->KeyOwned(key) && unowned++ == 0) {
+        first_unowned = KeyHex(key, rdb.key_size);
+        first_slot = KeySlot(rdb, key);
       }
     }
   }
-  if (unowned > 0) {
-    // Hosts init their catalogs separately (epochs differ), so the version number is compared.
-    const bool same_catalog = m.header.catalog_version == cat.version;
-    std::string msg = req.bundle_dir + ": " + std::to_string(unowned) +
-                      " records are not owned by this host's shard " +
-                      std::to_string(cat.this_shard()) + " (first key " + first_unowned +
-                      ", slot " + std::to_string(first_slot) + ") (B5)";
-    if (!same_catalog) {
-      return StaleConfigStatus(msg + "; the bundle was routed under catalog version " +
-                               std::to_string(m.header.catalog_version) + ", this host has " +
-                               std::to_string(cat.version))
-          .With("rule", "B5");
-    }
-    return IncompatibleShardingMetadataStatus(msg).With("rule", "B5");
+  if (unowned == 0) return Status::Ok();
+  // Hosts init their catalogs separately (epochs differ), so the version number is compared.
+  const BundleManifest& m = b.manifest;
+  const std::string msg = bundle_dir + ": " + std::to_string(unowned) +
+                          " records are not owned by this host's shard " +
+                          std::to_string(cat.this_shard()) + " (first key " + first_unowned +
+                          ", slot " + std::to_string(first_slot) + ") (B5)";
+  if (m.header.catalog_version != cat.version) {
+    return StaleConfigStatus(msg + "; the bundle was routed under catalog version " +
+                             std::to_string(m.header.catalog_version) + ", this host has " +
+                             std::to_string(cat.version))
+        .With("rule", "B5");
   }
+  return IncompatibleShardingMetadataStatus(msg).With("rule", "B5");
+}
 
-  // Exactly once: the ledger knows the bundles it holds.
+// The ledger label of a bundle: its name and the CRC of its manifest (exactly once).
+Result<std::string> IngestLabel(FileSystem* fs, const std::string& bundle_dir) {
   ASSIGN_OR_RETURN(const std::string mtext,
-                   ReadFileToString(fs, JoinPath(req.bundle_dir, "manifest.json")));
+                   ReadFileToString(fs, JoinPath(bundle_dir, "manifest.json")));
   char crc[16];
   std::snprintf(crc, sizeof crc, "%08x", Crc32c(mtext));
-  const std::string label = BaseName(req.bundle_dir) + "/" + crc;
-  ImportLedger ledger(fs, ImportLedgerPath(req.workdir, m.header.database, m.rdb, "ingest"));
-  RETURN_IF_ERROR(ledger.Load());
-  if (!req.dry_run) RETURN_IF_ERROR(ledger.RollForward().status());
-  if (ledger.HasLabel("ingest", label)) {
-    rep.already_ingested = true;
-    rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
-    return rep;
-  }
+  return BaseName(bundle_dir) + "/" + crc;
+}
 
-  // Merge the streams: sorted by key, a later stream wins on equal keys.
+// The streams merged: sorted by key, a later stream wins on equal keys (counted superseded).
+std::vector<TargetRecordRef> MergeStreams(const BundleContents& b, int ks, IngestReport* rep) {
   struct Ref {
     const BundleRecord* r;
     size_t stream;
@@ -155,29 +131,61 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
                         static_cast<uint32_t>(x.r->data.size())};
     if (!refs.empty() && CompareKeysNegEq(refs.back().key, key, ks) == 0) {
       refs.back() = ref;
-      rep.superseded++;
+      rep->superseded++;
       continue;
     }
     refs.push_back(ref);
   }
-  if (m.header.kind == "orphans") {
-    // Orphans are older than anything this host holds for the same key (ingest_held.h).
-    ASSIGN_OR_RETURN(rep.held_by_host, DropKeysHeldByHost(fs, db_dir, *rdb, part_size, &refs));
-  }
+  return refs;
+}
+
+// Counts the records that will be written, positive and negative.
+void CountIngested(const std::vector<TargetRecordRef>& refs, IngestReport* rep) {
   for (const TargetRecordRef& r : refs) {
-    (KeyIsNegative(r.key) ? rep.negative : rep.positive)++;
+    (KeyIsNegative(r.key) ? rep->negative : rep->positive)++;
   }
-  rep.records = static_cast<int64_t>(refs.size());
-  if (req.dry_run || refs.empty()) {
-    rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
-    return rep;
+  rep->records = static_cast<int64_t>(refs.size());
+}
+
+// Where the bundle goes: its collection in this host's catalog.
+struct IngestTarget {
+  std::shared_ptr<const CatalogSnapshot> snap;  // keeps db alive
+  const DatabaseEntry* db = nullptr;
+  const CollectionEntry* coll = nullptr;  // nullptr: the collection is new here
+  std::string ns;
+  std::string db_dir;
+  uint64_t part_size = 2013265920ULL;
+};
+
+Result<IngestTarget> FindIngestTarget(FileSystem* fs, const IngestRequest& req,
+                                      const IngestEnv& env, const BundleManifest& m) {
+  IngestTarget t;
+  CatalogCache* cache = env.catalogs ? env.catalogs : CatalogCache::Process();
+  ASSIGN_OR_RETURN(t.snap, cache->Get(fs, req.workdir));
+  const Catalog& cat = t.snap->catalog();
+  t.db = cat.FindDatabase(m.header.database);
+  if (t.db == nullptr) {
+    return NamespaceNotFoundStatus("database " + m.header.database + " (named by " +
+                                   req.bundle_dir + ") is not in " + CatalogPath(req.workdir));
   }
-  RETURN_IF_ERROR(RemoveImportTemps(fs, db_dir));
-  auto written = WriteTargetFiles(fs, db_dir, *rdb, part_size, refs);
+  t.ns = m.header.database + "." + m.rdb;
+  t.db_dir = JoinPath(req.workdir, t.db->DirName());
+  t.coll = cat.FindCollection(t.ns);
+  if (t.coll != nullptr) t.part_size = t.coll->part_size;
+  return t;
+}
+
+// Writes the merged records as new data files of the target and commits them to the ledger under
+// `label` (exactly once).
+Status WriteIngested(FileSystem* fs, const IngestTarget& t, const RdbInfo& rdb,
+                     const std::vector<TargetRecordRef>& refs, const std::string& label,
+                     ImportLedger& ledger, IngestReport* rep) {
+  RETURN_IF_ERROR(RemoveImportTemps(fs, t.db_dir));
+  auto written = WriteTargetFiles(fs, t.db_dir, rdb, t.part_size, refs);
   if (!written.ok()) {
     // ENOSPC and the like: nothing is committed, so the temporaries go now (best effort: the
     // next run removes what is left).
-    RemoveImportTemps(fs, db_dir).IgnoreError();
+    RemoveImportTemps(fs, t.db_dir).IgnoreError();
     return written.status();
   }
   TargetFilesWritten w = std::move(*written);
@@ -188,8 +196,50 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
   RETURN_IF_ERROR(ledger.Commit(std::move(e), SourcePos{-1, 0}));
   RETURN_IF_ERROR(ledger.Publish());
   TEST_POINT("ingest.after_publish");
-  for (const std::string& n : w.names) rep.files.push_back(db->DirName() + "/" + n);
-  rep.bytes_written = w.bytes;
+  for (const std::string& n : w.names) rep->files.push_back(t.db->DirName() + "/" + n);
+  rep->bytes_written = w.bytes;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const IngestEnv& env) {
+  const int64_t start_us = fs->NowMicros();
+  IngestReport rep;
+  rep.bundle = req.bundle_dir;
+  rep.dry_run = req.dry_run;
+  ASSIGN_OR_RETURN(BundleContents b, ReadIngestBundle(fs, req, &rep));
+  const BundleManifest& m = b.manifest;
+  const RdbInfo* rdb = FindRdb(m.rdb);
+
+  ASSIGN_OR_RETURN(IngestTarget target, FindIngestTarget(fs, req, env, m));
+  RETURN_IF_ERROR(CheckBundlePlacement(m, target.snap->catalog(), target.coll, req.bundle_dir));
+  RETURN_IF_ERROR(RefuseWhileGigablastRuns(env, req.workdir, req.force || req.dry_run));
+  ASSIGN_OR_RETURN(LocalWrite lw, AcquireLocalWrite(fs, req.workdir, env, "ingest", target.ns,
+                                                    req.dry_run, req.lock_timeout_ms));
+  RETURN_IF_ERROR(CheckOwnership(lw.collection(), target.snap->catalog(), *rdb, b, req.bundle_dir));
+
+  ASSIGN_OR_RETURN(const std::string label, IngestLabel(fs, req.bundle_dir));
+  ImportLedger ledger(fs, ImportLedgerPath(req.workdir, m.header.database, m.rdb, "ingest"));
+  RETURN_IF_ERROR(ledger.Load());
+  if (!req.dry_run) RETURN_IF_ERROR(ledger.RollForward().status());
+  if (ledger.HasLabel("ingest", label)) {
+    rep.already_ingested = true;
+    rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
+    return rep;
+  }
+  std::vector<TargetRecordRef> refs = MergeStreams(b, rdb->key_size, &rep);
+  if (m.header.kind == "orphans") {
+    // Orphans are older than anything this host holds for the same key (ingest_held.h).
+    ASSIGN_OR_RETURN(rep.held_by_host,
+                     DropKeysHeldByHost(fs, target.db_dir, *rdb, target.part_size, &refs));
+  }
+  CountIngested(refs, &rep);
+  if (req.dry_run || refs.empty()) {
+    rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
+    return rep;
+  }
+  RETURN_IF_ERROR(WriteIngested(fs, target, *rdb, refs, label, ledger, &rep));
   rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
   return rep;
 }

@@ -6,13 +6,7 @@ namespace shardtool {
 
 Status RefuseWhileGigablastRuns(const LocalWriteEnv& env, const std::string& workdir, bool skip) {
   if (skip) return Status::Ok();
-  std::unique_ptr<GigablastDetector> own;
-  GigablastDetector* detector = env.gigablast;
-  if (detector == nullptr) {
-    own = MakeGigablastDetector();
-    detector = own.get();
-  }
-  ASSIGN_OR_RETURN(auto running, detector->Find(workdir));
+  ASSIGN_OR_RETURN(auto running, FindGigablast(workdir, env.gigablast));
   if (running.has_value()) {
     return BusyStatus("Gigablast is running in this working dir (" + *running +
                       "); stop it or use --force");

@@ -110,13 +110,32 @@ std::string PositiveHex(const RdbInfo& rdb, const uint8_t* key) {
 
 namespace {
 
-Result<KeyReport> InspectKeyOnce(FileSystem* fs, const std::string& workdir, const Catalog& catalog,
-                                 const KeyQuery& q) {
+// The owning shard of a slot, or -1 (unsharded collection, or no slot).
+struct OwnerLookup {
+  bool sharded = false;
+  SlotOwners owners;
+  int32_t operator()(int slot) const {
+    if (!sharded || slot < 0) return -1;
+    return owners.owner[static_cast<size_t>(slot)];
+  }
+};
+
+// The hosts of r.owner's shard (none when the owner is unknown).
+void AddOwnerHosts(const Catalog& catalog, KeyReport& r) {
+  if (r.owner < 0) return;
+  for (const CatalogHost& h : catalog.cluster.hosts) {
+    if (h.shard == r.owner) r.owner_hosts.push_back({h.id, h.ip, h.workdir});
+  }
+}
+
+// The query's collection: refuses an invalid name, a view, an unknown Rdb, --payload outside
+// titledb, and a collection the catalog does not have.
+Result<const CollectionEntry*> QueriedCollection(const Catalog& catalog, const KeyQuery& q,
+                                                 const RdbInfo* rdb) {
   if (!IsValidNamePart(q.database)) {
     return InvalidNamespaceStatus("'" + q.database + "' is not a valid database name")
         .With("input", q.database);
   }
-  const RdbInfo* rdb = FindRdb(q.rdb);
   const std::string ns = q.database + "." + q.rdb;
   if (catalog.FindView(ns) != nullptr) {
     return CommandNotSupportedOnViewStatus(ns + " is a view: inspect key reads collections")
@@ -126,122 +145,148 @@ Result<KeyReport> InspectKeyOnce(FileSystem* fs, const std::string& workdir, con
   if (q.payload && rdb->id != RdbId::kTitledb) {
     return UsageErrorStatus("--payload: only titledb records carry a page");
   }
-  const DatabaseEntry* db = catalog.FindDatabase(q.database);
   const CollectionEntry* c = catalog.FindCollection(ns);
-  if (db == nullptr || c == nullptr) {
+  if (catalog.FindDatabase(q.database) == nullptr || c == nullptr) {
     return NamespaceNotFoundStatus(ns + " is not in the catalog (run shardtool init?)")
         .With("db", q.database)
         .WithNull("uuid");
   }
-  ASSIGN_OR_RETURN(Range range, QueryRange(*rdb, q));
-  KeyReport r;
+  return c;
+}
+
+// The report's header: the query, its key range, this host and the slot the query names.
+void DescribeQuery(const Catalog& catalog, const CollectionEntry& c, const RdbInfo& rdb,
+                   const KeyQuery& q, const Range& range, const OwnerLookup& owner_of,
+                   KeyReport& r) {
   r.database = q.database;
-  r.ns = ns;
+  r.ns = q.database + "." + q.rdb;
   r.rdb = q.rdb;
   r.query = range.words;
-  r.range_first = KeyHex(range.lo.data(), rdb->key_size);
-  r.range_last = KeyHex(range.hi.data(), rdb->key_size);
+  r.range_first = KeyHex(range.lo.data(), rdb.key_size);
+  r.range_last = KeyHex(range.hi.data(), rdb.key_size);
   r.scanned = range.scan;
   r.host_id = catalog.this_host;
   r.shard = catalog.this_shard();
-  r.sharded = c->sharded && !c->placement_unknown();
-  r.shard_version = CurrentShardVersion(catalog, *c).ToString();
-  const SlotOwners owners = SlotOwnersOf(*c, r.shard);
-  auto owner_of = [&](int slot) -> int32_t {
-    if (!r.sharded || slot < 0) return -1;
-    return owners.owner[static_cast<size_t>(slot)];
-  };
+  r.sharded = owner_of.sharded;
+  r.shard_version = CurrentShardVersion(catalog, c).ToString();
   if (!q.key_hex.empty()) {
-    r.slot = KeySlot(*rdb, range.lo.data());
-  } else if (q.docid && (rdb->id == RdbId::kTitledb || rdb->id == RdbId::kClusterdb ||
-                         rdb->id == RdbId::kIndexdb)) {
+    r.slot = KeySlot(rdb, range.lo.data());
+  } else if (q.docid && (rdb.id == RdbId::kTitledb || rdb.id == RdbId::kClusterdb ||
+                         rdb.id == RdbId::kIndexdb)) {
     r.slot = DocIdSlot(*q.docid);
-  } else if (q.termid && !q.docid && rdb->id == RdbId::kPosdb) {
+  } else if (q.termid && !q.docid && rdb.id == RdbId::kPosdb) {
     r.slot = -1;  // termId slot only for N-set keys: per key below
   }
   r.owner = owner_of(r.slot);
-  if (r.owner >= 0) {
-    for (const CatalogHost& h : catalog.cluster.hosts) {
-      if (h.shard == r.owner) r.owner_hosts.push_back({h.id, h.ip, h.workdir});
+  AddOwnerHosts(catalog, r);
+}
+
+// One version of a key as found in file `rel` (with its page inflated for --payload).
+KeyVersionInfo VersionOf(const RdbInfo& info, const RecordEntry& e, const std::string& rel,
+                         int32_t file_id, const KeyQuery& q, Inflater& inflater) {
+  KeyVersionInfo v;
+  v.file = rel;
+  v.file_id = file_id;
+  v.offset = e.offset;
+  v.key = KeyHex(e.key, info.key_size);
+  v.negative = e.negative;
+  v.data_size = e.data_size;
+  if (q.payload && !e.negative) {
+    std::string page;
+    Status st = inflater.Inflate(e.data, e.data_size, &page);
+    v.has_payload = st.ok();
+    if (!st.ok()) {
+      v.payload_error = st.message();
+    } else {
+      v.payload_size = page.size();
+      if (q.payload_limit > 0 && page.size() > q.payload_limit) page.resize(q.payload_limit);
+      v.payload = std::move(page);
     }
   }
+  return v;
+}
 
-  ASSIGN_OR_RETURN(auto files, ListCommittedFiles(fs, workdir, catalog, *c));
-  const std::string dir = db->DirName();
+// Every version of the matching keys in the committed files, oldest file first (at most
+// q.max_keys keys; r.truncated beyond). r.files lists the files newest first.
+Result<std::map<std::string, KeyEntry>> CollectVersions(FileSystem* fs, const std::string& workdir,
+                                                        const Catalog& catalog,
+                                                        const CollectionEntry& c,
+                                                        const RdbInfo& rdb, const KeyQuery& q,
+                                                        const Range& range,
+                                                        const OwnerLookup& owner_of, KeyReport& r) {
+  ASSIGN_OR_RETURN(auto files, ListCommittedFiles(fs, workdir, catalog, c));
+  const std::string dir = catalog.FindDatabase(q.database)->DirName();
   std::map<std::string, KeyEntry> keys;
   Inflater inflater;
-  // Oldest first; versions are reversed at the end.
   for (const CommittedFile& f : files) {
     const std::string rel = JoinPath(dir, f.name);
     r.files.insert(r.files.begin(), rel);
     RecordsOptions ro;
-    ro.file.rdb = rdb;
-    ro.file.default_part_size = c->part_size;
+    ro.file.rdb = &rdb;
+    ro.file.default_part_size = c.part_size;
     if (!range.scan) {
       ro.start_hex = r.range_first;
       ro.end_hex = r.range_last;
     }
-    auto res = InspectRecords(fs, JoinPath(workdir, rel), ro,
-                              [&](const RdbInfo& info, const RecordEntry& e) {
-                                if (range.keep && !range.keep(e.key)) return;
-                                const std::string id = PositiveHex(info, e.key);
-                                auto it = keys.find(id);
-                                if (it == keys.end()) {
-                                  if (keys.size() >= q.max_keys) {
-                                    r.truncated = true;
-                                    return;
-                                  }
-                                  KeyEntry k;
-                                  k.key = id;
-                                  k.slot = KeySlot(info, e.key);
-                                  k.owner = owner_of(k.slot);
-                                  k.owned = k.owner < 0 || k.owner == r.shard;
-                                  k.fields = DecodeKeyFields(info, e.key);
-                                  it = keys.emplace(id, std::move(k)).first;
-                                }
-                                KeyVersionInfo v;
-                                v.file = rel;
-                                v.file_id = f.id;
-                                v.offset = e.offset;
-                                v.key = KeyHex(e.key, info.key_size);
-                                v.negative = e.negative;
-                                v.data_size = e.data_size;
-                                if (q.payload && !e.negative) {
-                                  std::string page;
-                                  Status st = inflater.Inflate(e.data, e.data_size, &page);
-                                  v.has_payload = st.ok();
-                                  if (!st.ok()) {
-                                    v.payload_error = st.message();
-                                  } else {
-                                    v.payload_size = page.size();
-                                    if (q.payload_limit > 0 && page.size() > q.payload_limit)
-                                      page.resize(q.payload_limit);
-                                    v.payload = std::move(page);
-                                  }
-                                }
-                                it->second.versions.push_back(std::move(v));
-                              });
+    auto res = InspectRecords(
+        fs, JoinPath(workdir, rel), ro, [&](const RdbInfo& info, const RecordEntry& e) {
+          if (range.keep && !range.keep(e.key)) return;
+          const std::string id = PositiveHex(info, e.key);
+          auto it = keys.find(id);
+          if (it == keys.end()) {
+            if (keys.size() >= q.max_keys) {
+              r.truncated = true;
+              return;
+            }
+            KeyEntry k;
+            k.key = id;
+            k.slot = KeySlot(info, e.key);
+            k.owner = owner_of(k.slot);
+            k.owned = k.owner < 0 || k.owner == r.shard;
+            k.fields = DecodeKeyFields(info, e.key);
+            it = keys.emplace(id, std::move(k)).first;
+          }
+          it->second.versions.push_back(VersionOf(info, e, rel, f.id, q, inflater));
+        });
     RETURN_IF_ERROR(res.status());
   }
+  return keys;
+}
+
+// The keys into the report, newest version first; a termId query whose keys all share one slot
+// (posdb keys sharded by termId) gets that slot and its owner.
+void SettleKeys(const Catalog& catalog, const KeyQuery& q, const OwnerLookup& owner_of,
+                std::map<std::string, KeyEntry> keys, KeyReport& r) {
   for (auto& [id, k] : keys) {
     std::reverse(k.versions.begin(), k.versions.end());
     k.versions.front().seen = true;
     k.visible = !k.versions.front().negative;
     r.keys.push_back(std::move(k));
   }
-  if (r.slot < 0 && !r.keys.empty()) {
-    // A termId query whose keys all share one slot (posdb keys sharded by termId).
-    const int32_t s = r.keys.front().slot;
-    bool same = true;
-    for (const KeyEntry& k : r.keys) same &= k.slot == s;
-    if (same && !q.docid) {
-      r.slot = s;
-      r.owner = owner_of(s);
-      for (const CatalogHost& h : catalog.cluster.hosts) {
-        if (r.owner >= 0 && h.shard == r.owner) r.owner_hosts.push_back({h.id, h.ip, h.workdir});
-      }
-    }
+  if (r.slot >= 0 || r.keys.empty()) return;
+  const int32_t s = r.keys.front().slot;
+  bool same = true;
+  for (const KeyEntry& k : r.keys) same = same && k.slot == s;
+  if (same && !q.docid) {
+    r.slot = s;
+    r.owner = owner_of(s);
+    AddOwnerHosts(catalog, r);
   }
+}
+
+Result<KeyReport> InspectKeyOnce(FileSystem* fs, const std::string& workdir, const Catalog& catalog,
+                                 const KeyQuery& q) {
+  const RdbInfo* rdb = FindRdb(q.rdb);
+  ASSIGN_OR_RETURN(const CollectionEntry* c, QueriedCollection(catalog, q, rdb));
+  ASSIGN_OR_RETURN(Range range, QueryRange(*rdb, q));
+  OwnerLookup owner_of;
+  owner_of.sharded = c->sharded && !c->placement_unknown();
+  owner_of.owners = SlotOwnersOf(*c, catalog.this_shard());
+  KeyReport r;
+  DescribeQuery(catalog, *c, *rdb, q, range, owner_of, r);
+  ASSIGN_OR_RETURN(auto keys,
+                   CollectVersions(fs, workdir, catalog, *c, *rdb, q, range, owner_of, r));
+  SettleKeys(catalog, q, owner_of, std::move(keys), r);
   return r;
 }
 

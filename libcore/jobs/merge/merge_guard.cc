@@ -106,6 +106,16 @@ ProcessLister* SystemProcessLister() {
   return lister;
 }
 
+Result<std::optional<std::string>> FindGigablast(const std::string& workdir,
+                                                 GigablastDetector* detector) {
+  std::unique_ptr<GigablastDetector> own;
+  if (detector == nullptr) {
+    own = MakeGigablastDetector();
+    detector = own.get();
+  }
+  return detector->Find(workdir);
+}
+
 std::unique_ptr<GigablastDetector> MakeGigablastDetector(ProcessLister* lister) {
   return std::make_unique<Detector>(lister ? lister : SystemProcessLister());
 }

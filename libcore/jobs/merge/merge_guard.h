@@ -42,4 +42,9 @@ class GigablastDetector {
 // resolving symlinks and trailing slashes of the working dir.
 std::unique_ptr<GigablastDetector> MakeGigablastDetector(ProcessLister* lister = nullptr);
 
+// The Gigablast process working in `workdir` as `detector` (nullptr: MakeGigablastDetector())
+// finds it, or nullopt.
+Result<std::optional<std::string>> FindGigablast(const std::string& workdir,
+                                                 GigablastDetector* detector);
+
 }  // namespace shardtool

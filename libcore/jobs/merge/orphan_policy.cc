@@ -1,7 +1,8 @@
 #include "jobs/merge/orphan_policy.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
+#include <utility>
 
 #include "acquire/process_info.h"
 #include "acquire/slot_list.h"
@@ -65,7 +66,11 @@ Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& wor
             l.all_slots = os.get<std::string>() == "all";
           } else {
             auto ranges = DecodeOwnedSlots(os);  // array or periodic form (slot_list.h)
-            if (!ranges) throw std::runtime_error("ownedSlots");
+            if (!ranges) {
+              l.readable = false;  // as unreadable as a lease that is not JSON
+              out.push_back(std::move(l));
+              continue;
+            }
             l.owned = std::move(*ranges);
           }
           l.epoch = j.at("catalogEpoch").get<std::string>();
@@ -82,7 +87,7 @@ Result<std::vector<LeaseView>> ReadLeases(FileSystem* fs, const std::string& wor
             continue;
           }
         }
-      } catch (const std::exception&) {
+      } catch (const PolicyJson::exception&) {
         l.readable = false;
       }
     }
@@ -198,6 +203,35 @@ Result<std::vector<std::string>> PinnedFilesFromLeases(FileSystem* fs, const std
     out.insert(out.end(), l.files.begin(), l.files.end());
   }
   return out;
+}
+
+std::vector<std::string> DeferredLeases(const OrphanPolicy& policy,
+                                        const std::vector<SlotRange>& slots_deferred) {
+  std::vector<std::string> out;
+  for (const SlotRange& r : slots_deferred) {
+    for (int s = r.min; s < r.max; s++) {
+      for (const std::string& l : policy.Leases(s)) {
+        if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+      }
+    }
+  }
+  return out;
+}
+
+Status OrphanCleanupOutcome(const std::string& ns, int64_t dropped, int64_t deferred,
+                            const std::vector<SlotRange>& slots_deferred,
+                            const std::vector<std::string>& leases) {
+  if (deferred == 0 || dropped > 0) return Status::Ok();
+  std::string names;
+  for (const std::string& l : leases) names += (names.empty() ? "" : ",") + l;
+  return RangeDeletionDeferredStatus(
+             std::to_string(deferred) + " records of slots " + SlotRangesText(slots_deferred) +
+             " were kept: their range deletion is " +
+             (names.empty() ? "not ready yet" : "blocked by leases " + names))
+      .With("ns", ns)
+      .With("slots", SlotRangesText(slots_deferred))
+      .With("reason", std::string(names.empty() ? "notReady" : "leaseHeld"))
+      .With("leases", names);
 }
 
 Result<bool> CompleteRangeDeletions(FileSystem* fs, const std::string& workdir,

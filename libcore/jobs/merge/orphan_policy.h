@@ -5,11 +5,13 @@
 // covering rangeDeletion at all, unexpected.
 //
 // OrphanPolicy is the interface the merge asks (once per slot, when it starts; the answers are
-// frozen in its journal so that a resumed merge writes what an uninterrupted one would). The
-// acquire layer's cleanup plan plugs in here. CatalogOrphanPolicy is the stand-in that reads the
-// rules from the catalog and the lease files directly; it treats every lease file whose expiresAt
-// has not passed as live (it does not look at pids), and an unreadable one as blocking everything,
-// so it errs on the side of keeping records.
+// frozen in its journal so that a resumed merge writes what an uninterrupted one would).
+// CatalogOrphanPolicy reads the rules from the catalog and the lease files directly. Lease L
+// blocks rangeDeletion R iff L's ownedSlots overlap R's slots and L's catalogEpoch is not the
+// current one or L.catalogVersion < R.orphanedAt.catalogVersion (L was taken before the change
+// that orphaned the slots, so its reader may still count them as owned). A lease file whose
+// expiresAt has passed, or of this host whose process is gone, is stale: reaped, not live. An
+// unreadable one blocks everything, so the policy errs on the side of keeping records.
 #pragma once
 
 #include <array>
@@ -74,6 +76,18 @@ class CatalogOrphanPolicy : public OrphanPolicy {
 // caller treats every file as pinned (conservative): the result then holds "*".
 Result<std::vector<std::string>> PinnedFilesFromLeases(FileSystem* fs, const std::string& workdir,
                                                        const std::string& uuid, int64_t now);
+
+// The names of the leases that keep the deferred slots, in order of first appearance.
+std::vector<std::string> DeferredLeases(const OrphanPolicy& policy,
+                                        const std::vector<SlotRange>& slots_deferred);
+
+// The outcome of a cleanup (doc/acquisition.md §6): Ok, or RangeDeletionDeferred{ns, slots, reason,
+// leases} (exit 4) when `deferred` records were kept and none was dropped. reason is "leaseHeld"
+// when `leases` (DeferredLeases) is not empty, else "notReady"; slots and leases are texts
+// ("0-99 (100 slots)", "a.json,b.json").
+Status OrphanCleanupOutcome(const std::string& ns, int64_t dropped, int64_t deferred,
+                            const std::vector<SlotRange>& slots_deferred,
+                            const std::vector<std::string>& leases);
 
 // Removes `dropped` slots from collection `uuid`'s rangeDeletions (an entry left without slots
 // goes) through an atomic catalog update under the global lock, one try. Ok(false) when the lock

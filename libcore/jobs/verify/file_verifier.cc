@@ -247,6 +247,135 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
   return status;
 }
 
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The map: M1 (unparsable) and the structural checks.
+void CheckMap(DataFile& df, const std::string& map_path, const FileVerifyOptions& opt,
+              FindingSink& sink) {
+  if (!df.map && df.map_status.code() == ErrorCode::kCorruption) {
+    sink.Add("M1", Severity::kError, map_path, -1, -1, "", df.map_status.message());
+  }
+  if (df.map) {
+    std::vector<Finding> found;
+    df.map->CheckStructure(df.big->logical_size(), df.big->first_part(), df.big->part_size(),
+                           map_path, &found, opt.report_limit);
+    sink.AddCapped(found);
+  }
+}
+
+// The checksum sidecar: C1/C2 (unusable), C3 (stale), C5 (none). The sidecar when it is usable.
+Result<std::optional<CrcSidecar>> CheckSidecar(FileSystem* fs, const std::string& dir, DataFile& df,
+                                               const std::string& file, FindingSink& sink) {
+  std::optional<CrcSidecar> sidecar;
+  if (!df.has_crc) {
+    sink.Add("C5", Severity::kNotice, file, -1, -1, "",
+             "no checksum sidecar " + df.crc_name + ": not covered");
+    return sidecar;
+  }
+  const std::string crc_path = JoinPath(dir, df.crc_name);
+  ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(fs, crc_path, uint64_t{1} << 31));
+  auto parsed = CrcSidecar::Parse(bytes, crc_path);
+  std::vector<Finding> found;
+  if (!parsed.ok()) {
+    const std::string& m = parsed.status().message();
+    sink.Add(m.find("(C2)") != std::string::npos ? "C2" : "C1", Severity::kError, crc_path, -1, -1,
+             "", m);
+  } else if (parsed->CheckStale(df.big->logical_size(), file, &found)) {
+    sidecar = std::move(parsed).value();
+  }
+  sink.AddCapped(found);
+  return sidecar;
+}
+
+// How ownership is checked (O2 for an Rdb that is not shardable).
+void NoteOwnershipMode(const RdbInfo& rdb, const FileVerifyOptions& opt, const std::string& file,
+                       FileVerifyReport& r, FindingSink& sink) {
+  if (!rdb.shardable()) {
+    r.ownership_checked = "not_shardable";
+    sink.Add("O2", Severity::kNotice, file, -1, -1, "",
+             std::string(rdb.name) + " is not shardable: ownership not checked");
+  } else if (opt.owners == nullptr) {
+    r.ownership_checked = "unversioned";
+  } else {
+    r.ownership_checked = opt.quick ? "page_keys" : "records";
+  }
+}
+
+// --quick: counts and keys from the map, ownership of its page keys.
+void QuickCheck(Ctx& c) {
+  DataFile& df = c.df;
+  const RdbInfo& rdb = *df.rdb;
+  if (!df.map) return;
+  c.r.positive = df.map->num_positive();
+  c.r.negative = df.map->num_negative();
+  if (df.map->num_pages() > 0) {
+    c.r.first_key = KeyHex(df.map->page_key(0), rdb.key_size);
+    c.r.last_key = KeyHex(df.map->last_key(), rdb.key_size);
+  }
+  if (!c.opt.owners || !rdb.shardable()) return;
+  for (int64_t p = 0; p < df.map->num_pages(); p++) {
+    if (df.map->page_offset(p) < 0) continue;
+    CountOwnership(c, df.map->page_key(p), KeySlot(rdb, df.map->page_key(p)),
+                   df.map->GetAbsoluteOffset(p), rdb.key_size);
+  }
+}
+
+// The deep scan: every record decoded, checked against the map and the sidecar's page CRCs.
+Status DeepScan(Ctx& c, const std::string& map_path, const std::optional<CrcSidecar>& sidecar) {
+  DataFile& df = c.df;
+  const RdbInfo& rdb = *df.rdb;
+  const std::string& file = c.file;
+  auto first = df.FirstReadable();
+  if (!first.ok()) {
+    c.sink.Add("D6", Severity::kError, file, static_cast<int64_t>(df.big->first_offset()), -1, "",
+               first.status().message());
+    return Status::Ok();
+  }
+  const uint64_t start = first->first;
+  std::optional<MapVerifier> mv;
+  if (df.map) {
+    mv.emplace(*df.map, map_path, df.big->headless() && rdb.id == RdbId::kPosdb);
+    mv->set_limit_per_rule(c.opt.report_limit);
+  }
+  std::optional<PageCrcStream> crc;
+  if (sidecar) {
+    crc.emplace(*sidecar, df.big->first_offset(), file, &c.sink);
+    RETURN_IF_ERROR(FeedRaw(df.big.get(), df.big->first_offset(), start, &*crc));
+  }
+  RecordScanner::Options so;
+  so.start = start;
+  so.buffer_size = kScanBuffer;
+  so.seed_key = first->second;
+  if (crc) so.on_consumed = [&crc](const uint8_t* p, size_t n, uint64_t) { crc->Add(p, n); };
+  RecordScanner scan(df.big.get(), rdb, so);
+  Inflater inflater;
+  RETURN_IF_ERROR(VisitRdbLayout(rdb, [&](auto ks, auto kind, auto comp, auto form) {
+    return ScanRecords<ks.value, kind.value, comp.value, form.value>(c, scan, mv ? &*mv : nullptr,
+                                                                     &inflater);
+  }));
+  const uint64_t stopped = scan.consumed();
+  if (!scan.status().ok()) {
+    if (scan.failed_rule().empty()) return scan.status();  // an I/O error, not a finding
+    const int64_t page = df.map ? static_cast<int64_t>(stopped / rdb.page_size) : -1;
+    c.sink.Add(scan.failed_rule(), Severity::kError, file, static_cast<int64_t>(stopped), page, "",
+               scan.status().message() + "; the rest of the file (" +
+                   std::to_string(df.big->logical_size() - stopped) + " bytes) cannot be decoded");
+  } else {
+    c.r.decoded_completely = true;
+  }
+  if (mv) {
+    std::vector<Finding> found;
+    mv->Finish(stopped, &found);
+    c.sink.AddCapped(found);
+  }
+  if (crc) {
+    RETURN_IF_ERROR(FeedRaw(df.big.get(), crc->next_offset(), df.big->logical_size(), &*crc));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
@@ -273,121 +402,16 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
   r.id = df.name.id;
   r.bytes = df.big->logical_size();
   const std::string map_path = JoinPath(dir, df.map_name);
-
-  // The map: M1 (unparsable) and the structural checks.
-  if (!df.map && df.map_status.code() == ErrorCode::kCorruption) {
-    sink.Add("M1", Severity::kError, map_path, -1, -1, "", df.map_status.message());
-  }
-  if (df.map) {
-    df.map->CheckStructure(df.big->logical_size(), df.big->first_part(), df.big->part_size(),
-                           map_path, &found, opt.report_limit);
-    sink.AddCapped(found);
-  }
-
-  // The checksum sidecar: C1/C2 (unusable), C3 (stale), C5 (none).
-  std::optional<CrcSidecar> sidecar;
-  const std::string crc_path = JoinPath(dir, df.crc_name);
-  if (!df.has_crc) {
-    sink.Add("C5", Severity::kNotice, file, -1, -1, "",
-             "no checksum sidecar " + df.crc_name + ": not covered");
-  } else {
-    auto bytes = ReadFileToString(fs, crc_path, uint64_t{1} << 31);
-    if (!bytes.ok()) return bytes.status();
-    auto parsed = CrcSidecar::Parse(*bytes, crc_path);
-    if (!parsed.ok()) {
-      const std::string& m = parsed.status().message();
-      sink.Add(m.find("(C2)") != std::string::npos ? "C2" : "C1", Severity::kError, crc_path, -1,
-               -1, "", m);
-    } else if (parsed->CheckStale(df.big->logical_size(), file, &found)) {
-      sidecar = std::move(parsed).value();
-    }
-    sink.AddCapped(found);
-  }
-
-  // Ownership.
-  if (!rdb.shardable()) {
-    r.ownership_checked = "not_shardable";
-    sink.Add("O2", Severity::kNotice, file, -1, -1, "",
-             std::string(rdb.name) + " is not shardable: ownership not checked");
-  } else if (opt.owners == nullptr) {
-    r.ownership_checked = "unversioned";
-  } else {
-    r.ownership_checked = opt.quick ? "page_keys" : "records";
-  }
-
-  if (opt.quick) {
-    if (df.map) {
-      r.positive = df.map->num_positive();
-      r.negative = df.map->num_negative();
-      if (df.map->num_pages() > 0) {
-        r.first_key = KeyHex(df.map->page_key(0), rdb.key_size);
-        r.last_key = KeyHex(df.map->last_key(), rdb.key_size);
-      }
-      if (opt.owners && rdb.shardable()) {
-        Ctx c{fs, opt, r, sink, df, file};
-        for (int64_t p = 0; p < df.map->num_pages(); p++) {
-          if (df.map->page_offset(p) < 0) continue;
-          CountOwnership(c, df.map->page_key(p), KeySlot(rdb, df.map->page_key(p)),
-                         df.map->GetAbsoluteOffset(p), rdb.key_size);
-        }
-      }
-    }
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return r;
-  }
-
-  // The deep scan.
-  uint64_t start = 0;
-  const uint8_t* seed = nullptr;
-  auto first = df.FirstReadable();
-  if (!first.ok()) {
-    sink.Add("D6", Severity::kError, file, static_cast<int64_t>(df.big->first_offset()), -1, "",
-             first.status().message());
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return r;
-  }
-  start = first->first;
-  seed = first->second;
-  std::optional<MapVerifier> mv;
-  if (df.map) {
-    mv.emplace(*df.map, map_path, df.big->headless() && rdb.id == RdbId::kPosdb);
-    mv->set_limit_per_rule(opt.report_limit);
-  }
-  std::optional<PageCrcStream> crc;
-  if (sidecar) {
-    crc.emplace(*sidecar, df.big->first_offset(), file, &sink);
-    RETURN_IF_ERROR(FeedRaw(df.big.get(), df.big->first_offset(), start, &*crc));
-  }
-  RecordScanner::Options so;
-  so.start = start;
-  so.buffer_size = kScanBuffer;
-  so.seed_key = seed;
-  if (crc) so.on_consumed = [&crc](const uint8_t* p, size_t n, uint64_t) { crc->Add(p, n); };
-  RecordScanner scan(df.big.get(), rdb, so);
-  Inflater inflater;
+  CheckMap(df, map_path, opt, sink);
+  ASSIGN_OR_RETURN(std::optional<CrcSidecar> sidecar, CheckSidecar(fs, dir, df, file, sink));
+  NoteOwnershipMode(rdb, opt, file, r, sink);
   Ctx c{fs, opt, r, sink, df, file};
-  Status st = VisitRdbLayout(rdb, [&](auto ks, auto kind, auto comp, auto form) {
-    return ScanRecords<ks.value, kind.value, comp.value, form.value>(c, scan, mv ? &*mv : nullptr,
-                                                                     &inflater);
-  });
-  RETURN_IF_ERROR(st);
-  const uint64_t stopped = scan.consumed();
-  if (!scan.status().ok()) {
-    if (scan.failed_rule().empty()) return scan.status();  // an I/O error, not a finding
-    const int64_t page = df.map ? static_cast<int64_t>(stopped / rdb.page_size) : -1;
-    sink.Add(scan.failed_rule(), Severity::kError, file, static_cast<int64_t>(stopped), page, "",
-             scan.status().message() + "; the rest of the file (" +
-                 std::to_string(df.big->logical_size() - stopped) + " bytes) cannot be decoded");
+  if (opt.quick) {
+    QuickCheck(c);
   } else {
-    r.decoded_completely = true;
+    RETURN_IF_ERROR(DeepScan(c, map_path, sidecar));
   }
-  if (mv) {
-    mv->Finish(stopped, &found);
-    sink.AddCapped(found);
-  }
-  if (crc)
-    RETURN_IF_ERROR(FeedRaw(df.big.get(), crc->next_offset(), df.big->logical_size(), &*crc));
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = SecondsSince(t0);
   return r;
 }
 
