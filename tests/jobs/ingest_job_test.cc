@@ -16,6 +16,7 @@
 #include "jobs/ingest/ingest_held.h"
 #include "jobs/inspect/inspect_key.h"
 #include "testing/import_cluster.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -52,7 +53,7 @@ struct IngestFixture : ::testing::Test {
   }
   uint64_t Version(const std::string& wd) {
     auto snap = c.cache.Get(&c.mem, wd);
-    EXPECT_TRUE(snap.ok());
+    EXPECT_OK(snap);
     return (*snap)->catalog().version;
   }
   // An orphans bundle for shard `target` holding `recs` (sorted), made under `header`.
@@ -60,13 +61,13 @@ struct IngestFixture : ::testing::Test {
     const std::string name =
         "main.titledb.s" + std::to_string(h.target_shard) + ".b" + std::to_string(bundles++);
     BundleWriter w(&c.mem, "/orphans", name, ImportTitledb(), h);
-    EXPECT_TRUE(w.Open().ok());
+    EXPECT_OK(w.Open());
     for (const TestRecord& r : recs) {
       EXPECT_TRUE(w.Add(0, r.key.data(), reinterpret_cast<const uint8_t*>(r.data.data()),
                         static_cast<uint32_t>(r.data.size()))
                       .ok());
     }
-    EXPECT_TRUE(w.Commit().ok());
+    EXPECT_OK(w.Commit());
     return w.final_path();
   }
   BundleHeader Header(int32_t target) {
@@ -88,13 +89,13 @@ struct IngestFixture : ::testing::Test {
   // The version of docId d a reader of host 1 sees: its data, "-" when negative, "" when none.
   std::string Seen(uint64_t docid) {
     auto snap = c.cache.Get(&c.mem, kHost1);
-    EXPECT_TRUE(snap.ok());
+    EXPECT_OK(snap);
     KeyQuery q;
     q.database = "main";
     q.rdb = "titledb";
     q.key_hex = MakeTitledbKey(docid, 7, true).ToHex();
     auto r = InspectKey(&c.mem, kHost1, (*snap)->catalog(), q);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_OK(r);
     if (!r.ok() || r->keys.empty()) return "";
     for (const KeyVersionInfo& v : r->keys[0].versions) {
       if (!v.seen) continue;
@@ -106,7 +107,7 @@ struct IngestFixture : ::testing::Test {
             if (e.offset == v.offset)
               data.assign(reinterpret_cast<const char*>(e.data) + 4, e.data_size - 4);
           });
-      EXPECT_TRUE(rec.ok());
+      EXPECT_OK(rec);
       return data;
     }
     return "";
@@ -119,9 +120,8 @@ struct IngestFixture : ::testing::Test {
 TEST_F(IngestFixture, OrphanBundleNeverShadowsWhatTheHostHolds) {
   const std::vector<uint64_t> d = Shard1DocIds(4);
   // Host 1: a newer A, B re-added after a delete, C deleted; no D.
-  ASSERT_TRUE(WriteDataFile(&c.mem, std::string(kHost1) + "/coll.main.0", ImportTitledb(), 3,
-                            {Rec(d[0], "A-new"), Rec(d[1], "B-readded"), Rec(d[2], "")})
-                  .ok());
+  ASSERT_OK(WriteDataFile(&c.mem, std::string(kHost1) + "/coll.main.0", ImportTitledb(), 3,
+                          {Rec(d[0], "A-new"), Rec(d[1], "B-readded"), Rec(d[2], "")}));
   // The orphan bundle: old A, B's old delete, an old C, and D.
   std::vector<TestRecord> old = {Rec(d[0], "A-old"), Rec(d[1], ""), Rec(d[2], "C-old"),
                                  Rec(d[3], "D-old")};
@@ -129,7 +129,7 @@ TEST_F(IngestFixture, OrphanBundleNeverShadowsWhatTheHostHolds) {
             [](const TestRecord& a, const TestRecord& b) { return a.key < b.key; });
   const std::string b = Bundle(old, Header(1));
   auto r = Ingest(kHost1, b);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->held_by_host, 3);
   EXPECT_EQ(r->positive, 1);
   EXPECT_EQ(r->negative, 0);
@@ -139,20 +139,19 @@ TEST_F(IngestFixture, OrphanBundleNeverShadowsWhatTheHostHolds) {
   EXPECT_EQ(Seen(d[3]), "D-old");
   // Again: nothing.
   r = Ingest(kHost1, b);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_TRUE(r->already_ingested);
 }
 
 // Imported bundles keep their import semantics: they are new data and win.
 TEST_F(IngestFixture, ImportBundleStillWins) {
   const std::vector<uint64_t> d = Shard1DocIds(1);
-  ASSERT_TRUE(WriteDataFile(&c.mem, std::string(kHost1) + "/coll.main.0", ImportTitledb(), 3,
-                            {Rec(d[0], "A-host")})
-                  .ok());
+  ASSERT_OK(WriteDataFile(&c.mem, std::string(kHost1) + "/coll.main.0", ImportTitledb(), 3,
+                          {Rec(d[0], "A-host")}));
   BundleHeader h = Header(1);
   h.kind = "import";
   auto r = Ingest(kHost1, Bundle({Rec(d[0], "A-import")}, h));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->held_by_host, 0);
   EXPECT_EQ(Seen(d[0]), "A-import");
 }
@@ -197,7 +196,7 @@ TEST_F(IngestFixture, BundleForAnotherShardIsRefused) {
 // version are compared too.
 TEST_F(IngestFixture, SameCatalogLineageComparesUuidAndShardVersion) {
   auto snap = c.cache.Get(&c.mem, kHost1);
-  ASSERT_TRUE(snap.ok());
+  ASSERT_OK(snap);
   const Catalog& cat = (*snap)->catalog();
   const CollectionEntry* coll = cat.FindCollection("main.titledb");
   ASSERT_NE(coll, nullptr);
@@ -216,7 +215,7 @@ TEST_F(IngestFixture, SameCatalogLineageComparesUuidAndShardVersion) {
   EXPECT_EQ(r.status().exit_status(), 5) << r.status().ToString();
   h.catalog_shard_version = ShardVersionOf(*coll, 1).ToString();
   r = Ingest(kHost1, Bundle(recs, h));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->positive, 1);
 }
 
@@ -251,7 +250,7 @@ TEST(IngestHeld, LookupsAndScanAgree) {
   o.negative_fraction = 0.2;
   o.num_hi = 400;
   const std::vector<TestRecord> file = RandomRecords(posdb, 60000, 3, o);
-  ASSERT_TRUE(WriteDataFile(&mem, "/d", posdb, 1, file).ok());
+  ASSERT_OK(WriteDataFile(&mem, "/d", posdb, 1, file));
   // 6 keys read through the map (6 pages are less than the file), 4000 by a scan.
   ASSERT_GT(mem.ReadAll("/d/posdb0001.dat").size(), 6u * posdb.page_size);
   auto masked = [&](const uint8_t* k) {
@@ -286,7 +285,7 @@ TEST(IngestHeld, LookupsAndScanAgree) {
       if (!held.count(masked(k.data()))) want.push_back(k.ToHex());
     }
     auto dropped = DropKeysHeldByHost(&mem, "/d", posdb, kGbPartSize, &refs);
-    ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+    ASSERT_OK(dropped);
     std::vector<std::string> got;
     for (const TargetRecordRef& r : refs) got.push_back(KeyHex(r.key, ks));
     EXPECT_EQ(got, want);

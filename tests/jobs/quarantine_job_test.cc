@@ -12,6 +12,7 @@
 #include "jobs/bundle/bundle_writer.h"
 #include "jobs/ingest/ingest_job.h"
 #include "testing/import_cluster.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -27,7 +28,7 @@ struct QuarantineFixture : ::testing::Test {
     c.local_hosts = {0, 1};
     c.Setup();
     auto s = c.cache.Get(&c.mem, kQuarantineHost);
-    ASSERT_TRUE(s.ok());
+    ASSERT_OK(s);
     snap = *s;
     cat = &snap->catalog();
     BundleHeader h;
@@ -35,7 +36,7 @@ struct QuarantineFixture : ::testing::Test {
     h.target_shard = 1;
     h.database = "main";
     BundleWriter w(&c.mem, QuarantineDir(kQuarantineHost), entry, ImportTitledb(), h);
-    ASSERT_TRUE(w.Open().ok());
+    ASSERT_OK(w.Open());
     w.SetSlotSource(0, "coll.main.0/titledb0001-000.dat", "orphan");
     const std::string data = std::string(1, '\x64') + std::string(3, '\0') + "page";
     uint64_t off = 0;
@@ -47,7 +48,7 @@ struct QuarantineFixture : ::testing::Test {
                       .ok());
       off += 20;
     }
-    ASSERT_TRUE(w.Commit().ok());
+    ASSERT_OK(w.Commit());
   }
   int LogLines() {
     const std::string log = c.mem.ReadAll(QuarantineLogPath(kQuarantineHost));
@@ -57,12 +58,12 @@ struct QuarantineFixture : ::testing::Test {
 
 TEST_F(QuarantineFixture, ExportIsIngestableAndDropRemovesTheEntry) {
   auto l = ListQuarantine(&c.mem, kQuarantineHost, "main");
-  ASSERT_TRUE(l.ok());
+  ASSERT_OK(l);
   ASSERT_EQ(l->size(), 1u);
   EXPECT_EQ((*l)[0].entry, entry);
   EXPECT_EQ((*l)[0].positive, 20);
   auto e = ExportQuarantine(&c.mem, kQuarantineHost, *cat, entry, "/out");
-  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_OK(e);
   EXPECT_EQ(e->records, 20);
   EXPECT_EQ(LogLines(), 1);
   IngestEnv env;
@@ -73,19 +74,19 @@ TEST_F(QuarantineFixture, ExportIsIngestableAndDropRemovesTheEntry) {
   ir.workdir = kQuarantineHost;
   ir.bundle_dir = e->bundle;
   auto in = RunIngest(&c.mem, ir, env);
-  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  ASSERT_OK(in);
   EXPECT_EQ(in->kind, "orphans");
   EXPECT_EQ(in->positive, 20);
   // The wrong shard refuses it.
   ir.workdir = "/cluster/host0";
   EXPECT_EQ(RunIngest(&c.mem, ir, env).status().exit_status(), 3);
   auto d = DropQuarantine(&c.mem, kQuarantineHost, entry);
-  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_OK(d);
   EXPECT_EQ(d->files, 2);  // one stream and the manifest
   EXPECT_FALSE(c.mem.Exists(QuarantineDir(kQuarantineHost) + "/" + entry));
   EXPECT_EQ(LogLines(), 2);
   l = ListQuarantine(&c.mem, kQuarantineHost, "main");
-  ASSERT_TRUE(l.ok());
+  ASSERT_OK(l);
   EXPECT_TRUE(l->empty());
   EXPECT_EQ(DropQuarantine(&c.mem, kQuarantineHost, entry).status().exit_status(), 3);
 }
@@ -102,9 +103,9 @@ TEST_F(QuarantineFixture, NamesOutsideTheQuarantineAreUsageErrors) {
 // A drop interrupted after its rename is finished by the next list.
 TEST_F(QuarantineFixture, InterruptedDropIsFinished) {
   const std::string q = QuarantineDir(kQuarantineHost);
-  ASSERT_TRUE(c.mem.Rename(q + "/" + entry, q + "/.drop." + entry).ok());
+  ASSERT_OK(c.mem.Rename(q + "/" + entry, q + "/.drop." + entry));
   auto l = ListQuarantine(&c.mem, kQuarantineHost, "main");
-  ASSERT_TRUE(l.ok());
+  ASSERT_OK(l);
   EXPECT_TRUE(l->empty());
   EXPECT_FALSE(c.mem.Exists(q + "/.drop." + entry));
 }

@@ -11,6 +11,7 @@
 #include "io/mem_file_system.h"
 #include "testing/golden_dump.h"
 #include "testing/import_cluster.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -27,11 +28,11 @@ TEST(RepairJob, RebuiltMapsOfEveryGoldenFileAreGigablastsBytes) {
     const RdbInfo* rdb = FindRdb(g.rdb);
     ASSERT_NE(rdb, nullptr);
     auto m = RebuildMeta(&mem, "/w/coll.main.0", g.dat, *rdb, kGbPartSize);
-    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    ASSERT_OK(m);
     EXPECT_EQ(m->map, map);
     EXPECT_EQ(m->bytes, dat.size());
     auto crc = CrcSidecar::Parse(m->sidecar, "crc");
-    ASSERT_TRUE(crc.ok());
+    ASSERT_OK(crc);
     EXPECT_EQ(crc->data_size, dat.size());
     ++files;
   }
@@ -53,7 +54,7 @@ struct RepairFixture : ::testing::Test {
     RandomListOptions o;
     o.negative_fraction = 0.1;
     const std::vector<TestRecord> recs = RandomRecords(GetRdb(RdbId::kPosdb), 3000, 5, o);
-    ASSERT_TRUE(WriteDataFile(&c.mem, dir, GetRdb(RdbId::kPosdb), 3, recs).ok());
+    ASSERT_OK(WriteDataFile(&c.mem, dir, GetRdb(RdbId::kPosdb), 3, recs));
     map0 = c.mem.ReadAll(dir + "/posdb0003.map");
     crc0 = c.mem.ReadAll(dir + "/posdb0003.crc");
   }
@@ -69,19 +70,19 @@ struct RepairFixture : ::testing::Test {
 
 TEST_F(RepairFixture, MapIsRebuiltByteForByte) {
   auto same = Repair(RepairWhat::kMap);
-  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  ASSERT_OK(same);
   EXPECT_TRUE(same->unchanged);
   // A missing map, then a damaged one.
-  ASSERT_TRUE(c.mem.RemoveFile(dir + "/posdb0003.map").ok());
+  ASSERT_OK(c.mem.RemoveFile(dir + "/posdb0003.map"));
   auto r = Repair(RepairWhat::kMap);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_FALSE(r->unchanged);
   EXPECT_EQ(c.mem.ReadAll(dir + "/posdb0003.map"), map0);
   std::string bad = map0;
   bad[0] ^= 0x40;  // endOffset (M2)
   c.mem.WriteAll(dir + "/posdb0003.map", bad);
   r = Repair(RepairWhat::kMap, "coll.main.0/posdb0003.map");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_TRUE(r->replaced);
   EXPECT_FALSE(r->findings.empty());
   EXPECT_EQ(c.mem.ReadAll(dir + "/posdb0003.map"), map0);
@@ -91,9 +92,9 @@ TEST_F(RepairFixture, SidecarOnlyForAFileWithoutOne) {
   auto r = Repair(RepairWhat::kSidecar);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().exit_status(), 3) << r.status().ToString();
-  ASSERT_TRUE(c.mem.RemoveFile(dir + "/posdb0003.crc").ok());
+  ASSERT_OK(c.mem.RemoveFile(dir + "/posdb0003.crc"));
   r = Repair(RepairWhat::kSidecar);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(c.mem.ReadAll(dir + "/posdb0003.crc"), crc0);
 }
 
@@ -101,7 +102,7 @@ TEST_F(RepairFixture, SidecarOnlyForAFileWithoutOne) {
 TEST_F(RepairFixture, DamagedDataIsRefused) {
   const std::string good = c.mem.ReadAll(dir + "/posdb0003.dat");
   c.mem.WriteAll(dir + "/posdb0003.dat", good.substr(0, good.size() - 3));  // a torn last record
-  ASSERT_TRUE(c.mem.RemoveFile(dir + "/posdb0003.crc").ok());
+  ASSERT_OK(c.mem.RemoveFile(dir + "/posdb0003.crc"));
   auto r = Repair(RepairWhat::kSidecar);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().exit_status(), 8) << r.status().ToString();
@@ -110,7 +111,7 @@ TEST_F(RepairFixture, DamagedDataIsRefused) {
   data[data.size() / 2] ^= 0x10;
   c.mem.WriteAll(dir + "/posdb0003.dat", data);
   c.mem.WriteAll(dir + "/posdb0003.crc", crc0);  // the sidecar tells the flip (C4)
-  ASSERT_TRUE(c.mem.RemoveFile(dir + "/posdb0003.map").ok());
+  ASSERT_OK(c.mem.RemoveFile(dir + "/posdb0003.map"));
   r = Repair(RepairWhat::kMap);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().exit_status(), 8) << r.status().ToString();

@@ -14,6 +14,7 @@
 #include "io/test_point.h"
 #include "jobs/ingest/ingest_job.h"
 #include "testing/import_cluster.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool::testing {
 namespace {
@@ -23,7 +24,7 @@ namespace {
 void CheckNames(MemFileSystem& mem, int hosts, std::vector<std::string>* temps) {
   for (int h = 0; h < hosts; ++h) {
     auto l = mem.ListDir("/cluster/host" + std::to_string(h) + "/coll.main.0");
-    ASSERT_TRUE(l.ok());
+    ASSERT_OK(l);
     for (const DirEntry& e : *l) {
       if (e.name.find(".import.tmp") != std::string::npos) temps->push_back(e.name);
       if (e.name.find(".dat") != std::string::npos) {
@@ -48,7 +49,7 @@ TEST(TempNames, ImportTemporariesHaveNoDatAndTheRerunRemovesThem) {
   std::vector<std::string> temps;
   CheckNames(c.mem, 4, &temps);
   EXPECT_FALSE(temps.empty());  // the crash left the batch's files
-  ASSERT_TRUE(c.Import().ok());
+  ASSERT_OK(c.Import());
   temps.clear();
   CheckNames(c.mem, 4, &temps);
   EXPECT_TRUE(temps.empty()) << temps[0];
@@ -65,10 +66,10 @@ TEST(TempNames, IngestOnAFullDiskLeavesNoTemporary) {
   h.target_shard = 1;
   h.database = "main";
   auto snap = c.cache.Get(&c.mem, "/cluster/host1");
-  ASSERT_TRUE(snap.ok());
+  ASSERT_OK(snap);
   h.catalog_version = (*snap)->catalog().version;
   BundleWriter w(&c.mem, "/stage", "main.titledb.s1.t", ImportTitledb(), h);
-  ASSERT_TRUE(w.Open().ok());
+  ASSERT_OK(w.Open());
   std::string data = std::string(1, '\x64') + std::string(3, '\0') + "page";
   for (uint64_t d = 1000; w.records() < 50; d += 7) {
     const Key k = MakeTitledbKey(d, 7, true);
@@ -76,7 +77,7 @@ TEST(TempNames, IngestOnAFullDiskLeavesNoTemporary) {
     ASSERT_TRUE(
         w.Add(0, k.data(), reinterpret_cast<const uint8_t*>(data.data()), data.size()).ok());
   }
-  ASSERT_TRUE(w.Commit().ok());
+  ASSERT_OK(w.Commit());
   FaultFileSystem faults(&c.mem);
   faults.AddRule(FaultRule::Fail(FsOp::kSync, ENOSPC).OnPath("/cluster/host1/coll.main.0/"));
   IngestEnv env;
@@ -93,7 +94,7 @@ TEST(TempNames, IngestOnAFullDiskLeavesNoTemporary) {
   CheckNames(c.mem, 2, &temps);
   EXPECT_TRUE(temps.empty()) << temps[0];
   r = RunIngest(&c.mem, req, env);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->positive, 50);
 }
 

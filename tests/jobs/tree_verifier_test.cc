@@ -9,6 +9,7 @@
 #include "io/mem_file_system.h"
 #include "jobs/verify/verify_job.h"
 #include "testing/saved_tree_writer.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -17,7 +18,7 @@ using testing::PosdbTreeKey;
 
 class TreeVerifierTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(fs_.CreateDirs("/w/coll.main.3").ok()); }
+  void SetUp() override { ASSERT_OK(fs_.CreateDirs("/w/coll.main.3")); }
   VerifyCollection Coll(RdbId id, bool owners = true) {
     VerifyCollection c;
     c.rdb = &GetRdb(id);
@@ -43,7 +44,7 @@ TEST_F(TreeVerifierTest, CollnumOwnershipAndOtherCollections) {
             -1}});
   fs_.WriteAll("/w/posdb-buckets-saved.dat", b);
   auto r = VerifySavedTrees(&fs_, {Coll(RdbId::kPosdb), Coll(RdbId::kTitledb)}, 20);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   ASSERT_EQ(r->size(), 1u);  // no titledb tree: nothing to report
   const TreeVerifyReport& t = (*r)[0];
   EXPECT_EQ(t.file, "/w/posdb-buckets-saved.dat");
@@ -64,7 +65,7 @@ TEST_F(TreeVerifierTest, CollnumOwnershipAndOtherCollections) {
 
   // Unversioned: counted, not checked.
   r = VerifySavedTrees(&fs_, {Coll(RdbId::kPosdb, false)}, 20);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ((*r)[0].ownership_checked, "unversioned");
   EXPECT_EQ((*r)[0].not_owned, 0);
 }
@@ -77,7 +78,7 @@ TEST_F(TreeVerifierTest, NotShardableOtherPartsAndTheSummary) {
                testing::WriteRdbBuckets(18, {{3, {PosdbTreeKey(1, kOwn)}, -1, -1}}).substr(0, 40));
   std::vector<VerifyCollection> colls = {Coll(RdbId::kSpiderdb), Coll(RdbId::kPosdb)};
   auto r = VerifySavedTrees(&fs_, colls, 20);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   ASSERT_EQ(r->size(), 3u);
   EXPECT_EQ((*r)[0].rdb, "spiderdb");
   EXPECT_EQ((*r)[0].ownership_checked, "not_shardable");
@@ -90,7 +91,7 @@ TEST_F(TreeVerifierTest, NotShardableOtherPartsAndTheSummary) {
 
   VerifyOptions o;
   auto rep = RunVerify(&fs_, colls, o);
-  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  ASSERT_OK(rep);
   EXPECT_EQ(rep->summary.trees, 3);
   EXPECT_EQ(rep->summary.tree_records, 1);
   EXPECT_EQ(rep->summary.errors, 1);
@@ -98,7 +99,7 @@ TEST_F(TreeVerifierTest, NotShardableOtherPartsAndTheSummary) {
   EXPECT_FALSE(rep->ok());
   o.trees = false;
   rep = RunVerify(&fs_, colls, o);
-  ASSERT_TRUE(rep.ok());
+  ASSERT_OK(rep);
   EXPECT_TRUE(rep->trees.empty());
   EXPECT_TRUE(rep->ok());
 }

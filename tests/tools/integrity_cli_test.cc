@@ -11,6 +11,7 @@
 #include "gen/sample_cluster.h"
 #include "io/test_point.h"
 #include "testing/paths.h"
+#include "testing/status_matchers.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {
@@ -50,7 +51,7 @@ class IntegrityCli : public ::testing::Test {
     o.words_per_doc = 10;
     o.seed = seed;
     gen::GenReport rep;
-    EXPECT_TRUE(gen::GenerateCluster(PosixFS(), o, &rep).ok());
+    EXPECT_OK(gen::GenerateCluster(PosixFS(), o, &rep));
     const int hosts = shards * (mirrors + 1);
     for (int h = 0; h < hosts; ++h) {
       Out r = St({"--workdir", c + "/host" + std::to_string(h), "init", "--hosts",

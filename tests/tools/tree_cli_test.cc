@@ -15,6 +15,7 @@
 #include "gen/sample_cluster.h"
 #include "testing/paths.h"
 #include "testing/saved_tree_writer.h"
+#include "testing/status_matchers.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {
@@ -58,7 +59,7 @@ class TreeCli : public ::testing::Test {
     o.page_bytes = 1000;
     o.seed = 5;
     gen::GenReport rep;
-    ASSERT_TRUE(gen::GenerateCluster(PosixFS(), o, &rep).ok());
+    ASSERT_OK(gen::GenerateCluster(PosixFS(), o, &rep));
     Out r = St({"--workdir", Host(), "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "0"});
     ASSERT_EQ(r.code, 0) << r.err;
     // Which of docIds 1..300 shard 0 owns: every docId's key planted once, the misplaced ones
