@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# The Ansible playbooks of deploy/ansible/ against a real cluster of 4 hosts (2 shards x 2
+# mirrors) on this machine: each host is a Linux network namespace on a private bridge, with its
+# own IP and its own sshd (host and client keys made for this run, listening on that address
+# only) and its own working dir under the run dir; ansible-playbook reaches them over SSH with the
+# inventory that `shardtool cluster inventory` makes from hosts.conf. Checked from the files:
+#   - the inventory: 4 hosts, groups shard_0/1 and mirror_0/1; every playbook passes --syntax-check
+#   - catalog.yml: every host's catalog equals the config host's after it (and a rerun changes
+#     nothing); a host whose catalog moved on is named
+#   - verify.yml: clean on a clean cluster (verify.json: exit 0, mirrors agree); with another
+#     shard's file planted on one host it fails naming that host, the file and a misplaced key;
+#     a mirror that lost a data file is found by the digests
+#   - a host that is down is reported unreachable while the others finish; the rerun completes
+#   - merge.yml: a host that vanishes mid-merge (its whole namespace killed while the merge is
+#     paused at a test point), then returns: the rerun completes, and verify finds the mirrors
+#     equal and clean (nothing lost)
+#   - install.yml in check mode with the package CPack makes
+# Needs root and network namespaces: it says why and exits 77 (skipped) when the machine cannot.
+# Everything it starts (namespaces, bridge, sshd, ssh control masters) is removed on exit.
+#   ansible.sh <shardtool> <shardtool-gen> [<build dir for cpack>]
+set -uo pipefail
+st=$(realpath "$1")
+gen=$(realpath "$2")
+build=${3:-}
+here=$(cd "$(dirname "$0")/../.." && pwd)
+play=$here/deploy/ansible
+start=$(date +%s)
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+step() { echo "-- $(( $(date +%s) - start )) s: $*"; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, one sshd per host)"
+for c in ip ansible-playbook ansible-inventory ssh ssh-keygen python3 jq; do
+  command -v "$c" >/dev/null || fail "$c is missing: scripts/setup.sh installs ansible-core openssh-server rsync iproute2"
+done
+[ -x /usr/sbin/sshd ] || fail "/usr/sbin/sshd is missing: scripts/setup.sh installs openssh-server"
+probe=stp$$
+if ! err=$(ip netns add "$probe" 2>&1); then
+  skip "this machine cannot make network namespaces (ip netns add: $err)"
+fi
+ip netns del "$probe"
+
+N=4 SHARDS=2
+# A private /24 of 10.231.0.0/16 that no interface of this machine uses yet.
+net=
+for i in $(seq 0 253); do
+  x=$(( ($$ + i) % 254 + 1 ))
+  ip -4 -o addr show | grep -q " 10\.231\.$x\." || { net=10.231.$x; break; }
+done
+[ -n "$net" ] || fail "no free 10.231.x.0/24"
+br=stbr$$
+ns() { echo "st$$h$1"; }
+ipof() { echo "$net.$(( 11 + $1 ))"; }
+
+run=$(mktemp -d /tmp/stcl.XXXXXX)
+chmod 755 "$run"
+bgpids=()
+cleanup() {
+  local sock i p
+  for p in "${bgpids[@]}"; do kill "$p" 2>/dev/null; done
+  for sock in "$run"/cp/*; do
+    [ -S "$sock" ] && ssh -o ControlPath="$sock" -O exit dummy >/dev/null 2>&1
+  done
+  for i in $(seq 0 $((N - 1))); do
+    if ip netns list | grep -qw "$(ns "$i")"; then
+      for p in $(ip netns pids "$(ns "$i")"); do kill -9 "$p" 2>/dev/null; done
+      ip netns del "$(ns "$i")"
+    fi
+  done
+  ip link del "$br" 2>/dev/null
+  rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# --- the network: a bridge with the controller at .1, one namespace per host --------------------
+step "network $net.0/24 on $br"
+ip link add "$br" type bridge || fail "ip link add bridge"
+ip addr add "$net.1/24" dev "$br"
+ip link set "$br" up
+for i in $(seq 0 $((N - 1))); do
+  n=$(ns "$i")
+  ip netns add "$n" || fail "ip netns add $n"
+  ip link add "st$$v$i" type veth peer name "st$$p$i" || fail "veth"
+  ip link set "st$$v$i" master "$br" up
+  ip link set "st$$p$i" netns "$n"
+  ip -n "$n" link set "st$$p$i" name eth0
+  ip -n "$n" addr add "$(ipof "$i")/24" dev eth0
+  ip -n "$n" link set eth0 up
+  ip -n "$n" link set lo up
+done
+
+# --- sshd per host: its own host key, the run's client key, listening on its address only --------
+mkdir -p /run/sshd "$run/ssh" "$run/cp" "$run/tmp" "$run/reports"
+ssh-keygen -q -t ed25519 -N '' -f "$run/ssh/client" || fail "ssh-keygen"
+cp "$run/ssh/client.pub" "$run/ssh/authorized_keys"
+start_sshd() {
+  local i=$1 d=$run/sshd$1
+  mkdir -p "$d"
+  [ -f "$d/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
+  cat > "$d/sshd_config" <<EOF
+ListenAddress $(ipof "$i")
+Port 22
+HostKey $d/host_key
+PidFile $d/sshd.pid
+AuthorizedKeysFile $run/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+X11Forwarding no
+Subsystem sftp internal-sftp
+LogLevel ERROR
+EOF
+  rm -f "$d/sshd.pid"
+  ip netns exec "$(ns "$i")" /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" ||
+    fail "sshd of host $i: $(cat "$d/sshd.log")"
+}
+ssh_ok() {  # ssh_ok <host index>: sshd answers
+  ssh -i "$run/ssh/client" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o ConnectTimeout=2 -o LogLevel=ERROR "root@$(ipof "$1")" true 2>/dev/null
+}
+wait_sshd() {
+  local k
+  for k in $(seq 1 50); do ssh_ok "$1" && return 0; sleep 0.1; done
+  fail "sshd of host $1 does not answer: $(cat "$run/sshd$1/sshd.log")"
+}
+# Stops a host the hard way: every process of its namespace (sshd, its sessions and whatever they
+# run) gets SIGKILL, as if the machine had gone away.
+kill_host() {
+  local p
+  for p in $(ip netns pids "$(ns "$1")"); do kill -9 "$p" 2>/dev/null; done
+  for p in $(seq 1 50); do [ -z "$(ip netns pids "$(ns "$1")")" ] && return 0; sleep 0.1; done
+  fail "host $1's processes do not die"
+}
+for i in $(seq 0 $((N - 1))); do start_sshd "$i"; done
+for i in $(seq 0 $((N - 1))); do wait_sshd "$i"; done
+
+# --- the cluster: hosts.conf with the namespace addresses, sample data, a catalog per host -------
+step "cluster data"
+{
+  echo "# shardtool test cluster: $SHARDS shards x 2 mirrors in network namespaces"
+  echo "num-mirrors: 1"
+  for i in $(seq 0 $((N - 1))); do
+    echo "$i 5998 7000 8000 9000 $(ipof "$i") $(ipof "$i") $run/h$i"
+  done
+} > "$run/hosts.conf"
+"$gen" --out "$run/gen" --hosts "$run/hosts.conf" --docs 1500 --files 3 >/dev/null || fail "shardtool-gen"
+for i in $(seq 0 $((N - 1))); do
+  # init finds the host by its local address (run inside the namespace) and --workdir.
+  ip netns exec "$(ns "$i")" "$st" --workdir "$run/h$i" init --hosts "$run/hosts.conf" >/dev/null 2>"$run/err" ||
+    fail "init of host $i (inside its namespace, without --host-id): $(cat "$run/err")"
+done
+
+# The shardtool the playbooks run on the hosts: the build's binary behind a wrapper that, when
+# $run/pause-h<i> names a test point, pauses that host's next merge there (for the mid-play loss).
+mkdir -p "$run/bin"
+cat > "$run/bin/shardtool" <<EOF
+#!/usr/bin/env bash
+wd= prev=
+for a in "\$@"; do [ "\$prev" = --workdir ] && wd=\$a; prev=\$a; done
+h=\$(basename "\$wd")
+if [ -n "\$h" ] && [ -f "$run/pause-\$h" ] && [[ " \$* " == *" merge "* ]]; then
+  export SHARDTOOL_TEST_PAUSE_AT="\$(cat "$run/pause-\$h"):$run/paused-\$h"
+  rm -f "$run/pause-\$h"
+fi
+exec "$st" "\$@"
+EOF
+chmod +x "$run/bin/shardtool"
+
+# --- Ansible: a per-run configuration, the inventory from hosts.conf -----------------------------
+cat > "$run/ansible.cfg" <<EOF
+[defaults]
+host_key_checking = False
+private_key_file = $run/ssh/client
+remote_user = root
+forks = 10
+timeout = 5
+retry_files_enabled = False
+interpreter_python = /usr/bin/python3
+local_tmp = $run/tmp/local
+remote_tmp = $run/tmp/remote
+nocows = 1
+[ssh_connection]
+pipelining = True
+control_path = $run/cp/%%C
+ssh_args = -o ControlMaster=auto -o ControlPersist=30s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o ConnectTimeout=5 -o LogLevel=ERROR
+EOF
+export ANSIBLE_CONFIG=$run/ansible.cfg ANSIBLE_LOCAL_TEMP=$run/tmp/local ANSIBLE_REMOTE_TEMP=$run/tmp/remote
+export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_DEPRECATION_WARNINGS=0
+export SHARDTOOL_HOSTS=$run/hosts.conf SHARDTOOL_BIN=$st
+reports=$run/reports
+# ap <log name> <playbook> [args]: runs a playbook (on the run's hosts, with the wrapper binary);
+# sets $rc, keeps the output in $run/<log name>.log.
+ap() {
+  local log=$1 pb=$2; shift 2
+  (cd "$run" && ansible-playbook -i "$play/inventory.sh" "$play/$pb" \
+     -e "shardtool_bin=$run/bin/shardtool" -e "report_dir=$reports" "$@") > "$run/$log.log" 2>&1
+  rc=$?
+}
+show() { echo "---- $run/$1.log"; tail -n 40 "$run/$1.log"; }
+
+step "inventory and syntax"
+"$play/inventory.sh" --list > "$run/inventory.json" || fail "inventory.sh --list"
+jq -e '.shardtool.hosts | length == 4' "$run/inventory.json" >/dev/null || fail "inventory: $(cat "$run/inventory.json")"
+for g in shard_0 shard_1 mirror_0 mirror_1; do
+  jq -e --arg g "$g" '.[$g].hosts | length == 2' "$run/inventory.json" >/dev/null || fail "inventory group $g"
+done
+jq -e --arg ip "$(ipof 3)" --arg wd "$run/h3" '._meta.hostvars.host3 |
+  .ansible_host == $ip and .shardtool_workdir == $wd and .shardtool_shard == 1 and .shardtool_mirror == 1' \
+  "$run/inventory.json" >/dev/null || fail "inventory host3: $(jq -c ._meta.hostvars.host3 "$run/inventory.json")"
+ansible-inventory -i "$play/inventory.sh" --graph > "$run/graph.log" 2>&1 || fail "ansible-inventory: $(cat "$run/graph.log")"
+for pb in catalog.yml verify.yml merge.yml install.yml; do
+  ansible-playbook -i "$play/inventory.sh" --syntax-check "$play/$pb" > "$run/syntax.log" 2>&1 ||
+    fail "syntax of $pb: $(cat "$run/syntax.log")"
+done
+
+# --- catalog.yml ---------------------------------------------------------------------------------
+# Each host's catalog without what is its own (this host); equal everywhere after catalog.yml.
+catalog_of() { jq -S 'del(.thisHost, .this_host, .host, .hostId, .host_id)' "$run/h$1/shardtool/catalog.json"; }
+step "catalog.yml (adopt the config host's catalog)"
+ap catalog1 catalog.yml -e catalog_adopt=true
+[ "$rc" -eq 0 ] || { show catalog1; fail "catalog.yml exited $rc"; }
+for i in 1 2 3; do
+  diff <(catalog_of 0) <(catalog_of "$i") > "$run/diff" || fail "catalog of host $i differs after catalog.yml: $(head -20 "$run/diff")"
+done
+jq -e '.agree == true and (.hosts | length == 4) and all(.hosts[]; .check_exit == 0)' "$reports/catalog.json" >/dev/null ||
+  fail "catalog.json: $(cat "$reports/catalog.json")"
+step "catalog.yml again: nothing changes"
+sums=$(md5sum "$run"/h*/shardtool/catalog.json)
+ap catalog2 catalog.yml
+[ "$rc" -eq 0 ] || { show catalog2; fail "catalog.yml rerun exited $rc"; }
+[ "$sums" = "$(md5sum "$run"/h*/shardtool/catalog.json)" ] || fail "a rerun of catalog.yml changed a catalog"
+jq -e 'all(.hosts[]; .changed == false)' "$reports/catalog.json" >/dev/null || fail "rerun changed: $(cat "$reports/catalog.json")"
+
+# --- verify.yml on the clean cluster ------------------------------------------------------------
+step "verify.yml, clean"
+ap verify1 verify.yml
+[ "$rc" -eq 0 ] || { show verify1; fail "verify.yml on a clean cluster exited $rc"; }
+jq -e '.schema_version == 1 and .exit == 0 and (.hosts | length == 4) and all(.hosts[]; .exit == 0 and .report.command == "verify")
+       and (.mirrors | length > 0) and all(.mirrors[]; .agree and (.digests | length == 2))' "$reports/verify.json" >/dev/null ||
+  fail "verify.json on a clean cluster: $(head -c 3000 "$reports/verify.json")"
+[ -s "$reports/verify.txt" ] || fail "no verify.txt"
+
+# --- a misplaced record: another shard's posdb file planted on host 0 ----------------------------
+step "verify.yml, misplaced records on host0"
+coll=$(cd "$run/h0" && ls -d coll.main.*)
+src=$run/h1/$coll
+cp "$src/posdb0001.dat" "$run/h0/$coll/posdb0011.dat"
+cp "$src/posdb0001.map" "$run/h0/$coll/posdb0011.map"
+[ -f "$src/posdb0001.crc" ] && cp "$src/posdb0001.crc" "$run/h0/$coll/posdb0011.crc"
+ap verify2 verify.yml
+[ "$rc" -ne 0 ] || { show verify2; fail "verify.yml passed with misplaced records on host0"; }
+key=$(jq -r '.hosts[] | select(.host_id == 0) | .report.files[] | select(.file | endswith("posdb0011.dat")) | .misplaced_sample[0].key' "$reports/verify.json")
+[ -n "$key" ] && [ "$key" != null ] || fail "verify.json names no misplaced key: $(head -c 3000 "$reports/verify.json")"
+grep -q "host0 (id 0, shard 0): $coll/posdb0011.dat: misplaced record key $key" "$run/verify2.log" ||
+  { show verify2; fail "the play does not name host0, the file and key $key"; }
+jq -e '.exit == 1 and ([.hosts[] | select(.exit != 0) | .host_id] == [0])' "$reports/verify.json" >/dev/null ||
+  fail "verify.json exit/hosts: $(jq -c '[.exit, [.hosts[] | {host_id, exit}]]' "$reports/verify.json")"
+rm "$run/h0/$coll"/posdb0011.*
+
+# --- a mirror that lost records: host3 (shard 1, mirror 1) without its newest posdb file ---------
+step "verify.yml, host3 lost a posdb file"
+mkdir -p "$run/saved"
+last=$(cd "$run/h3/$coll" && ls posdb*.dat | sort | tail -1)
+base=${last%.dat}
+mv "$run/h3/$coll/$base".* "$run/saved/"
+ap verify3 verify.yml
+[ "$rc" -ne 0 ] || { show verify3; fail "verify.yml passed with a mirror missing $last"; }
+jq -e '[.mirrors[] | select(.agree | not) | [.shard, .collection]] == [[1, "main.posdb"]]' "$reports/verify.json" >/dev/null ||
+  fail "digests do not single out shard 1 main.posdb: $(jq -c .mirrors "$reports/verify.json")"
+grep -q "shard 1: mirrors disagree on main.posdb" "$run/verify3.log" || { show verify3; fail "the play does not name the disagreement"; }
+mv "$run/saved/$base".* "$run/h3/$coll/"
+
+# --- a host that is down: reported, the others finish, the rerun completes -----------------------
+step "verify.yml with host3 down"
+kill_host 3
+ap verify4 verify.yml
+[ "$rc" -ne 0 ] || { show verify4; fail "verify.yml passed with host3 down"; }
+grep -q "host3 (id 3, shard 1): unreachable" "$run/verify4.log" || { show verify4; fail "host3 not reported unreachable"; }
+jq -e '[.hosts[] | select(.exit == 0) | .host_id] == [0, 1, 2] and ([.hosts[] | select(.unreachable) | .host_id] == [3])' \
+  "$reports/verify.json" >/dev/null || fail "verify.json with host3 down: $(jq -c '[.hosts[] | {host_id, exit, unreachable}]' "$reports/verify.json")"
+start_sshd 3; wait_sshd 3
+ap verify5 verify.yml
+[ "$rc" -eq 0 ] || { show verify5; fail "verify.yml rerun after host3 returned exited $rc"; }
+
+# --- merge.yml: host2 vanishes mid-merge, returns, the rerun completes, nothing is lost ----------
+step "merge.yml, host2 lost mid-merge"
+merge_opts='{"shardtool_merge_options": ["--min-files", "2"], "shardtool_rdbs": ["posdb", "titledb"]}'
+echo merge.after_target_sync > "$run/pause-h2"
+(cd "$run" && ansible-playbook -i "$play/inventory.sh" "$play/merge.yml" -e "shardtool_bin=$run/bin/shardtool" \
+   -e "report_dir=$reports" -e "$merge_opts" > "$run/merge1.log" 2>&1; echo $? > "$run/merge1.rc") &
+mpid=$!
+bgpids+=("$mpid")
+for k in $(seq 1 600); do [ -e "$run/paused-h2.reached" ] && break; sleep 0.1; done
+[ -e "$run/paused-h2.reached" ] || { kill "$mpid"; show merge1; fail "host2's merge never reached its pause point"; }
+kill_host 2
+wait "$mpid"
+rc=$(cat "$run/merge1.rc")
+[ "$rc" -ne 0 ] || { show merge1; fail "merge.yml passed though host2 vanished"; }
+grep -q "host2 (id 2, shard 0): unreachable" "$run/merge1.log" || { show merge1; fail "host2 not reported unreachable by merge.yml"; }
+for i in 0 1 3; do
+  jq -e --argjson i "$i" '.hosts[] | select(.host_id == $i) | .rdbs | length == 2 and all(.[]; .exit == 0)' "$reports/merge.json" >/dev/null ||
+    fail "host $i did not merge while host2 was away: $(jq -c .hosts "$reports/merge.json" | head -c 2000)"
+done
+start_sshd 2; wait_sshd 2
+ap merge2 merge.yml -e "$merge_opts"
+[ "$rc" -eq 0 ] || { show merge2; fail "merge.yml rerun after host2 returned exited $rc"; }
+for i in 0 1 2 3; do
+  n=$(cd "$run/h$i/$coll" && ls posdb*.dat | wc -l)
+  [ "$n" -eq 1 ] || fail "host $i has $n posdb files after merge.yml: $(ls "$run/h$i/$coll")"
+done
+ap verify6 verify.yml
+[ "$rc" -eq 0 ] || { show verify6; fail "verify.yml after the interrupted merge exited $rc"; }
+jq -e 'all(.mirrors[]; .agree)' "$reports/verify.json" >/dev/null || fail "mirrors differ after merge.yml"
+
+# --- install.yml in check mode with the Debian package ------------------------------------------
+if [ -n "$build" ] && [ -f "$build/CPackConfig.cmake" ] && command -v cpack >/dev/null; then
+  step "cpack and install.yml --check"
+  (cd "$run" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$run/pkg") > "$run/cpack.log" 2>&1 ||
+    fail "cpack: $(tail -20 "$run/cpack.log")"
+  deb=$(ls "$run"/pkg/shardtool_*.deb 2>/dev/null | head -1)
+  [ -n "$deb" ] || fail "cpack made no shardtool_*.deb: $(ls "$run/pkg")"
+  dpkg-deb -c "$deb" | grep -q '/usr/bin/shardtool$' || fail "the package holds no /usr/bin/shardtool"
+  dpkg-deb -f "$deb" Depends | grep -q libzstd1 || fail "the package does not depend on libzstd1"
+  ap install install.yml --check -e "shardtool_deb=$deb" -e shardtool_become=false
+  [ "$rc" -eq 0 ] || { show install; fail "install.yml --check exited $rc"; }
+fi
+
+step "all passed"
