@@ -21,7 +21,7 @@
 set -uo pipefail
 st=$(realpath "$1")
 gen=$(realpath "$2")
-build=${3:-}
+build=${3:+$(realpath "$3")}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 play=$here/deploy/ansible
 start=$(date +%s)
@@ -147,14 +147,16 @@ ap verify6 verify.yml
 jq -e 'all(.mirrors[]; .agree)' "$reports/verify.json" >/dev/null || fail "mirrors differ after merge.yml"
 
 # --- install.yml in check mode with the Debian package ------------------------------------------
-if [ -n "$build" ] && [ -f "$build/CPackConfig.cmake" ] && command -v cpack >/dev/null; then
+if [ -n "$build" ]; then
   step "cpack and install.yml --check"
+  [ -f "$build/CPackConfig.cmake" ] || fail "no $build/CPackConfig.cmake (include(CPack) in CMakeLists.txt)"
   (cd "$run" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$run/pkg") > "$run/cpack.log" 2>&1 ||
     fail "cpack: $(tail -20 "$run/cpack.log")"
   deb=$(ls "$run"/pkg/shardtool_*.deb 2>/dev/null | head -1)
   [ -n "$deb" ] || fail "cpack made no shardtool_*.deb: $(ls "$run/pkg")"
   dpkg-deb -c "$deb" | grep -q '/usr/bin/shardtool$' || fail "the package holds no /usr/bin/shardtool"
   dpkg-deb -f "$deb" Depends | grep -q libzstd1 || fail "the package does not depend on libzstd1"
+  dpkg-deb -c "$deb" | grep -q 'share/shardtool/ansible/verify.yml$' || fail "the package holds no playbooks"
   ap install install.yml --check -e "shardtool_deb=$deb" -e shardtool_become=false
   [ "$rc" -eq 0 ] || { show install; fail "install.yml --check exited $rc"; }
 fi

@@ -46,7 +46,7 @@ cleanup() {
     fi
   done
   ip link del "$br" 2>/dev/null
-  rm -rf "$run"
+  if [ "${CLUSTER_KEEP:-0}" = 1 ]; then echo "kept $run"; else rm -rf "$run"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Cluster reports of the shardtool playbooks, written on the controller.
 
-    shardtool_report.py verify|catalog|merge REPORT_DIR  < results.json
+    shardtool_report.py verify|catalog|merge REPORT_DIR HOSTS_JSON
 
-results.json (made by the playbook from what each host returned):
+HOSTS_JSON (REPORT_DIR/<kind>-hosts.json, made by the playbook from what each host returned):
     {"hosts": [{"name", "host_id", "shard", "mirror", "reached", "rc", "stdout", "stderr", "msg",
                 "steps": {...}}]}
 A host that was never reached (or was lost mid-play) has "reached": false.
@@ -89,7 +89,7 @@ def report_verify(hosts, out_dir):
         if not h["reached"]:
             entry["unreachable"] = True
             entry["message"] = (h.get("msg") or "").strip()
-            problems.append("%s: unreachable: %s" % (host_label(h), entry["message"] or "no answer"))
+            problems.append("%s: unreachable: %s" % (host_label(h), entry["message"] or "no answer over SSH"))
         elif code != 0:
             if code == 1 and doc and "files" in doc:
                 found = verify_findings(h, doc)
@@ -112,6 +112,9 @@ def report_verify(hosts, out_dir):
     mirror_rows = [("shard", "collection", "agree", "digests")]
     for shard in sorted(by_shard):
         members = by_shard[shard]
+        # A mirror without a report (unreachable, or verify failed) leaves the comparison open:
+        # "agree" is null then (the host itself is reported as a problem).
+        missing = [h for h in hosts if h["shard"] == shard and all(h is not m for m, _ in members)]
         collections = sorted({d["collection"] for _, ds in members for d in ds})
         for coll in collections:
             digests, records = {}, {}
@@ -120,11 +123,13 @@ def report_verify(hosts, out_dir):
                 digests[str(h["host_id"])] = d.get("digest") if d else None
                 records[str(h["host_id"])] = d.get("records") if d else None
             agree = len(set(digests.values())) == 1 and None not in digests.values()
+            if agree and missing:
+                agree = None
             mirrors.append({"shard": shard, "collection": coll, "agree": agree,
                             "digests": digests, "records": records})
-            mirror_rows.append((shard, coll, "yes" if agree else "NO",
+            mirror_rows.append((shard, coll, {True: "yes", False: "NO", None: "?"}[agree],
                                 " ".join("%s:%s" % (k, (v or "-")[:16]) for k, v in digests.items())))
-            if not agree:
+            if agree is False:
                 problems.append("shard %s: mirrors disagree on %s: %s" % (
                     shard, coll, ", ".join("host id %s digest %s (%s records)" % (k, v, records[k])
                                            for k, v in digests.items())))
@@ -148,7 +153,7 @@ def report_catalog(hosts, out_dir):
                  "check_exit": check.get("rc"), "check": check_doc}
         if not h["reached"]:
             entry["message"] = (h.get("msg") or "").strip()
-            problems.append("%s: unreachable: %s" % (host_label(h), entry["message"] or "no answer"))
+            problems.append("%s: unreachable: %s" % (host_label(h), entry["message"] or "no answer over SSH"))
         elif apply_.get("rc") != 0:
             problems.append("%s: catalog apply exit %s: %s" % (
                 host_label(h), apply_.get("rc"), error_text(apply_, apply_doc)))
@@ -177,7 +182,7 @@ def report_merge(hosts, out_dir):
         entry = {"host_id": h["host_id"], "shard": h["shard"], "reached": h["reached"], "rdbs": []}
         if not h["reached"]:
             entry["message"] = (h.get("msg") or "").strip()
-            problems.append("%s: unreachable: %s" % (host_label(h), entry["message"] or "no answer"))
+            problems.append("%s: unreachable: %s" % (host_label(h), entry["message"] or "no answer over SSH"))
             table_rows.append((h["name"], h["host_id"], h["shard"], "-", "unreachable"))
         for r in (h.get("steps") or {}).get("merges") or []:
             doc = load_doc(r.get("stdout"))
@@ -198,10 +203,11 @@ def report_merge(hosts, out_dir):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("verify", "catalog", "merge"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("verify", "catalog", "merge"):
         print(__doc__, file=sys.stderr)
         return 2
-    hosts = json.load(sys.stdin)["hosts"]
+    with open(sys.argv[3]) as f:
+        hosts = json.load(f)["hosts"]
     hosts.sort(key=lambda h: h["host_id"])
     kind, out_dir = sys.argv[1], sys.argv[2]
     problems = {"verify": report_verify, "catalog": report_catalog, "merge": report_merge}[kind](
