@@ -154,9 +154,10 @@ if [ -n "$build" ]; then
     fail "cpack: $(tail -20 "$run/cpack.log")"
   deb=$(ls "$run"/pkg/shardtool_*.deb 2>/dev/null | head -1)
   [ -n "$deb" ] || fail "cpack made no shardtool_*.deb: $(ls "$run/pkg")"
-  dpkg-deb -c "$deb" | grep -q '/usr/bin/shardtool$' || fail "the package holds no /usr/bin/shardtool"
-  dpkg-deb -f "$deb" Depends | grep -q libzstd1 || fail "the package does not depend on libzstd1"
-  dpkg-deb -c "$deb" | grep -q 'share/shardtool/ansible/verify.yml$' || fail "the package holds no playbooks"
+  dpkg-deb -c "$deb" > "$run/pkg/contents" || fail "dpkg-deb -c $deb"
+  grep -q '/usr/bin/shardtool$' "$run/pkg/contents" || fail "the package holds no /usr/bin/shardtool"
+  [[ "$(dpkg-deb -f "$deb" Depends)" == *libzstd1* ]] || fail "the package does not depend on libzstd1"
+  grep -q 'share/shardtool/ansible/verify.yml$' "$run/pkg/contents" || fail "the package holds no playbooks"
   ap install install.yml --check -e "shardtool_deb=$deb" -e shardtool_become=false
   [ "$rc" -eq 0 ] || { show install; fail "install.yml --check exited $rc"; }
 fi

@@ -21,9 +21,10 @@ SHARDS=${CLUSTER_SHARDS:-2}
 N=$((SHARDS * 2))
 # A private /24 of 10.231.0.0/16 that no interface of this machine uses yet.
 net=
+used=$(ip -4 -o addr show; ip -4 route show)
 for i in $(seq 0 253); do
   x=$(( ($$ + i) % 254 + 1 ))
-  ip -4 -o addr show | grep -q " 10\.231\.$x\." || { net=10.231.$x; break; }
+  case "$used" in *" 10.231.$x."*|*"10.231.$x.0/"*) ;; *) net=10.231.$x; break ;; esac
 done
 [ -n "$net" ] || fail "no free 10.231.x.0/24"
 br=stbr$$
@@ -40,7 +41,7 @@ cleanup() {
     [ -S "$sock" ] && ssh -o ControlPath="$sock" -O exit dummy >/dev/null 2>&1
   done
   for i in $(seq 0 $((N - 1))); do
-    if ip netns list | grep -qw "$(ns "$i")"; then
+    if [ -e "/run/netns/$(ns "$i")" ]; then
       for p in $(ip netns pids "$(ns "$i")"); do kill -9 "$p" 2>/dev/null; done
       ip netns del "$(ns "$i")"
     fi
