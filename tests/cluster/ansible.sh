@@ -120,15 +120,12 @@ ap verify5 verify.yml
 step "merge.yml, host2 lost mid-merge"
 merge_opts='{"shardtool_merge_options": ["--min-files", "2"], "shardtool_rdbs": ["posdb", "titledb"]}'
 echo merge.after_target_sync > "$run/pause-h2"
-(cd "$run" && ansible-playbook -i "$play/inventory.sh" "$play/merge.yml" -e "shardtool_bin=$run/bin/shardtool" \
-   -e "report_dir=$reports" -e "$merge_opts" > "$run/merge1.log" 2>&1; echo $? > "$run/merge1.rc") &
-mpid=$!
-bgpids+=("$mpid")
+ap_start merge1 merge.yml -e "$merge_opts"
 for k in $(seq 1 600); do [ -e "$run/paused-h2.reached" ] && break; sleep 0.1; done
-[ -e "$run/paused-h2.reached" ] || { kill "$mpid"; show merge1; fail "host2's merge never reached its pause point"; }
+[ -e "$run/paused-h2.reached" ] || { show merge1; fail "host2's merge never reached its pause point"; }
 kill_host 2
-wait "$mpid"
-rc=$(cat "$run/merge1.rc")
+wait "$apid"
+rc=$?
 [ "$rc" -ne 0 ] || { show merge1; fail "merge.yml passed though host2 vanished"; }
 grep -q "host2 (id 2, shard 0): unreachable" "$run/merge1.log" || { show merge1; fail "host2 not reported unreachable by merge.yml"; }
 for i in 0 1 3; do

@@ -33,10 +33,14 @@ ipof() { echo "$net.$(( 11 + $1 ))"; }
 
 run=$(mktemp -d /tmp/stcl.XXXXXX)
 chmod 755 "$run"
-bgpids=()
+# Background jobs (ansible-playbook runs, the sshds, the watchdog) each get their own process group
+# (set -m), so that cleanup can end each of them with all its children, and a signal interrupts
+# `wait` at once instead of waiting for the playbook to end.
+set -m
 cleanup() {
   local sock i p
-  for p in "${bgpids[@]}"; do kill "$p" 2>/dev/null; done
+  trap - INT TERM
+  for p in $(jobs -p); do kill -TERM -- "-$p" 2>/dev/null; done
   for sock in "$run"/cp/*; do
     [ -S "$sock" ] && ssh -o ControlPath="$sock" -O exit dummy >/dev/null 2>&1
   done
@@ -50,7 +54,9 @@ cleanup() {
   if [ "${CLUSTER_KEEP:-0}" = 1 ]; then echo "kept $run"; else rm -rf "$run"; fi
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'echo "interrupted: cleaning up"; exit 1' INT TERM
+# A watchdog below ctest's TIMEOUT (which kills without a chance to clean up): TERM at the limit.
+( sleep "${CLUSTER_TIME_LIMIT:-280}"; echo "FAIL: time limit ${CLUSTER_TIME_LIMIT:-280} s" >&2; kill -TERM $$ ) &
 
 # --- the network: a bridge with the controller at .1, one namespace per host --------------------
 step "network $net.0/24 on $br"
@@ -93,8 +99,8 @@ Subsystem sftp internal-sftp
 LogLevel ERROR
 EOF
   rm -f "$d/sshd.pid"
-  ip netns exec "$(ns "$i")" /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" ||
-    fail "sshd of host $i: $(cat "$d/sshd.log")"
+  # -D: sshd stays a child of this script (in the foreground of its own process group).
+  ip netns exec "$(ns "$i")" /usr/sbin/sshd -D -f "$d/sshd_config" -E "$d/sshd.log" &
 }
 ssh_ok() {  # ssh_ok <host index>: sshd answers
   ssh -i "$run/ssh/client" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
@@ -173,10 +179,16 @@ reports=$run/reports
 # ap <log name> <playbook> [args]: runs a playbook (on the run's hosts, with the wrapper binary);
 # sets $rc, keeps the output in $run/<log name>.log.
 ap() {
-  local log=$1 pb=$2; shift 2
-  (cd "$run" && ansible-playbook -i "$play/inventory.sh" "$play/$pb" \
-     -e "shardtool_bin=$run/bin/shardtool" -e "report_dir=$reports" "$@") > "$run/$log.log" 2>&1
+  ap_start "$@"
+  wait "$apid"
   rc=$?
+}
+# ap_start: the same in the background; $apid is its process (group) id.
+ap_start() {
+  local log=$1 pb=$2; shift 2
+  (cd "$run" && exec ansible-playbook -i "$play/inventory.sh" "$play/$pb" \
+     -e "shardtool_bin=$run/bin/shardtool" -e "report_dir=$reports" "$@") > "$run/$log.log" 2>&1 &
+  apid=$!
 }
 show() { echo "---- $run/$1.log"; tail -n 40 "$run/$1.log"; }
 
