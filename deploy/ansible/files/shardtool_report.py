@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Cluster reports of the shardtool playbooks, written on the controller.
 
-    shardtool_report.py verify|catalog|merge REPORT_DIR HOSTS_JSON
+    shardtool_report.py verify|catalog|merge REPORT_DIR HOSTS_JSON|-
 
-HOSTS_JSON (REPORT_DIR/<kind>-hosts.json, made by the playbook from what each host returned):
+HOSTS_JSON (or with "-", its base64 on stdin, then kept as REPORT_DIR/<kind>-hosts.json), made by
+the playbook from what each host returned:
     {"hosts": [{"name", "host_id", "shard", "mirror", "reached", "rc", "stdout", "stderr", "msg",
                 "steps": {...}}]}
 A host that was never reached (or was lost mid-play) has "reached": false.
@@ -12,6 +13,7 @@ Writes REPORT_DIR/<kind>.json and REPORT_DIR/<kind>.txt, prints the problems (on
 naming the host) and exits 1 when there is any, else 0. An unreachable host counts as exit
 status 7 ("fix the machine") in the cluster's worst exit status.
 """
+import base64
 import json
 import os
 import sys
@@ -40,10 +42,11 @@ def error_text(h, doc):
     return err[-1] if err else "no output"
 
 
-def write(out_dir, kind, doc, lines):
+def write(out_dir, kind, doc, lines, raw=None):
     os.makedirs(out_dir, exist_ok=True)
-    for name, text in ((kind + ".json", json.dumps(doc, indent=2) + "\n"),
-                       (kind + ".txt", "\n".join(lines) + "\n")):
+    files = ([(kind + ".json", raw)] if raw is not None else
+             [(kind + ".json", json.dumps(doc, indent=2) + "\n"), (kind + ".txt", "\n".join(lines) + "\n")])
+    for name, text in files:
         tmp = os.path.join(out_dir, ".%s.tmp.%d" % (name, os.getpid()))
         with open(tmp, "w") as f:
             f.write(text)
@@ -206,8 +209,17 @@ def main():
     if len(sys.argv) != 4 or sys.argv[1] not in ("verify", "catalog", "merge"):
         print(__doc__, file=sys.stderr)
         return 2
-    with open(sys.argv[3]) as f:
-        hosts = json.load(f)["hosts"]
+    if sys.argv[3] == "-":  # base64 of the JSON on stdin, kept as REPORT_DIR/<kind>-hosts.json
+        text = base64.b64decode(sys.stdin.read()).decode("utf-8")
+        os.makedirs(sys.argv[2], exist_ok=True)
+        write(sys.argv[2], sys.argv[1] + "-hosts", None, None, raw=text)
+    else:
+        with open(sys.argv[3]) as f:
+            text = f.read()
+    data = json.loads(text)
+    if isinstance(data, str):  # the template's text, not yet parsed by Ansible
+        data = json.loads(data)
+    hosts = data["hosts"]
     hosts.sort(key=lambda h: h["host_id"])
     kind, out_dir = sys.argv[1], sys.argv[2]
     problems = {"verify": report_verify, "catalog": report_catalog, "merge": report_merge}[kind](
