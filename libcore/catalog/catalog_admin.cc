@@ -72,7 +72,9 @@ Result<AdminResult> RunInit(FileSystem* fs, const std::string& workdir, const In
     req.host_id =
         args.host_id >= 0 ? args.host_id : (cur.catalog != nullptr ? cur.catalog->this_host : -1);
     if (req.host_id < 0) {
-      return UsageErrorStatus("init makes a new catalog: give this host's id with --host-id N");
+      ASSIGN_OR_RETURN(req.host_id,
+                       IdentifyHost(HostAddressesOf(hosts), workdir,
+                                    options.local ? options.local : SystemLocalHost(), hosts_path));
     }
     req.databases = disk.databases;
     req.rebuild = args.rebuild;

@@ -14,8 +14,10 @@
 #include "base/status.h"
 #include "catalog/catalog_ops.h"
 #include "catalog/catalog_store.h"
+#include "catalog/host_identity.h"
 #include "catalog/uuid.h"
 #include "io/file_system.h"
+#include "io/local_host.h"
 
 namespace shardtool {
 
@@ -26,6 +28,7 @@ struct AdminOptions {
   int32_t expect_host_id = -1;
   UuidGenerator uuids;  // default: RandomUuidGenerator()
   CatalogStoreOptions store;
+  LocalHost* local = nullptr;  // host identity (host_identity.h); default: SystemLocalHost()
 };
 
 // The outcome of an administration call: the catalog now on disk, whether it was rewritten, and
@@ -39,13 +42,15 @@ struct AdminResult {
 
 struct InitArgs {
   std::string hosts_path;  // a path as given (resolved by the caller); empty: <workdir>/hosts.conf
-  int32_t host_id = -1;    // -1: the catalog's thisHost (UsageError when there is no catalog)
+  // -1: the catalog's thisHost; without a catalog, the host of hosts.conf with a local address
+  // and this working dir (IdentifyHost: FailedPrecondition when none or several match).
+  int32_t host_id = -1;
   bool rebuild = false;
 };
 
 // init: reads hosts.conf and discovers the databases, then InitCatalog under the global lock.
 // A catalog that cannot be read is CorruptCatalog unless rebuild is set. Errors as InitCatalog,
-// plus NotFound / Corruption for hosts.conf and UsageError for a missing host id.
+// plus NotFound / Corruption for hosts.conf and IdentifyHost's.
 Result<AdminResult> RunInit(FileSystem* fs, const std::string& workdir, const InitArgs& args,
                             const AdminOptions& options);
 
