@@ -131,7 +131,7 @@ _shardtool() {
       --rdb) COMPREPLY=($(compgen -W "$(_shardtool_rdb_names "$workdir" "$db")" -- "$cur")) ;;
       --view) COMPREPLY=($(compgen -W "$(_shardtool_views "$workdir")" -- "$cur")) ;;
       --workdir|--dir|--stage-dir|--orphans-to) COMPREPLY=($(compgen -d -- "$cur")) ;;
-      --hosts|--file|--bookmark) COMPREPLY=($(compgen -f -- "$cur")) ;;
+      --hosts|--file|--bookmark|--out) COMPREPLY=($(compgen -f -- "$cur")) ;;
       *) COMPREPLY=() ;;
     esac
     return
@@ -150,7 +150,7 @@ _shardtool() {
   mapfile -t pos < <(_shardtool_positionals "$path")
   case ${pos[npos]:-} in
     db|DB) COMPREPLY=($(compgen -W "$(_shardtool_databases "$workdir")" -- "$cur")) ;;
-    path|bundle|BUNDLE) COMPREPLY=($(cd "$workdir" 2>/dev/null && compgen -f -- "$cur")) ;;
+    path|bundle|BUNDLE|file) COMPREPLY=($(cd "$workdir" 2>/dev/null && compgen -f -- "$cur")) ;;
     *) COMPREPLY=() ;;
   esac
 }

@@ -57,5 +57,6 @@ CommandSpec CatalogCommand();
 CommandSpec MergeCommand();
 CommandSpec ImportCommand();
 CommandSpec IngestCommand();
+CommandSpec ClusterCommand();
 
 }  // namespace shardtool

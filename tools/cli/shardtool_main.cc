@@ -10,7 +10,7 @@ namespace shardtool {
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
       InitCommand(),   InspectCommand(), VerifyCommand(),  MergeCommand(),
-      ImportCommand(), IngestCommand(),  CatalogCommand(),
+      ImportCommand(), IngestCommand(),  CatalogCommand(), ClusterCommand(),
   };
   return kCommands;
 }

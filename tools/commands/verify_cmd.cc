@@ -15,6 +15,7 @@
 #include "cli/job_run.h"
 #include "io/mem_file_system.h"
 #include "io/overlay_file_system.h"
+#include "jobs/verify/collection_digest.h"
 #include "jobs/verify/verify_acquire.h"
 #include "render/json_render.h"
 #include "render/text_render.h"
@@ -31,6 +32,7 @@ struct VerifyCmdOptions {
   std::string hosts;
   std::vector<std::string> placement;
   bool resume = false;
+  bool digest = false;
 };
 
 // Where verify's acquisitions live. Normally the working dir itself (shardtool/catalog.json, its
@@ -123,6 +125,15 @@ Json FileJson(const GlobalOptions& g, const FileVerifyReport& f) {
   j["decoded_completely"] = f.decoded_completely;
   j["seconds"] = f.seconds;
   return j;
+}
+
+Json DigestsJson(const std::vector<CollectionDigest>& digests) {
+  Json a = Json::array();
+  for (const CollectionDigest& d : digests) {
+    a.push_back(
+        {{"collection", d.ns}, {"rdb", d.rdb}, {"records", d.records}, {"digest", d.digest.Hex()}});
+  }
+  return a;
 }
 
 void PrintText(Context& ctx, const GlobalOptions& g, const VerifyPlan& plan,
@@ -229,6 +240,19 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
     return ReportError(ctx, g, report.status());
   }
 
+  std::vector<CollectionDigest> digests;
+  if (o.digest) {
+    DigestOptions dopt;
+    dopt.yield = [&actx, &dopt]() { return actx.MaybeYield(dopt.yield_every); };
+    dopt.stop = run.stop();
+    for (const VerifyCollection& c : plan->collections) {
+      auto d = DigestCollection(world.fs, c, dopt);
+      if (!d.ok())
+        return ReportError(ctx, g,
+                           actx.state() == ContextState::kFailed ? actx.failure() : d.status());
+      digests.push_back(std::move(d).value());
+    }
+  }
   if (g.json) {
     Json j;
     j["schema_version"] = 1;
@@ -246,10 +270,15 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
     j["summary"] = {{"files", s.files},    {"records", s.records}, {"not_owned", s.not_owned},
                     {"errors", s.errors},  {"notices", s.notices}, {"bytes", s.bytes},
                     {"seconds", s.seconds}};
+    if (o.digest) j["digests"] = DigestsJson(digests);
     j["ok"] = report->ok();
     *ctx.out << j.dump(2) << "\n";
   } else {
     PrintText(ctx, g, *plan, *report);
+    for (const CollectionDigest& d : digests) {
+      *ctx.out << "digest " << d.ns << ": " << d.records << " visible records, " << d.digest.Hex()
+               << "\n";
+    }
   }
   return report->ok() ? 0 : 1;
 }
@@ -285,6 +314,8 @@ CommandSpec VerifyCommand() {
             sub->add_flag("--resume", o->resume,
                           "adopt the stash of an interrupted verify and finish it on the same "
                           "files");
+            sub->add_flag("--digest", o->digest,
+                          "digest of each collection's visible records (mirrors compare them)");
             return [o](Context& ctx, const GlobalOptions& g) { return RunVerifyCmd(ctx, g, *o); };
           }};
 }
