@@ -48,13 +48,16 @@ for pb in catalog.yml verify.yml merge.yml install.yml; do
 done
 
 # --- catalog.yml ---------------------------------------------------------------------------------
-# Each host's catalog without what is its own (this host); equal everywhere after catalog.yml.
-catalog_of() { jq -S 'del(.thisHost, .this_host, .host, .hostId, .host_id)' "$run/h$1/shardtool/catalog.json"; }
+# Each host's catalog without what is its own (this host, and on the others the config host it
+# adopted from); equal everywhere after catalog.yml.
+catalog_of() { jq -S 'del(.thisHost, .configHost)' "$run/h$1/shardtool/catalog.json"; }
 step "catalog.yml (adopt the config host's catalog)"
 ap catalog1 catalog.yml -e catalog_adopt=true
 [ "$rc" -eq 0 ] || { show catalog1; fail "catalog.yml exited $rc"; }
 for i in 1 2 3; do
   diff <(catalog_of 0) <(catalog_of "$i") > "$run/diff" || fail "catalog of host $i differs after catalog.yml: $(head -20 "$run/diff")"
+  jq -e --argjson i "$i" '.thisHost == $i and .configHost == 0' "$run/h$i/shardtool/catalog.json" >/dev/null ||
+    fail "host $i's catalog: thisHost/configHost $(jq -c '[.thisHost, .configHost]' "$run/h$i/shardtool/catalog.json")"
 done
 jq -e '.agree == true and (.hosts | length == 4) and all(.hosts[]; .check_exit == 0)' "$reports/catalog.json" >/dev/null ||
   fail "catalog.json: $(cat "$reports/catalog.json")"
