@@ -11,7 +11,8 @@
 #     shard's file planted on one host it fails naming that host, the file and a misplaced key;
 #     a mirror that lost a data file is found by the digests
 #   - a host that is down is reported unreachable while the others finish; the rerun completes
-#   - merge.yml: a host that vanishes mid-merge (its whole namespace killed while the merge is
+#   - merge.yml: one mirror of each shard at a time (from the merges' start and end times); a host
+#     that vanishes mid-merge (its whole namespace killed while the merge is
 #     paused at a test point), then returns: the rerun completes, and verify finds the mirrors
 #     equal and clean (nothing lost)
 #   - install.yml in check mode with the package CPack makes
@@ -131,6 +132,11 @@ wait "$apid"
 rc=$?
 [ "$rc" -ne 0 ] || { show merge1; fail "merge.yml passed though host2 vanished"; }
 grep -q "host2 (id 2, shard 0): unreachable" "$run/merge1.log" || { show merge1; fail "host2 not reported unreachable by merge.yml"; }
+# Rolling: every merge of mirror 1 (host2, host3) starts after every merge of mirror 0 has ended.
+awk '$3 == "h0" || $3 == "h1" { if ($2 == "end" && $1 > last0) last0 = $1 }
+     $3 == "h2" || $3 == "h3" { if ($2 == "start" && (first1 == "" || $1 < first1)) first1 = $1 }
+     END { exit !(last0 != "" && first1 != "" && first1 > last0) }' "$run/merges.log" ||
+  fail "merge.yml ran two mirrors of a shard at once: $(cat "$run/merges.log")"
 for i in 0 1 3; do
   jq -e --argjson i "$i" '.hosts[] | select(.host_id == $i) | .rdbs | length == 2 and all(.[]; .exit == 0)' "$reports/merge.json" >/dev/null ||
     fail "host $i did not merge while host2 was away: $(jq -c .hosts "$reports/merge.json" | head -c 2000)"

@@ -139,7 +139,8 @@ for i in $(seq 0 $((N - 1))); do
 done
 
 # The shardtool the playbooks run on the hosts: the build's binary behind a wrapper that, when
-# $run/pause-h<i> names a test point, pauses that host's next merge there (for the mid-play loss).
+# $run/pause-h<i> names a test point, pauses that host's next merge there (for the mid-play loss),
+# and logs when each merge starts and ends to $run/merges.log.
 mkdir -p "$run/bin"
 cat > "$run/bin/shardtool" <<EOF
 #!/usr/bin/env bash
@@ -150,7 +151,13 @@ if [ -n "\$h" ] && [ -f "$run/pause-\$h" ] && [[ " \$* " == *" merge "* ]]; then
   export SHARDTOOL_TEST_PAUSE_AT="\$(cat "$run/pause-\$h"):$run/paused-\$h"
   rm -f "$run/pause-\$h"
 fi
-exec "$st" "\$@"
+if [[ " \$* " != *" merge "* ]]; then exec "$st" "\$@"; fi
+# Merges are logged (start and end, with the host) to check the rolling order.
+echo "\$(date +%s.%N) start \$h" >> "$run/merges.log"
+"$st" "\$@"
+code=\$?
+echo "\$(date +%s.%N) end \$h" >> "$run/merges.log"
+exit \$code
 EOF
 chmod +x "$run/bin/shardtool"
 
