@@ -6,7 +6,7 @@
 # inventory that `shardtool cluster inventory` makes from hosts.conf. Checked from the files:
 #   - the inventory: 4 hosts, groups shard_0/1 and mirror_0/1; every playbook passes --syntax-check
 #   - catalog.yml: every host's catalog equals the config host's after it (and a rerun changes
-#     nothing); a host whose catalog moved on is named
+#     nothing); a host whose catalog was rebuilt on its own (another epoch) is named
 #   - verify.yml: clean on a clean cluster (verify.json: exit 0, mirrors agree); with another
 #     shard's file planted on one host it fails naming that host, the file and a misplaced key;
 #     a mirror that lost a data file is found by the digests
@@ -68,6 +68,15 @@ ap catalog2 catalog.yml
 [ "$rc" -eq 0 ] || { show catalog2; fail "catalog.yml rerun exited $rc"; }
 [ "$sums" = "$(md5sum "$run"/h*/shardtool/catalog.json)" ] || fail "a rerun of catalog.yml changed a catalog"
 jq -e 'all(.hosts[]; .changed == false)' "$reports/catalog.json" >/dev/null || fail "rerun changed: $(cat "$reports/catalog.json")"
+step "catalog.yml with host3's catalog rebuilt on its own"
+cp -p "$run/h3/shardtool/catalog.json" "$run/saved-catalog.json"
+"$st" --workdir "$run/h3" init --hosts "$run/hosts.conf" --host-id 3 --rebuild >/dev/null || fail "init --rebuild on host3"
+ap catalog3 catalog.yml
+[ "$rc" -ne 0 ] || { show catalog3; fail "catalog.yml passed with host3 on another epoch"; }
+grep -q "host3 (id 3, shard 1): catalog apply exit 3" "$run/catalog3.log" || { show catalog3; fail "catalog.yml does not name host3"; }
+jq -e '.agree == false and ([.hosts[] | select(.check_exit != 0) | .host_id] == [3])' "$reports/catalog.json" >/dev/null ||
+  fail "catalog.json with host3 apart: $(jq -c '[.hosts[] | {host_id, apply_exit, check_exit}]' "$reports/catalog.json")"
+cp -p "$run/saved-catalog.json" "$run/h3/shardtool/catalog.json"
 
 # --- verify.yml on the clean cluster ------------------------------------------------------------
 step "verify.yml, clean"

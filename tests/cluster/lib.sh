@@ -40,6 +40,7 @@ set -m
 cleanup() {
   local sock i p
   trap - INT TERM
+  kill -TERM -- "-$watchdog" 2>/dev/null
   for p in $(jobs -p); do kill -TERM -- "-$p" 2>/dev/null; done
   for sock in "$run"/cp/*; do
     [ -S "$sock" ] && ssh -o ControlPath="$sock" -O exit dummy >/dev/null 2>&1
@@ -57,6 +58,8 @@ trap cleanup EXIT
 trap 'echo "interrupted: cleaning up"; exit 1' INT TERM
 # A watchdog below ctest's TIMEOUT (which kills without a chance to clean up): TERM at the limit.
 ( sleep "${CLUSTER_TIME_LIMIT:-280}"; echo "FAIL: time limit ${CLUSTER_TIME_LIMIT:-280} s" >&2; kill -TERM $$ ) &
+watchdog=$!
+disown "$watchdog"
 
 # --- the network: a bridge with the controller at .1, one namespace per host --------------------
 step "network $net.0/24 on $br"
