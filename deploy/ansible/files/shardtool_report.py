@@ -63,12 +63,11 @@ def verify_findings(h, doc, limit=5):
     out = []
     for f in doc.get("files", []):
         name = f.get("file")
-        for m in (f.get("misplaced_sample") or [])[:limit]:
-            out.append("%s: %s: misplaced record key %s (slot %s, owner shard %s); %s not owned"
-                       % (host_label(h), name, m.get("key"), m.get("slot"), m.get("owner"),
-                          f.get("not_owned")))
-        if f.get("not_owned") and not f.get("misplaced_sample"):
-            out.append("%s: %s: %s records not owned" % (host_label(h), name, f.get("not_owned")))
+        if f.get("not_owned"):
+            sample = "; ".join("key %s (slot %s, owner shard %s)" % (m.get("key"), m.get("slot"), m.get("owner"))
+                               for m in (f.get("misplaced_sample") or [])[:3])
+            out.append("%s: %s: %s records not owned (misplaced)%s" % (
+                host_label(h), name, f.get("not_owned"), ", e.g. " + sample if sample else ""))
         for x in (f.get("findings") or [])[:limit]:
             if x.get("severity") == "notice":
                 continue
@@ -104,7 +103,7 @@ def report_verify(hosts, out_dir):
         table_rows.append((h["name"], h["host_id"], h["shard"],
                            "unreachable" if code is None else code, s.get("files", "-"),
                            s.get("records", "-"), s.get("not_owned", "-"), s.get("errors", "-"),
-                           s.get("seconds", "-")))
+                           "%.2f" % s["seconds"] if isinstance(s.get("seconds"), (int, float)) else "-"))
         if doc and isinstance(doc.get("digests"), list):
             by_shard.setdefault(h["shard"], []).append((h, doc["digests"]))
         elif h["reached"] and code in (0, 1):
