@@ -15,6 +15,7 @@
 #     that vanishes mid-merge (its whole namespace killed while the merge is
 #     paused at a test point), then returns: the rerun completes, and verify finds the mirrors
 #     equal and clean (nothing lost)
+#   - scripts/cron/cluster-verify-nightly.sh: quiet on the clean cluster, alerts on findings
 #   - install.yml in check mode with the package CPack makes
 # Needs root and network namespaces: it says why and exits 77 (skipped) when the machine cannot.
 # Everything it starts (namespaces, bridge, sshd, ssh control masters) is removed on exit.
@@ -87,6 +88,15 @@ jq -e '.schema_version == 1 and .exit == 0 and (.hosts | length == 4) and all(.h
   fail "verify.json on a clean cluster: $(head -c 3000 "$reports/verify.json")"
 [ -s "$reports/verify.txt" ] || fail "no verify.txt"
 
+step "scripts/cron/cluster-verify-nightly.sh, clean"
+printf '#!/bin/sh\necho "$1" >> %s/alerts\n' "$run" > "$run/bin/alert"
+chmod +x "$run/bin/alert"
+(cd "$run" && REPORT_DIR=$run/nightly ALERT_CMD=$run/bin/alert ANSIBLE_OPTIONS="-e shardtool_bin=$run/bin/shardtool" \
+   bash "$here/scripts/cron/cluster-verify-nightly.sh" main) > "$run/nightly.log" 2>&1 ||
+  fail "cluster-verify-nightly.sh exited $?: $(cat "$run/nightly.log"; tail -20 "$run"/nightly/*/ansible.log)"
+[ ! -e "$run/alerts" ] || fail "cluster-verify-nightly.sh alerted on a clean cluster: $(cat "$run/alerts")"
+jq -e '.exit == 0' "$run"/nightly/verify-main-*/verify.json >/dev/null || fail "no clean verify.json from the nightly script"
+
 # --- a misplaced record: another shard's posdb file planted on host 0 ----------------------------
 step "verify.yml, misplaced records on host0"
 coll=$(cd "$run/h0" && ls -d coll.main.*)
@@ -102,6 +112,9 @@ grep -q "host0 (id 0, shard 0): $coll/posdb0011.dat: [0-9]* records not owned (m
   { show verify2; fail "the play does not name host0, the file and key $key"; }
 jq -e '.exit == 1 and ([.hosts[] | select(.exit != 0) | .host_id] == [0])' "$reports/verify.json" >/dev/null ||
   fail "verify.json exit/hosts: $(jq -c '[.exit, [.hosts[] | {host_id, exit}]]' "$reports/verify.json")"
+(cd "$run" && REPORT_DIR=$run/nightly ALERT_CMD=$run/bin/alert ANSIBLE_OPTIONS="-e shardtool_bin=$run/bin/shardtool" \
+   bash "$here/scripts/cron/cluster-verify-nightly.sh" main) > "$run/nightly.log" 2>&1 && fail "cluster-verify-nightly.sh passed with misplaced records"
+grep -q "shardtool cluster verify main: failed" "$run/alerts" || fail "cluster-verify-nightly.sh did not alert: $(cat "$run/alerts")"
 rm "$run/h0/$coll"/posdb0011.*
 
 # --- a mirror that lost records: host3 (shard 1, mirror 1) without its newest posdb file ---------
