@@ -23,7 +23,7 @@ ap catalog catalog.yml -e catalog_adopt=true
 [ "$rc" -eq 0 ] || { show catalog; fail "catalog.yml"; }
 ap warm verify.yml   # warms the page cache and Ansible's caches; not timed
 [ "$rc" -eq 0 ] || { show warm; fail "verify.yml"; }
-best_play= best_host=
+best_play="" best_host=""
 for r in $(seq 1 "$runs"); do
   slowest=0
   for i in $(seq 0 $((N - 1))); do

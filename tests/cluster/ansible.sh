@@ -147,7 +147,7 @@ step "merge.yml, host2 lost mid-merge"
 merge_opts='{"shardtool_merge_options": ["--min-files", "2"], "shardtool_rdbs": ["posdb", "titledb"]}'
 echo merge.after_target_sync > "$run/pause-h2"
 ap_start merge1 merge.yml -e "$merge_opts"
-for k in $(seq 1 600); do [ -e "$run/paused-h2.reached" ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ -e "$run/paused-h2.reached" ] && break; sleep 0.1; done
 [ -e "$run/paused-h2.reached" ] || { show merge1; fail "host2's merge never reached its pause point"; }
 kill_host 2
 wait "$apid"

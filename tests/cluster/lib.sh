@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154,SC2034  # st, gen, play, fail, skip, step come from the sourcing script; rc is for it
 # Brings up a shardtool test cluster of network namespaces, sourced by tests/cluster/ansible.sh
 # and bench/cluster_verify_bench.sh (which define fail, skip, step, $st, $gen, $play): N hosts
 # (CLUSTER_SHARDS x 2 mirrors) as Linux network namespaces on a private bridge, each with its own
@@ -110,8 +111,8 @@ ssh_ok() {  # ssh_ok <host index>: sshd answers
     -o ConnectTimeout=2 -o LogLevel=ERROR "root@$(ipof "$1")" true 2>/dev/null
 }
 wait_sshd() {
-  local k
-  for k in $(seq 1 50); do ssh_ok "$1" && return 0; sleep 0.1; done
+
+  for _ in $(seq 1 50); do ssh_ok "$1" && return 0; sleep 0.1; done
   fail "sshd of host $1 does not answer: $(cat "$run/sshd$1/sshd.log")"
 }
 # Stops a host the hard way: every process of its namespace (sshd, its sessions and whatever they
