@@ -4,8 +4,8 @@
 #   FUZZ_SECONDS=N   seconds per fuzz target (default 12; 0 skips fuzzing)
 #   TEST_BENCH=1     also build the benchmarks in the Release configuration
 # The sanitizer configuration is built with clang and also holds the libFuzzer targets, so one
-# build serves both; the kill -9 loops (label "slow") run in Release only. Each gtest binary runs
-# as 4 ctest shards. doc/ci.md has the budget.
+# build serves both; the kill -9 loops and the Ansible cluster test (label "slow") run in Release
+# only. Each gtest binary runs as 4 ctest shards. doc/ci.md has the budget.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"

@@ -173,6 +173,10 @@ class Validator {
     if (c_.this_host < 0 || static_cast<size_t>(c_.this_host) >= cl.hosts.size()) {
       Fail("thisHost", std::to_string(c_.this_host) + " is not a host of the cluster");
     }
+    if (c_.config_host &&
+        (*c_.config_host < 0 || static_cast<size_t>(*c_.config_host) >= cl.hosts.size())) {
+      Fail("configHost", std::to_string(*c_.config_host) + " is not a host of the cluster");
+    }
   }
 
   void CheckDatabases() {

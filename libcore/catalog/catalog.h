@@ -11,7 +11,8 @@
 // what)):
 //   - schema_version 1; catalogEpoch a v4 UUID; catalogVersion >= 1.
 //   - cluster: numShards >= 1, numMirrors >= 0, hosts.size() == numShards * (numMirrors + 1),
-//     hosts[i].id == i and hosts[i].shard == i % numShards; thisHost indexes hosts.
+//     hosts[i].id == i and hosts[i].shard == i % numShards; thisHost (and configHost when
+//     present) indexes hosts.
 //   - databases strictly sorted by name, collections and views strictly sorted by ns; names follow
 //     the namespace rules; every collection and view belongs to a listed database; a name is a
 //     collection or a view, never both; UUIDs are v4 and unique among databases and among
@@ -155,6 +156,10 @@ struct Catalog {
   uint64_t version = 0;
   ClusterInfo cluster;
   int32_t this_host = 0;
+  // configHost (issue 17): set in a cluster catalog (one adopted with `catalog apply`), the host
+  // that holds the authoritative catalog; only it changes placement or views. nullopt: a plain
+  // single-host catalog (the member is absent).
+  std::optional<int32_t> config_host;
   std::vector<DatabaseEntry> databases;
   std::vector<CollectionEntry> collections;
   std::vector<ViewEntry> views;

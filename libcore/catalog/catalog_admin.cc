@@ -1,5 +1,6 @@
 #include "catalog/catalog_admin.h"
 
+#include "catalog/cluster_catalog.h"
 #include "catalog/discovery.h"
 
 namespace shardtool {
@@ -10,6 +11,13 @@ OpEnv MakeEnv(FileSystem* fs, const AdminOptions& options) {
   env.uuids = options.uuids ? options.uuids : RandomUuidGenerator();
   env.now = fs->NowMicros() / 1000000;
   return env;
+}
+
+Status RefusedHere(const Catalog& c) {
+  return FailedPreconditionStatus(
+      "this host's catalog is the cluster's, whose config host is " + ConfigHostText(c) +
+      ": change it there, then `shardtool catalog export` it and `shardtool catalog apply` it "
+      "on every host");
 }
 
 // Wraps an operation on an existing catalog: no catalog (or an unreadable one) is its load error;
@@ -25,6 +33,7 @@ CatalogStore::Change OnExisting(const AdminOptions& options,
           std::to_string(expect) + "'s (run `shardtool init --host-id " + std::to_string(expect) +
           "` on this host's working dir)");
     }
+    if (ChangesRefusedHere(*cur.catalog)) return RefusedHere(*cur.catalog);
     return op(*cur.catalog);
   };
 }
@@ -72,15 +81,56 @@ Result<AdminResult> RunInit(FileSystem* fs, const std::string& workdir, const In
     req.host_id =
         args.host_id >= 0 ? args.host_id : (cur.catalog != nullptr ? cur.catalog->this_host : -1);
     if (req.host_id < 0) {
-      return UsageErrorStatus("init makes a new catalog: give this host's id with --host-id N");
+      ASSIGN_OR_RETURN(req.host_id,
+                       IdentifyHost(HostAddressesOf(hosts), workdir,
+                                    options.local ? options.local : SystemLocalHost(), hosts_path));
     }
     req.databases = disk.databases;
     req.rebuild = args.rebuild;
-    return InitCatalog(cur.catalog, req, env);
+    ASSIGN_OR_RETURN(OpResult made, InitCatalog(cur.catalog, req, env));
+    if (made.changed && !args.rebuild && cur.catalog != nullptr &&
+        ChangesRefusedHere(*cur.catalog)) {
+      return RefusedHere(*cur.catalog);
+    }
+    return made;
   };
   ASSIGN_OR_RETURN(AdminResult r, Apply(fs, workdir, options, change));
   r.ignored = std::move(disk.ignored);
   return r;
+}
+
+Result<Catalog> ReadClusterCatalog(FileSystem* fs, const std::string& path) {
+  auto text = ReadFileToString(fs, path, uint64_t{256} << 20);
+  if (!text.ok()) return text.status();
+  return ParseClusterCatalog(*text, path);
+}
+
+Result<AdminResult> RunApplyCatalog(FileSystem* fs, const std::string& workdir,
+                                    const ApplyArgs& args, const AdminOptions& options) {
+  ApplyRequest req;
+  ASSIGN_OR_RETURN(req.cluster, ReadClusterCatalog(fs, args.path));
+  req.adopt = args.adopt;
+  req.orphan_delay = args.orphan_delay;
+  req.host_id = args.host_id;
+  const OpEnv env = MakeEnv(fs, options);
+  auto change = [&](const CatalogStore::Current& cur) -> Result<OpResult> {
+    if (cur.catalog == nullptr && cur.load_status.code() != ErrorCode::kNotFound) {
+      return cur.load_status;
+    }
+    if (cur.catalog != nullptr && options.expect_host_id >= 0 &&
+        cur.catalog->this_host != options.expect_host_id) {
+      return FailedPreconditionStatus("the catalog is host " +
+                                      std::to_string(cur.catalog->this_host) + "'s, not host " +
+                                      std::to_string(options.expect_host_id) + "'s");
+    }
+    if (cur.catalog == nullptr && req.host_id < 0) {
+      ASSIGN_OR_RETURN(req.host_id, IdentifyHost(HostAddressesOf(req.cluster.cluster), workdir,
+                                                 options.local ? options.local : SystemLocalHost(),
+                                                 "the cluster catalog"));
+    }
+    return ApplyClusterCatalog(cur.catalog, req, env);
+  };
+  return Apply(fs, workdir, options, change);
 }
 
 Result<AdminResult> RunMoveSlots(FileSystem* fs, const std::string& workdir,

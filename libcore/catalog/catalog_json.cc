@@ -309,6 +309,11 @@ Result<Catalog> ParseUnchecked(std::string_view text, std::string_view path, boo
   r.U64("catalogVersion", &c.version);
   if (const Json* cl = r.Get("cluster")) ReadCluster(*cl, path, &st, &c.cluster);
   r.I32("thisHost", &c.this_host);
+  if (doc.is_object() && doc.contains("configHost")) {
+    int32_t config_host = 0;
+    r.I32("configHost", &config_host);
+    c.config_host = config_host;
+  }
   r.Elements("databases", &c.databases,
              [&](const Json& e, const std::string& where, size_t, DatabaseEntry* d) {
                ReadDatabase(e, where, path, &st, d);

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/catalog_json_internal.h"
+#include "catalog/cluster_catalog.h"
 
 namespace shardtool {
 namespace {
@@ -113,16 +114,17 @@ Json RangeDeletionJson(const RangeDeletion& r) {
 
 // The document, known members in the order of doc/acquisition.md §2, then the unknown ones.
 Json ToJson(const Catalog& c) {
-  return WithUnknown({{"schema_version", c.schema_version},
-                      {"catalogEpoch", c.epoch},
-                      {"catalogVersion", c.version},
-                      {"cluster", ClusterJson(c.cluster)},
-                      {"thisHost", c.this_host},
-                      {"databases", ArrayOf(c.databases, DatabaseJson)},
-                      {"collections", ArrayOf(c.collections, CollectionJson)},
-                      {"views", ArrayOf(c.views, ViewJson)},
-                      {"rangeDeletions", ArrayOf(c.range_deletions, RangeDeletionJson)}},
-                     c.extra);
+  Json j = {{"schema_version", c.schema_version},
+            {"catalogEpoch", c.epoch},
+            {"catalogVersion", c.version},
+            {"cluster", ClusterJson(c.cluster)},
+            {"thisHost", c.this_host}};
+  if (c.config_host) j["configHost"] = *c.config_host;
+  j["databases"] = ArrayOf(c.databases, DatabaseJson);
+  j["collections"] = ArrayOf(c.collections, CollectionJson);
+  j["views"] = ArrayOf(c.views, ViewJson);
+  j["rangeDeletions"] = ArrayOf(c.range_deletions, RangeDeletionJson);
+  return WithUnknown(std::move(j), c.extra);
 }
 
 std::string Scalar(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -231,6 +233,25 @@ void Emit(const Json& j, size_t indent, size_t column, size_t tail, bool force_e
 }
 
 }  // namespace
+
+std::string SerializeClusterCatalog(const Catalog& catalog) {
+  Json j = ToJson(catalog);
+  j.erase("thisHost");
+  j.erase("rangeDeletions");
+  if (!catalog.config_host) {
+    // configHost goes where ToJson puts it: after cluster.
+    Json out;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      out[it.key()] = it.value();
+      if (it.key() == "cluster") out["configHost"] = 0;
+    }
+    j = std::move(out);
+  }
+  std::string out;
+  Emit(j, 0, 0, 0, /*force_expand=*/true, &out);
+  out += "\n";
+  return out;
+}
 
 std::string SerializeCatalog(const Catalog& catalog) {
   std::string out;

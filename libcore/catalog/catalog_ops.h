@@ -49,6 +49,9 @@ struct OpResult {
   Catalog catalog;
   bool changed = false;
   std::vector<ChangeNote> notes;
+  // catalog apply (cluster_catalog.h): the version is the cluster's, not the input's + 1 (higher
+  // than the input's in the same epoch; any in another epoch).
+  bool version_from_cluster = false;
 };
 
 // Slot i to shard i % num_shards, all 1|0, adjacent chunks of one shard coalesced (Gigablast's

@@ -112,7 +112,11 @@ Result<CatalogStore::UpdateResult> CatalogStore::Update(const Change& change,
                                valid.message());
   }
   const uint64_t want = current.catalog != nullptr ? current.catalog->version + 1 : 1;
-  if (result.catalog.version != want) {
+  const bool from_cluster_ok =
+      result.version_from_cluster &&
+      (current.catalog == nullptr || current.catalog->epoch != result.catalog.epoch ||
+       result.catalog.version > current.catalog->version);
+  if (result.catalog.version != want && !from_cluster_ok) {
     return InternalErrorStatus("a catalog change produced catalogVersion " +
                                std::to_string(result.catalog.version) + ", want " +
                                std::to_string(want) + " (not written)");

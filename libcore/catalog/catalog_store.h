@@ -11,8 +11,9 @@
 // "catalog.before_rename" (fsynced), "catalog.after_rename" (renamed, directory not yet fsynced).
 //
 // Before writing, Update checks the new catalog: valid (ValidateCatalog), and catalogVersion the
-// current one + 1 (1 when there is no readable current catalog); a breach is InternalError and
-// nothing is written.
+// current one + 1 (1 when there is no readable current catalog), or for `catalog apply`
+// (OpResult::version_from_cluster) higher than the current one in the same epoch; a breach is
+// InternalError and nothing is written.
 #pragma once
 
 #include <cstdint>

@@ -141,7 +141,7 @@ _shardtool() {
       --rdb) COMPREPLY=($(compgen -W "$(_shardtool_rdb_names "$workdir" "$db")" -- "$cur")) ;;
       --view) COMPREPLY=($(compgen -W "$(_shardtool_views "$workdir")" -- "$cur")) ;;
       --workdir|--dir|--stage-dir|--orphans-to|--to) COMPREPLY=($(compgen -d -- "$cur")) ;;
-      --hosts|--file|--bookmark) COMPREPLY=($(compgen -f -- "$cur")) ;;
+      --hosts|--file|--bookmark|--out) COMPREPLY=($(compgen -f -- "$cur")) ;;
       *) COMPREPLY=() ;;
     esac
     return

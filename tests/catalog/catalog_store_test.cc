@@ -250,11 +250,14 @@ TEST(CatalogStore, CorruptCatalogNeedsRebuild) {
   ASSERT_OK(rb2);
   EXPECT_EQ(rb2->catalog.version, 2u);
   EXPECT_NE(rb2->catalog.epoch, rb->catalog.epoch);
-  // A fresh init without a host id is a usage error.
+  // A fresh init without a host id, on a machine that is no host of hosts.conf: exit 3.
   MemFileSystem empty;
   empty.WriteAll("/w/hosts.conf", FormatHostsConf(testing::FixtureHostsConf("/w")));
-  EXPECT_EQ(RunInit(&empty, "/w", InitArgs{}, AdminOptions{}).status().code(),
-            ErrorCode::kUsageError);
+  FixedLocalHost elsewhere({"127.0.0.1"});
+  AdminOptions no_host;
+  no_host.local = &elsewhere;
+  EXPECT_EQ(RunInit(&empty, "/w", InitArgs{}, no_host).status().code(),
+            ErrorCode::kFailedPrecondition);
 }
 
 // A crash at each catalog test point: power loss (Freeze, then SimulateCrash: only what was

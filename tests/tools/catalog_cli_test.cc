@@ -7,6 +7,7 @@
 
 #include "catalog/state_paths.h"
 #include "cli/shardtool_main.h"
+#include "io/local_host.h"
 #include "io/lock_manager.h"
 #include "io/mem_file_system.h"
 #include "testing/shard_fixture.h"
@@ -22,12 +23,14 @@ struct CliResult {
   std::string out, err;
 };
 
-CliResult Cli(FileSystem* fs, std::vector<std::string> args) {
+CliResult Cli(FileSystem* fs, std::vector<std::string> args, LocalHost* local = nullptr) {
+  static FixedLocalHost loopback({"127.0.0.1", "::1"});
   std::vector<const char*> argv = {"shardtool"};
   for (auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;
   Context ctx;
   ctx.fs = fs;
+  ctx.local = local != nullptr ? local : &loopback;
   ctx.out = &out;
   ctx.err = &err;
   const int code = Main(static_cast<int>(argv.size()), argv.data(), ctx);
@@ -218,11 +221,11 @@ TEST_F(CatalogCli, ViewsThroughTheCli) {
 }
 
 TEST_F(CatalogCli, ErrorsAndExitCodes) {
-  // No catalog yet: exit 3 with the hint; init without a host id: exit 2.
+  // No catalog yet: exit 3 with the hint; init without a host id, on no host's address: exit 3.
   CliResult none = Run({"catalog", "show"});
   EXPECT_EQ(none.code, 3);
   EXPECT_NE(none.err.find("error: NotFound:"), std::string::npos) << none.err;
-  EXPECT_EQ(Run({"init"}).code, 2);
+  EXPECT_EQ(Run({"init"}).code, 3);
   EXPECT_EQ(Run({"init", "--host-id", "7"}).code, 3);
   EXPECT_EQ(Run({"init", "--host-id", "0", "--hosts", "/nope"}).code, 3);
   InitF();

@@ -68,5 +68,6 @@ CommandSpec ImportCommand();
 CommandSpec IngestCommand();
 CommandSpec RepairCommand();
 CommandSpec QuarantineCommand();
+CommandSpec ClusterCommand();
 
 }  // namespace shardtool

@@ -10,8 +10,8 @@ namespace shardtool {
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
-      InitCommand(),   InspectCommand(), VerifyCommand(), MergeCommand(),      ImportCommand(),
-      IngestCommand(), CatalogCommand(), RepairCommand(), QuarantineCommand(),
+      InitCommand(),   InspectCommand(), VerifyCommand(),  MergeCommand(),  ImportCommand(),
+      IngestCommand(), CatalogCommand(), ClusterCommand(), RepairCommand(), QuarantineCommand(),
   };
   return kCommands;
 }

@@ -5,11 +5,13 @@
 #include <iosfwd>
 
 #include "io/file_system.h"
+#include "io/local_host.h"
 
 namespace shardtool {
 
 struct Context {
   FileSystem* fs = nullptr;
+  LocalHost* local = nullptr;  // host identity (addresses, canonical paths); null: the machine's
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
   bool stdout_is_tty = false;

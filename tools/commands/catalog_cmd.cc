@@ -1,12 +1,14 @@
-// `shardtool catalog show|reshard|move-slots|create-view|drop-view`: read and change the sharding
-// catalog (doc/acquisition.md §2). Every change is one atomic replace under the global exclusive
-// lock; a change that changes nothing writes nothing.
+// `shardtool catalog show|reshard|move-slots|create-view|drop-view|export|apply|check`: read and
+// change the sharding catalog (doc/acquisition.md §2), and share it across the cluster
+// (catalog_cluster_cmd.h). Every change is one atomic replace under the global exclusive lock;
+// a change that changes nothing writes nothing.
 #include <ostream>
 
 #include "catalog/catalog_admin.h"
 #include "catalog/catalog_store.h"
 #include "catalog/chunk_version.h"
 #include "cli/command.h"
+#include "commands/catalog_cluster_cmd.h"
 #include "render/catalog_render.h"
 
 namespace shardtool {
@@ -20,6 +22,7 @@ struct CatalogOptions {
   int32_t to_shard = -1;
   std::vector<std::string> namespaces;
   std::string ns, on, min, max;
+  ClusterCatalogOptions cluster;
 };
 
 AdminOptions Admin(const GlobalOptions& g) {
@@ -125,11 +128,29 @@ CommandSpec CatalogCommand() {
         create->add_option("--max", o->max, "end key, exclusive, hex")->required();
         CLI::App* drop = sub->add_subcommand("drop-view", "remove a view");
         drop->add_option("ns", o->ns, "the view's namespace")->required();
-        for (CLI::App* s : {show, reshard, move, create, drop}) {
+        CLI::App* exp = sub->add_subcommand(
+            "export", "print the cluster catalog (all but this host's own members) for apply");
+        exp->add_option("--out", o->cluster.out, "write it atomically to FILE instead of stdout");
+        CLI::App* apply = sub->add_subcommand(
+            "apply", "adopt a cluster catalog of `catalog export` (range deletions derived)");
+        apply->add_option("file", o->cluster.file, "the exported cluster catalog")->required();
+        apply->add_flag("--adopt", o->cluster.adopt,
+                        "first adoption: accept another epoch, take the cluster's uuids");
+        apply
+            ->add_option("--orphan-delay", o->cluster.orphan_delay,
+                         "seconds before orphaned records may be cleaned (default 900)")
+            ->check(CLI::NonNegativeNumber);
+        CLI::App* check = sub->add_subcommand(
+            "check", "compare this host's catalog with a cluster catalog (exit 1: differences)");
+        check->add_option("file", o->cluster.file, "the exported cluster catalog")->required();
+        for (CLI::App* s : {show, reshard, move, create, drop, exp, apply, check}) {
           s->final_callback([o, s]() { o->which = s->get_name(); });
         }
         return [o](Context& ctx, const GlobalOptions& g) -> int {
           if (o->which == "show") return RunShow(ctx, g);
+          if (o->which == "export") return RunCatalogExport(ctx, g, o->cluster);
+          if (o->which == "apply") return RunCatalogApply(ctx, g, o->cluster);
+          if (o->which == "check") return RunCatalogCheck(ctx, g, o->cluster);
           return RunChange(ctx, g, *o);
         };
       }};

@@ -1,6 +1,7 @@
-// `shardtool init [--hosts FILE] --host-id N [--rebuild]`: make or refresh shardtool/catalog.json
+// `shardtool init [--hosts FILE] [--host-id N] [--rebuild]`: make or refresh shardtool/catalog.json
 // from hosts.conf and the database dirs of the working dir (doc/acquisition.md §2). Idempotent:
-// without a change the file is not touched.
+// without a change the file is not touched. Without --host-id (and without a catalog), this host is
+// the entry of hosts.conf with a local address and this working dir (host_identity.h).
 #include <ostream>
 
 #include "catalog/catalog_admin.h"
@@ -22,6 +23,7 @@ int Run(Context& ctx, const GlobalOptions& g, const InitOptions& o) {
   args.rebuild = o.rebuild;
   AdminOptions admin;
   admin.lock_timeout_ms = static_cast<int64_t>(g.lock_timeout * 1000);
+  admin.local = ctx.local;
   auto r = RunInit(ctx.fs, g.workdir, args, admin);
   if (!r.ok()) return ReportError(ctx, g, r.status());
   if (g.json) {

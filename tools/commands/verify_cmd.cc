@@ -25,6 +25,7 @@ struct VerifyCmdOptions {
   std::vector<std::string> placement;
   bool resume = false;
   bool no_tree = false;
+  bool digest = false;
 };
 
 int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o) {
@@ -45,6 +46,7 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
   vo.quick = o.quick;
   vo.report_limit = o.report_limit;
   vo.trees = !o.no_tree && o.files.empty();
+  req.digest = o.digest;
 
   // The signal handlers and the progress bar from the moment the acquisitions are held.
   std::optional<JobRun> run;
@@ -57,7 +59,7 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
   if (run) run->Finish();
   if (!result.ok()) return ReportError(ctx, g, result.status());
   if (g.json) {
-    *ctx.out << VerifyReportJson(StyleOf(g), o.quick, *result).dump(2) << "\n";
+    *ctx.out << VerifyReportJson(StyleOf(g), o.quick, o.digest, *result).dump(2) << "\n";
   } else {
     PrintVerifyReport(*ctx.out, StyleOf(g), *result);
   }
@@ -95,6 +97,8 @@ CommandSpec VerifyCommand() {
             sub->add_flag("--no-tree", o->no_tree,
                           "skip the saved in-memory trees (<rdb>-saved.dat, "
                           "<rdb>-buckets-saved.dat) of the working dir");
+            sub->add_flag("--digest", o->digest,
+                          "digest of each collection's visible records (mirrors compare them)");
             sub->add_flag("--resume", o->resume,
                           "adopt the stash of an interrupted verify and finish it on the same "
                           "files");

@@ -88,13 +88,17 @@ void PrintVerifyReport(std::ostream& out, const ReportStyle& style, const Verify
   const VerifySummary& s = r.summary;
   if (!r.trees.empty())
     out << "trees: " << s.trees << " saved trees, " << s.tree_records << " records\n";
+  for (const CollectionDigest& d : result.digests) {
+    out << "digest " << d.ns << ": " << d.records << " visible records, " << d.digest.Hex() << "\n";
+  }
   out << "verify " << plan.database << " on host " << plan.host_id << " (shard " << plan.shard
       << "): " << s.files << " files, " << s.records << " records, " << HumanBytes(s.bytes)
       << " in " << HumanDuration(s.seconds) << "; " << s.not_owned << " not owned, " << s.errors
       << " errors, " << s.notices << " notices: " << (r.ok() ? "OK" : "PROBLEMS FOUND") << "\n";
 }
 
-Json VerifyReportJson(const ReportStyle& style, bool quick, const VerifyJobResult& result) {
+Json VerifyReportJson(const ReportStyle& style, bool quick, bool digest,
+                      const VerifyJobResult& result) {
   const VerifyPlan* plan = &result.plan;
   const VerifyReport* report = &result.report;
   Json j;
@@ -120,6 +124,16 @@ Json VerifyReportJson(const ReportStyle& style, bool quick, const VerifyJobResul
                   {"seconds", s.seconds}};
   j["summary"]["trees"] = s.trees;
   j["summary"]["tree_records"] = s.tree_records;
+  if (digest) {
+    Json a = Json::array();
+    for (const CollectionDigest& d : result.digests) {
+      a.push_back({{"collection", d.ns},
+                   {"rdb", d.rdb},
+                   {"records", d.records},
+                   {"digest", d.digest.Hex()}});
+    }
+    j["digests"] = a;
+  }
   j["ok"] = report->ok();
   return j;
 }

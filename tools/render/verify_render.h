@@ -11,7 +11,9 @@
 
 namespace shardtool {
 
-Json VerifyReportJson(const ReportStyle& style, bool quick, const VerifyJobResult& result);
+// digest: the "digests" array is present (verify --digest).
+Json VerifyReportJson(const ReportStyle& style, bool quick, bool digest,
+                      const VerifyJobResult& result);
 void PrintVerifyReport(std::ostream& out, const ReportStyle& style, const VerifyJobResult& result);
 
 }  // namespace shardtool

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "io/file_system.h"
+#include "jobs/verify/collection_digest.h"
 #include "jobs/verify/verify_acquire.h"
 #include "jobs/verify/verify_job.h"
 
@@ -28,6 +29,9 @@ struct VerifyJobRequest {
   VerifyAcquireRequest acquire;
   // threads, quick, report_limit, progress and stop; yield is set by the job.
   VerifyOptions options;
+  // Also the digest of each collection's visible records (collection_digest.h: one more streaming
+  // pass per collection, under the same acquisitions).
+  bool digest = false;
   // Called once the acquisitions are held, before the check starts, with the options the check
   // will use (e.g. to set stop and progress then). May be empty.
   std::function<void(VerifyOptions*)> on_acquired;
@@ -37,6 +41,7 @@ struct VerifyJobResult {
   VerifyPlan plan;
   bool resumed = false;  // adopted the stash of an interrupted verify
   VerifyReport report;
+  std::vector<CollectionDigest> digests;  // with digest, one per collection verified
 };
 
 // Errors: those of AcquireVerify and RunVerify; FailedPrecondition when host_id is not the
