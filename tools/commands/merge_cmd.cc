@@ -31,6 +31,7 @@ struct MergeCmdOptions {
   bool dry_run = false;
   double max_duration = 0;
   bool force = false;
+  bool abort = false;
   std::vector<std::string> placement;
 };
 
@@ -112,6 +113,7 @@ Json ReportJson(const GlobalOptions& g, const MergeReport& r) {
   // More than DESIGN.md §9 asks for.
   j["target"] = r.target.empty() ? Json(nullptr) : Json(r.target);
   j["nothing_to_do"] = r.nothing_to_do;
+  j["aborted"] = r.aborted;
   j["incorporate_only"] = r.incorporate_only;
   j["note"] = r.note;
   j["negatives_rule"] = r.drop_negatives ? "dropped (the oldest file is merged)" : "kept";
@@ -139,7 +141,7 @@ Json ReportJson(const GlobalOptions& g, const MergeReport& r) {
 
 void PrintText(Context& ctx, const GlobalOptions& g, const MergeReport& r) {
   std::ostream& out = *ctx.out;
-  if (r.nothing_to_do) {
+  if (r.nothing_to_do || r.aborted) {
     if (!g.quiet) out << "merge " << r.ns << ": " << r.note << "\n";
     return;
   }
@@ -196,6 +198,11 @@ int RunMergeCmd(Context& ctx, const GlobalOptions& g, const MergeCmdOptions& o) 
   if (picked > 1) {
     return ReportError(ctx, g, UsageErrorStatus("give one of --files, --all and --auto"));
   }
+  if (o.abort && (picked > 0 || o.dry_run)) {
+    return ReportError(
+        ctx, g, UsageErrorStatus("--abort takes none of --files, --all, --auto and --dry-run"));
+  }
+  req.abort = o.abort;
   req.selection = !o.files.empty() ? MergeSelection::kFiles
                                    : (o.all ? MergeSelection::kAll : MergeSelection::kAuto);
   if (!o.files.empty()) {
@@ -264,7 +271,7 @@ CommandSpec MergeCommand() {
             ->check(CLI::NonNegativeNumber);
         sub->add_option("--max-extra-disk", o->max_extra_disk,
                         "remove consumed input parts while merging so that the extra disk "
-                        "stays under SIZE plus one part (e.g. 20G)");
+                        "stays under SIZE plus one part per input (e.g. 20G)");
         sub->add_option("--rate", o->rate, "limit reads plus writes to this many MB/s")
             ->check(CLI::PositiveNumber);
         sub->add_flag("--dry-run", o->dry_run,
@@ -278,6 +285,9 @@ CommandSpec MergeCommand() {
                         "<ns>=<shard version> (default: the current versions, retried when stale)");
         sub->add_flag("--force", o->force,
                       "merge even though a Gigablast process works in this directory");
+        sub->add_flag("--abort", o->abort,
+                      "discard the interrupted merge of the Rdb: remove its target and journal, "
+                      "inputs untouched");
         return [o](Context& ctx, const GlobalOptions& g) { return RunMergeCmd(ctx, g, *o); };
       }};
 }

@@ -153,6 +153,9 @@ inline uint32_t CanonicalBytesT(KeyCompression c, const uint8_t* prev, const uin
   return top == ptop ? KS - 6 : KS;
 }
 
+// The stop flag and the acquisition's checks come at least this often in bytes (issue 16).
+constexpr uint64_t kYieldBytes = uint64_t{1} << 20;
+
 // The per-record loop, compiled for the Rdb's exact layout (key size, slot function, key
 // compression, data form) with the decoder inlined. Counters live in locals (written back at the
 // end) so the compiler keeps them in registers.
@@ -169,6 +172,8 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
   uint8_t prev[KS] = {};
   bool have_prev = false;
   uint64_t until_yield = c.opt.yield ? c.opt.yield_every : UINT64_MAX;
+  // ...or after kYieldBytes bytes, whichever comes first (large titlerecs).
+  uint64_t yield_at = c.opt.yield ? scan.consumed() + kYieldBytes : UINT64_MAX;
   std::vector<Finding> scratch;
   Status status;
   (void)rdb;
@@ -233,8 +238,9 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
     }
     CopyKeyT<KS>(prev, key);
     have_prev = true;
-    if (--until_yield == 0) [[unlikely]] {
+    if (--until_yield == 0 || off >= yield_at) [[unlikely]] {
       until_yield = c.opt.yield_every;
+      yield_at = off + kYieldBytes;
       status = c.opt.yield(off + rec.size);
       if (!status.ok()) return false;
     }
@@ -262,8 +268,13 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
   auto opened = OpenDataFile(fs, dir, data_name, entries, open, &found);
   sink.AddCapped(found);
   if (!opened.ok()) {
-    // Unusable parts are a finding of the file (D1); anything else is the job's error.
-    if (opened.status().code() != ErrorCode::kCorruption) return opened.status();
+    // Unusable parts are a finding of the file (D1), and so is a file none of whose parts can be
+    // read (only symbolic links, one dangling); anything else is the job's error.
+    const ErrorCode code = opened.status().code();
+    if (code != ErrorCode::kCorruption && code != ErrorCode::kNotFound) return opened.status();
+    if (code == ErrorCode::kNotFound && r.errors == 0) {
+      sink.Add("D1", Severity::kError, file, -1, -1, "", opened.status().message());
+    }
     r.rdb = open.rdb ? std::string(open.rdb->name) : "";
     return r;
   }
