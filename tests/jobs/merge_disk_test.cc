@@ -39,6 +39,7 @@ TEST(MergeDiskBudget, PeakExtraDiskStaysWithinTheBudgetPlusOnePartPerInput) {
   ASSERT_TRUE(r->outcome.ok()) << r->outcome.ToString();
   const uint64_t peak = c.mem().PeakUsedBytes() - before;
   const uint64_t bound = req.max_extra_disk + 3 * kPart;
+  RecordProperty("peak_extra_disk", std::to_string(peak));
   EXPECT_LE(peak, bound) << "peak extra disk " << peak << ", report says " << r->peak_extra_disk;
   EXPECT_LE(r->peak_extra_disk, bound);
   EXPECT_GT(r->parts_chopped, 0);

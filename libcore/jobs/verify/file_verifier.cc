@@ -153,6 +153,20 @@ inline uint32_t CanonicalBytesT(KeyCompression c, const uint8_t* prev, const uin
   return top == ptop ? KS - 6 : KS;
 }
 
+// A Status message as a finding's text: the finding names the file and the rule already, so a
+// leading "<file>: " and a trailing " (<rule>)" are left out.
+std::string FindingText(std::string_view msg, std::string_view file, std::string_view rule) {
+  if (msg.size() > file.size() + 2 && msg.substr(0, file.size()) == file &&
+      msg.substr(file.size(), 2) == ": ") {
+    msg.remove_prefix(file.size() + 2);
+  }
+  const std::string tail = " (" + std::string(rule) + ")";
+  if (msg.size() > tail.size() && msg.substr(msg.size() - tail.size()) == tail) {
+    msg.remove_suffix(tail.size());
+  }
+  return std::string(msg);
+}
+
 // The stop flag and the acquisition's checks come at least this often in bytes (issue 16).
 constexpr uint64_t kYieldBytes = uint64_t{1} << 20;
 
@@ -287,7 +301,8 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
 
   // The map: M1 (unparsable) and the structural checks.
   if (!df.map && df.map_status.code() == ErrorCode::kCorruption) {
-    sink.Add("M1", Severity::kError, map_path, -1, -1, "", df.map_status.message());
+    sink.Add("M1", Severity::kError, map_path, -1, -1, "",
+             FindingText(df.map_status.message(), map_path, "M1"));
   }
   if (df.map) {
     df.map->CheckStructure(df.big->logical_size(), df.big->first_part(), df.big->part_size(),
@@ -307,8 +322,8 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
     auto parsed = CrcSidecar::Parse(*bytes, crc_path);
     if (!parsed.ok()) {
       const std::string& m = parsed.status().message();
-      sink.Add(m.find("(C2)") != std::string::npos ? "C2" : "C1", Severity::kError, crc_path, -1,
-               -1, "", m);
+      const char* rule = m.find("(C2)") != std::string::npos ? "C2" : "C1";
+      sink.Add(rule, Severity::kError, crc_path, -1, -1, "", FindingText(m, crc_path, rule));
     } else if (parsed->CheckStale(df.big->logical_size(), file, &found)) {
       sidecar = std::move(parsed).value();
     }
@@ -353,7 +368,7 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
   auto first = df.FirstReadable();
   if (!first.ok()) {
     sink.Add("D6", Severity::kError, file, static_cast<int64_t>(df.big->first_offset()), -1, "",
-             first.status().message());
+             FindingText(first.status().message(), file, "D6"));
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
   }
@@ -387,8 +402,9 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
     if (scan.failed_rule().empty()) return scan.status();  // an I/O error, not a finding
     const int64_t page = df.map ? static_cast<int64_t>(stopped / rdb.page_size) : -1;
     sink.Add(scan.failed_rule(), Severity::kError, file, static_cast<int64_t>(stopped), page, "",
-             scan.status().message() + "; the rest of the file (" +
-                 std::to_string(df.big->logical_size() - stopped) + " bytes) cannot be decoded");
+             FindingText(scan.status().message(), file, scan.failed_rule()) +
+                 "; the rest of the file (" + std::to_string(df.big->logical_size() - stopped) +
+                 " bytes) cannot be decoded");
   } else {
     r.decoded_completely = true;
   }
