@@ -278,6 +278,13 @@ Result<std::unique_ptr<WritableFile>> FaultFileSystem::OpenForWrite(const std::s
   return std::unique_ptr<WritableFile>(new FaultWritableFile(this, std::move(file)));
 }
 
+Result<uint64_t> FaultFileSystem::FreeBytes(const std::string& path) {
+  RETURN_IF_ERROR(Simple(FsOp::kStat, "statvfs", path));
+  ASSIGN_OR_RETURN(uint64_t free, base_->FreeBytes(path));
+  std::lock_guard<std::mutex> lock(mu_);
+  return append_budget_ ? std::min(free, *append_budget_) : free;
+}
+
 Result<FileStat> FaultFileSystem::Stat(const std::string& path) {
   RETURN_IF_ERROR(Simple(FsOp::kStat, "lstat", path));
   return base_->Stat(path);

@@ -118,6 +118,9 @@ class FileSystem {
   // Wall clock, microseconds since the Unix epoch; and a sleep. Tests replace both.
   virtual int64_t NowMicros() = 0;
   virtual void SleepMicros(int64_t micros) = 0;
+  // Bytes an unprivileged writer may still add to the file system holding `path` (statvfs
+  // f_bavail x f_frsize): jobs check it before they start writing. UINT64_MAX when unknown.
+  virtual Result<uint64_t> FreeBytes(const std::string& /*path*/) { return UINT64_MAX; }
 };
 
 // The process-wide POSIX file system (never destroyed).

@@ -1,161 +1,8 @@
 #include "io/mem_file_system.h"
 
-#include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <condition_variable>
-#include <functional>
-#include <map>
-#include <mutex>
+#include "io/mem_file_system_state.h"
 
 namespace shardtool {
-
-struct MemFileSystem::State {
-  // A file or directory inode (see the durability model atop the header).
-  struct Node {
-    bool is_dir = false;
-    uint64_t inode = 0;
-    int64_t mtime_ns = 0;
-    std::string data;  // files
-    std::string durable_data;
-    std::map<std::string, std::shared_ptr<Node>> entries;  // directories, sorted by name
-    std::map<std::string, std::shared_ptr<Node>> durable_entries;
-  };
-  using NodePtr = std::shared_ptr<Node>;
-  struct LockState {
-    int shared = 0;
-    bool exclusive = false;
-  };
-
-  mutable std::mutex mu;
-  std::condition_variable cv;  // signalled when a lock is released, on Freeze and on a crash
-  NodePtr root;
-  uint64_t next_inode = 1;
-  uint64_t epoch = 0;  // bumped by SimulateCrash; handles opened in an older epoch are dead
-  bool frozen = false;
-  int64_t now_micros = 1700000000000000;
-  std::map<const Node*, LockState> locks;
-  // FileStat::dev: unique per instance and per crash (a simulated crash reverts directory contents
-  // without moving their mtimes, so stat-validated caches must see another file system).
-  uint64_t dev = NextDev();
-
-  static uint64_t NextDev() {
-    static std::atomic<uint64_t> next{1};
-    return next++;
-  }
-
-  // Not a member initializer: NewNode reads members declared after `root`.
-  State() { root = NewNode(true); }
-
-  NodePtr NewNode(bool is_dir) {
-    auto n = std::make_shared<Node>();
-    n->is_dir = is_dir;
-    n->inode = next_inode++;
-    n->mtime_ns = now_micros * 1000;
-    return n;
-  }
-
-  // REQUIRES: mu held. Fails every file system operation while frozen.
-  Status CheckFrozen(std::string_view op, std::string_view path) const {
-    if (!frozen) return Status::Ok();
-    return IOErrorStatus(std::string(op) + " " + std::string(path) +
-                         ": crashed (file system frozen at a crash point)");
-  }
-
-  // REQUIRES: mu held. Fails operations on a handle opened before a crash, or while frozen.
-  Status CheckHandle(uint64_t handle_epoch, std::string_view op, std::string_view path) const {
-    RETURN_IF_ERROR(CheckFrozen(op, path));
-    if (handle_epoch != epoch) {
-      return IOErrorStatus(std::string(op) + " " + std::string(path) +
-                           ": handle invalidated by a simulated crash");
-    }
-    return Status::Ok();
-  }
-
-  // Path components relative to the root; ".." pops, "." and empty pieces are skipped.
-  static std::vector<std::string> Split(std::string_view path) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    while (i <= path.size()) {
-      size_t j = path.find('/', i);
-      if (j == std::string_view::npos) j = path.size();
-      std::string_view c = path.substr(i, j - i);
-      if (c == "..") {
-        if (!out.empty()) out.pop_back();
-      } else if (!c.empty() && c != ".") {
-        out.emplace_back(c);
-      }
-      i = j + 1;
-    }
-    return out;
-  }
-
-  // REQUIRES: mu held. Resolves a whole path; returns 0 or an errno value.
-  int Resolve(std::string_view path, NodePtr* out) const {
-    NodePtr cur = root;
-    for (const std::string& c : Split(path)) {
-      if (!cur->is_dir) return ENOTDIR;
-      auto it = cur->entries.find(c);
-      if (it == cur->entries.end()) return ENOENT;
-      cur = it->second;
-    }
-    *out = cur;
-    return 0;
-  }
-
-  // REQUIRES: mu held. Resolves the parent directory of a path and names its last component.
-  int ResolveParent(std::string_view path, NodePtr* dir, std::string* leaf) const {
-    std::vector<std::string> comps = Split(path);
-    if (comps.empty()) return EINVAL;  // the root has no parent
-    *leaf = comps.back();
-    comps.pop_back();
-    NodePtr cur = root;
-    for (const std::string& c : comps) {
-      auto it = cur->entries.find(c);
-      if (it == cur->entries.end()) return ENOENT;
-      cur = it->second;
-      if (!cur->is_dir) return ENOTDIR;
-    }
-    *dir = cur;
-    return 0;
-  }
-
-  // REQUIRES: mu held. mkdir -p; new directories are durable in their parents at once.
-  int MakeDirs(std::string_view path, NodePtr* out) {
-    NodePtr cur = root;
-    for (const std::string& c : Split(path)) {
-      auto it = cur->entries.find(c);
-      if (it == cur->entries.end()) {
-        NodePtr dir = NewNode(true);
-        cur->entries[c] = dir;
-        cur->durable_entries[c] = dir;
-        cur = dir;
-      } else if (it->second->is_dir) {
-        cur = it->second;
-      } else {
-        return EEXIST;
-      }
-    }
-    if (out != nullptr) *out = cur;
-    return 0;
-  }
-
-  // REQUIRES: mu held. Reverts a subtree to its durable state (SimulateCrash).
-  static void Revert(Node* n) {
-    if (!n->is_dir) {
-      n->data = n->durable_data;
-      return;
-    }
-    n->entries = n->durable_entries;
-    for (auto& [name, child] : n->entries) Revert(child.get());
-  }
-
-  static bool Compatible(const LockState& ls, LockMode mode) {
-    if (ls.exclusive) return false;
-    return mode == LockMode::kShared || ls.shared == 0;
-  }
-};
-
 namespace {
 
 using State = MemFileSystem::State;
@@ -207,7 +54,9 @@ class MemWritableFile : public WritableFile {
     std::lock_guard<std::mutex> lock(s_->mu);
     RETURN_IF_ERROR(s_->CheckHandle(epoch_, "write", path_));
     if (closed_) return InternalErrorStatus("append " + path_ + ": file is closed");
+    if (int err = s_->Reserve(data.size())) return ErrnoStatus(err, "write", path_);
     node_->data.append(data);
+    s_->NotePeak();
     node_->mtime_ns = s_->now_micros * 1000;
     size_ += data.size();
     return Status::Ok();
@@ -427,8 +276,14 @@ Status MemFileSystem::Truncate(const std::string& path, uint64_t size) {
   NodePtr node;
   if (int err = state_->Resolve(path, &node)) return ErrnoStatus(err, "truncate", path);
   if (node->is_dir) return ErrnoStatus(EISDIR, "truncate", path);
+  if (size > node->data.size()) {
+    if (int err = state_->Reserve(size - node->data.size())) {
+      return ErrnoStatus(err, "truncate", path);
+    }
+  }
   node->data.resize(size, '\0');
   node->mtime_ns = state_->now_micros * 1000;
+  state_->NotePeak();
   return Status::Ok();
 }
 
@@ -548,26 +403,7 @@ void MemFileSystem::WriteAll(const std::string& path, const std::string& content
   node->mtime_ns = state_->now_micros * 1000;
   dir->entries[leaf] = node;
   dir->durable_entries[leaf] = node;
-}
-
-std::vector<std::string> MemFileSystem::ListRecursive() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
-  std::vector<std::string> out;
-  std::function<void(const State::Node&, const std::string&)> walk =
-      [&](const State::Node& dir, const std::string& prefix) {
-        for (const auto& [name, child] : dir.entries) {
-          std::string p = prefix + "/" + name;
-          if (child->is_dir) {
-            out.push_back(p + "/");
-            walk(*child, p);
-          } else {
-            out.push_back(p);
-          }
-        }
-      };
-  walk(*state_->root, "");
-  std::sort(out.begin(), out.end());  // "/a.b" sorts before "/a/", which the walk visits first
-  return out;
+  state_->NotePeak();
 }
 
 }  // namespace shardtool

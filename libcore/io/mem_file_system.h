@@ -63,6 +63,15 @@ class MemFileSystem : public FileSystem {
   void Freeze();
   bool frozen() const;
 
+  // Disk accounting, for tests of disk budgets. From SetCapacity on, an append that would take the
+  // bytes of the files in the tree past `bytes` fails with NoSpace (ENOSPC), FreeBytes() says what
+  // is left, and the peak of the bytes in use is tracked (from the bytes in use at the call).
+  // Files unlinked while open no longer count. Without it FreeBytes() is UINT64_MAX.
+  void SetCapacity(uint64_t bytes);
+  uint64_t UsedBytes() const;
+  uint64_t PeakUsedBytes() const;
+  Result<uint64_t> FreeBytes(const std::string& path) override;
+
   // Fake clock. The initial time is 2023-11-14T22:13:20Z (1.7e15 us).
   void SetNowMicros(int64_t micros);
   void AdvanceMicros(int64_t micros);

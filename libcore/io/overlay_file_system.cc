@@ -33,6 +33,10 @@ Result<FileStat> OverlayFileSystem::Stat(const std::string& path) {
   return (InUpper(path) ? upper_ : lower_)->Stat(path);
 }
 
+Result<uint64_t> OverlayFileSystem::FreeBytes(const std::string& path) {
+  return (InUpper(path) ? upper_ : lower_)->FreeBytes(path);
+}
+
 bool OverlayFileSystem::Exists(const std::string& path) {
   return (InUpper(path) ? upper_ : lower_)->Exists(path);
 }

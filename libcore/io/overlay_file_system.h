@@ -27,6 +27,7 @@ class OverlayFileSystem : public FileSystem {
   Result<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& path,
                                                      WriteMode mode) override;
   Result<FileStat> Stat(const std::string& path) override;
+  Result<uint64_t> FreeBytes(const std::string& path) override;
   bool Exists(const std::string& path) override;
   Result<std::vector<DirEntry>> ListDir(const std::string& path) override;
   Status CreateDirs(const std::string& path) override;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -184,6 +185,12 @@ Result<std::unique_ptr<WritableFile>> PosixFileSystem::OpenForWrite(const std::s
     size = static_cast<uint64_t>(st.st_size);
   }
   return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path, size));
+}
+
+Result<uint64_t> PosixFileSystem::FreeBytes(const std::string& path) {
+  struct statvfs sv;
+  if (::statvfs(path.c_str(), &sv) != 0) return ErrnoStatus(errno, "statvfs", path);
+  return static_cast<uint64_t>(sv.f_bavail) * static_cast<uint64_t>(sv.f_frsize);
 }
 
 Result<FileStat> PosixFileSystem::Stat(const std::string& path) {

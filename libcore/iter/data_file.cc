@@ -22,6 +22,12 @@ Result<std::pair<uint64_t, const uint8_t*>> DataFile::FirstReadable() const {
   return std::pair<uint64_t, const uint8_t*>{big->logical_size(), nullptr};
 }
 
+namespace {
+// How much larger than the data needs a map may be and still be read (its checks then say what
+// is wrong with it): enough for a map left by data that lost its end, small enough to read.
+constexpr uint64_t kMapSizeSlack = uint64_t{8} << 20;
+}  // namespace
+
 Result<DataFile> OpenDataFile(FileSystem* fs, const std::string& dir, const std::string& data_name,
                               const std::vector<DirEntry>* entries, const OpenDataFileOptions& opt,
                               std::vector<Finding>* findings) {
@@ -60,6 +66,20 @@ Result<DataFile> OpenDataFile(FileSystem* fs, const std::string& dir, const std:
     AddFinding(findings, "D6", Severity::kError, rel, -1, -1, "",
                "map file " + df.map_name + " is missing");
     return df;
+  }
+  // A map far larger than the data can need (a hostile or sparse file) is refused before it is
+  // read: reading it would take as much memory as it claims.
+  if (auto st = fs->Stat(map_path); st.ok()) {
+    const uint64_t ks = static_cast<uint64_t>(df.rdb->key_size);
+    const uint64_t pages = df.big->logical_size() / df.rdb->page_size + 2;
+    const uint64_t most = 32 + ks + pages * (ks + 2) + kMapSizeSlack;
+    if (st->size > most) {
+      df.map_status = CorruptionStatus(
+          map_path + ": map is " + std::to_string(st->size) + " bytes, but the data (" +
+          std::to_string(df.big->logical_size()) + " bytes) needs at most " +
+          std::to_string(most - kMapSizeSlack) + "; not read (M1)");
+      return df;
+    }
   }
   auto bytes = ReadFileToString(fs, map_path, opt.max_map_size);
   if (!bytes.ok()) {

@@ -12,6 +12,11 @@
 // VisitRdbLayout gives them); FileStream (KS 0, D -1) decodes with the run-time dispatch and works
 // for any Rdb.
 //
+// With a checksum sidecar (FileStreamT's `sidecar`), every block read is checked against it before
+// any of its records is decoded (PageCrcCheck): reads end on page boundaries and start on one (the
+// page holding the first record wanted), and a page whose CRC differs fails the stream with
+// Corruption (C4) naming the file and offset.
+//
 // Headless files (parts 0..h-1 unlinked by an earlier merge's chopHead): reading starts at the
 // first record of the first present part. A Seek whose records may start in a missing part fails
 // with Corruption rather than skipping records silently.
@@ -21,6 +26,7 @@
 #include <cstring>
 #include <vector>
 
+#include "format/page_crc_check.h"
 #include "format/record_decoder_inl.h"
 #include "iter/data_file.h"
 #include "iter/merging_iterator.h"
@@ -43,9 +49,11 @@ Result<std::pair<uint64_t, const uint8_t*>> SeekStart(const DataFile& file, cons
 template <int KS, KeyCompression C, int D>
 class FileStreamT final : public PositionedStream {
  public:
-  // REQUIRES: file outlives the stream.
-  FileStreamT(const DataFile* file, size_t buffer_size)
+  // REQUIRES: file (and sidecar, when given) outlive the stream; the sidecar covers the file's
+  // logical size.
+  FileStreamT(const DataFile* file, size_t buffer_size, const CrcSidecar* sidecar = nullptr)
       : file_(file), dec_(*file->rdb), ks_(file->rdb->key_size) {
+    if (sidecar != nullptr) check_ = PageCrcCheck(sidecar, file->big->path());
     buf_.resize(std::max<size_t>(buffer_size, 4096));
   }
 
@@ -83,7 +91,13 @@ class FileStreamT final : public PositionedStream {
     }
     buf_off_ = start;
     pos_ = len_ = 0;
+    skip_ = 0;
     end_ = file_->big->logical_size();
+    if (check_.active() && check_.PageFloor(start) >= file_->big->first_offset()) {
+      // Read from the start of the page, so that it is checked too.
+      buf_off_ = check_.PageFloor(start);
+      skip_ = static_cast<size_t>(start - buf_off_);
+    }
     Fill();
   }
   void Fail(Status s) {
@@ -142,15 +156,27 @@ class FileStreamT final : public PositionedStream {
       return false;
     }
     if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);  // one record larger than the buffer
-    const size_t want =
-        static_cast<size_t>(std::min<uint64_t>(buf_.size() - len_, end_ - file_pos));
+    uint64_t stop = std::min<uint64_t>(file_pos + (buf_.size() - len_), end_);
+    if (check_.active()) {
+      // Whole pages only (the buffer grows when it cannot hold the rest of one).
+      while ((stop = check_.AlignedEnd(stop, end_)) <= file_pos) {
+        buf_.resize(buf_.size() + check_.page_size());
+        stop = std::min<uint64_t>(file_pos + (buf_.size() - len_), end_);
+      }
+    }
+    const size_t want = static_cast<size_t>(stop - file_pos);
     Status s = file_->big->Read(file_pos, want, buf_.data() + len_);
+    if (s.ok()) s = check_.Feed(file_pos, buf_.data() + len_, want);
     if (!s.ok()) {
       Fail(std::move(s));
       return false;
     }
     bytes_read_ += want;
     len_ += want;
+    if (skip_ > 0) {
+      pos_ = skip_;  // the bytes of the first page before the first record wanted
+      skip_ = 0;
+    }
     return true;
   }
   void DecodeFailure(DecodeStatus ds) {
@@ -171,6 +197,8 @@ class FileStreamT final : public PositionedStream {
   size_t pos_ = 0, len_ = 0;
   uint64_t end_ = 0;
   uint64_t bytes_read_ = 0;
+  size_t skip_ = 0;  // bytes of the first read that precede the first record (a page start)
+  PageCrcCheck check_;
   int i_ = 0, n_ = 0;  // the batch: current entry and size
   Record recs_[kBatch];
   uint64_t offs_[kBatch];

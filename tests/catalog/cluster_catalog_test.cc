@@ -8,6 +8,7 @@
 #include "catalog/catalog_admin.h"
 #include "io/mem_file_system.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -23,7 +24,7 @@ Catalog OwnInitCatalog(int32_t host, uint64_t seed = 7) {
   req.host_id = host;
   req.databases = {{"main", 0, "coll.main.0", {"doledb", "posdb", "titledb"}}};
   auto r = InitCatalog(nullptr, req, ApplyEnv(seed));
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_OK(r);
   return r->catalog;
 }
 
@@ -37,7 +38,7 @@ Catalog CopyForHost(Catalog c, int32_t host) {
 
 Catalog ExportOf(const Catalog& c) {
   auto e = ParseClusterCatalog(SerializeClusterCatalog(c), "export.json");
-  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_OK(e);
   return e.ok() ? *e : Catalog{};
 }
 
@@ -50,7 +51,7 @@ Result<OpResult> ApplyExport(const Catalog* current, const Catalog& cluster, boo
   auto r = ApplyClusterCatalog(current, req, ApplyEnv());
   if (r.ok() && r->changed) {
     Status v = ValidateCatalog(r->catalog, "applied");
-    EXPECT_TRUE(v.ok()) << v.ToString();
+    EXPECT_OK(v) << v.ToString();
   }
   return r;
 }
@@ -73,7 +74,7 @@ TEST(ClusterCatalog, ExportHasNoHostMembers) {
   // configHost survives catalog.json's round trip.
   Catalog withcfg = CopyForHost(c, 1);
   auto back = ParseCatalog(SerializeCatalog(withcfg), "x");
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, withcfg);
 }
 
@@ -82,7 +83,7 @@ TEST(ClusterCatalog, ApplyIdempotentOlderAndFromNothing) {
   const Catalog e = ExportOf(config);
   // No catalog here: the cluster's, with this host's id.
   auto made = ApplyExport(nullptr, e, false, 3);
-  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_OK(made);
   EXPECT_TRUE(made->changed);
   EXPECT_EQ(made->catalog.this_host, 3);
   EXPECT_EQ(made->catalog.config_host, 0);
@@ -90,11 +91,11 @@ TEST(ClusterCatalog, ApplyIdempotentOlderAndFromNothing) {
   EXPECT_EQ(made->catalog.epoch, config.epoch);
   // The same version again: nothing to do.
   auto again = ApplyExport(&made->catalog, e);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   EXPECT_FALSE(again->changed);
   // The config host applying its own export: nothing to do either.
   auto own = ApplyExport(&config, e);
-  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  ASSERT_OK(own);
   EXPECT_FALSE(own->changed);
   // A newer catalog here: the export is older, exit 5.
   Catalog newer = made->catalog;
@@ -128,7 +129,7 @@ TEST(ClusterCatalog, OtherEpochNeedsAdoptAndRemapsUuids) {
   EXPECT_EQ(refused.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find("--adopt"), std::string::npos);
   auto adopted = ApplyExport(&own, e, /*adopt=*/true);
-  ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
+  ASSERT_OK(adopted);
   const Catalog& n = adopted->catalog;
   EXPECT_EQ(n.epoch, config.epoch);
   EXPECT_EQ(n.this_host, 1);
@@ -145,7 +146,7 @@ TEST(ClusterCatalog, OtherEpochNeedsAdoptAndRemapsUuids) {
   EXPECT_TRUE(remapped);
   // Then the ordinary rules: applying it again is no change.
   auto again = ApplyExport(&n, e);
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_FALSE(again->changed);
 }
 
@@ -160,9 +161,9 @@ TEST(ClusterCatalog, UnknownPlacementKeepsItsData) {
   }
   MoveSlotsRequest move{1, 99, 0, {}, 900};
   auto moved = MoveSlots(config, move, ApplyEnv());
-  ASSERT_TRUE(moved.ok());
+  ASSERT_OK(moved);
   auto adopted = ApplyExport(&own, ExportOf(moved->catalog), true);
-  ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
+  ASSERT_OK(adopted);
   EXPECT_TRUE(adopted->catalog.range_deletions.empty());
 }
 
@@ -172,12 +173,12 @@ TEST(ClusterCatalog, RangeDeletionsAsMoveSlots) {
   Catalog host1 = CopyForHost(config, 1);
   MoveSlotsRequest move{1, 99, 0, {}, 900};  // shard 1 (host 1) loses its odd slots in 1..99
   auto on_config = MoveSlots(config, move, ApplyEnv());
-  ASSERT_TRUE(on_config.ok()) << on_config.status().ToString();
+  ASSERT_OK(on_config);
   auto on_host1 = MoveSlots(host1, move, ApplyEnv());
-  ASSERT_TRUE(on_host1.ok()) << on_host1.status().ToString();
+  ASSERT_OK(on_host1);
   ASSERT_FALSE(on_host1->catalog.range_deletions.empty());
   auto applied = ApplyExport(&host1, ExportOf(on_config->catalog));
-  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_OK(applied);
   EXPECT_EQ(applied->catalog.range_deletions, on_host1->catalog.range_deletions);
   EXPECT_EQ(applied->catalog.collections, on_host1->catalog.collections);
   EXPECT_EQ(applied->catalog.version, on_host1->catalog.version);
@@ -185,9 +186,10 @@ TEST(ClusterCatalog, RangeDeletionsAsMoveSlots) {
   MoveSlotsRequest back{1, 99, 1, {}, 900};
   auto config2 = MoveSlots(on_config->catalog, back, ApplyEnv());
   auto host1b = MoveSlots(on_host1->catalog, back, ApplyEnv());
-  ASSERT_TRUE(config2.ok() && host1b.ok());
+  ASSERT_OK(config2);
+  ASSERT_OK(host1b);
   auto applied2 = ApplyExport(&applied->catalog, ExportOf(config2->catalog));
-  ASSERT_TRUE(applied2.ok()) << applied2.status().ToString();
+  ASSERT_OK(applied2);
   EXPECT_EQ(applied2->catalog.range_deletions, host1b->catalog.range_deletions);
 }
 
@@ -198,9 +200,10 @@ TEST(ClusterCatalog, RangeDeletionsAsReshard) {
   req.hosts = testing::FixtureHostsConf("/c", 4, 0);  // 4 shards
   auto on_config = Reshard(config, req, ApplyEnv(5));
   auto on_host1 = Reshard(host1, req, ApplyEnv(5));  // the same uuids
-  ASSERT_TRUE(on_config.ok() && on_host1.ok());
+  ASSERT_OK(on_config);
+  ASSERT_OK(on_host1);
   auto applied = ApplyExport(&host1, ExportOf(on_config->catalog));
-  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_OK(applied);
   ASSERT_FALSE(on_host1->catalog.range_deletions.empty());
   EXPECT_EQ(applied->catalog.range_deletions, on_host1->catalog.range_deletions);
 }
@@ -211,7 +214,7 @@ TEST(ClusterCatalog, Check) {
   EXPECT_TRUE(CatalogDifferences(host1, ExportOf(config)).empty());
   EXPECT_TRUE(CatalogDifferences(config, ExportOf(config)).empty());
   auto moved = MoveSlots(config, MoveSlotsRequest{1, 99, 0, {}, 900}, ApplyEnv());
-  ASSERT_TRUE(moved.ok());
+  ASSERT_OK(moved);
   auto diffs = CatalogDifferences(host1, ExportOf(moved->catalog));
   ASSERT_FALSE(diffs.empty());
   EXPECT_EQ(diffs[0], "catalogVersion: here 1, cluster 2");
@@ -228,15 +231,15 @@ TEST(ClusterCatalog, ChangesRefusedOnOtherHosts) {
   testing::FixtureOptions o;
   o.host_id = 1;
   auto f = testing::MakeFixtureF(&fs, o);
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_OK(f);
   // Host 1 adopts the config host's catalog (another epoch: --adopt).
   Catalog config = OwnInitCatalog(0);
-  ASSERT_TRUE(fs.CreateDirs("/x").ok());
+  ASSERT_OK(fs.CreateDirs("/x"));
   {
     auto w = fs.OpenForWrite("/x/cluster.json", WriteMode::kTruncate);
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->Append(SerializeClusterCatalog(config)).ok());
-    ASSERT_TRUE((*w)->Close().ok());
+    ASSERT_OK(w);
+    ASSERT_OK((*w)->Append(SerializeClusterCatalog(config)));
+    ASSERT_OK((*w)->Close());
   }
   AdminOptions admin;
   ApplyArgs args;
@@ -244,10 +247,10 @@ TEST(ClusterCatalog, ChangesRefusedOnOtherHosts) {
   EXPECT_EQ(RunApplyCatalog(&fs, f->workdir, args, admin).status().exit_status(), 3);
   args.adopt = true;
   auto applied = RunApplyCatalog(&fs, f->workdir, args, admin);
-  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_OK(applied);
   EXPECT_TRUE(applied->written);
   auto again = RunApplyCatalog(&fs, f->workdir, args, admin);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   EXPECT_FALSE(again->written);
   auto refused = RunMoveSlots(&fs, f->workdir, MoveSlotsRequest{1, 9, 0, {}, 900}, admin);
   ASSERT_FALSE(refused.ok());
@@ -258,8 +261,8 @@ TEST(ClusterCatalog, ChangesRefusedOnOtherHosts) {
   // The plain single-host catalog of the fixture changes as before.
   MemFileSystem fs2;
   auto f2 = testing::MakeFixtureF(&fs2, o);
-  ASSERT_TRUE(f2.ok());
-  EXPECT_TRUE(RunMoveSlots(&fs2, f2->workdir, MoveSlotsRequest{1, 9, 0, {}, 900}, admin).ok());
+  ASSERT_OK(f2);
+  EXPECT_OK(RunMoveSlots(&fs2, f2->workdir, MoveSlotsRequest{1, 9, 0, {}, 900}, admin));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "catalog/catalog_admin.h"
 #include "io/mem_file_system.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -15,11 +16,11 @@ HostsConf IdentityConf() { return testing::FixtureHostsConf("/c"); }  // 10.0.0.
 TEST(IdentifyHost, ByAddressAndWorkdir) {
   FixedLocalHost local({"127.0.0.1", "10.0.0.3"});
   auto id = IdentifyHost(HostAddressesOf(IdentityConf()), "/c/host2", &local, "hosts.conf");
-  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_OK(id);
   EXPECT_EQ(*id, 2);
   // The working dir in any spelling of the same path.
   id = IdentifyHost(HostAddressesOf(IdentityConf()), "/c/./x/../host2/", &local, "hosts.conf");
-  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_OK(id);
   EXPECT_EQ(*id, 2);
 }
 
@@ -29,7 +30,7 @@ TEST(IdentifyHost, SeveralHostsOfOneMachine) {
   FixedLocalHost local({"127.0.0.1"});
   for (int i = 0; i < 4; i++) {
     auto id = IdentifyHost(HostAddressesOf(conf), "/c/host" + std::to_string(i), &local, "h");
-    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ASSERT_OK(id);
     EXPECT_EQ(*id, i);
   }
 }
@@ -40,7 +41,7 @@ TEST(IdentifyHost, OneWorkdirOnTwoAddresses) {
   conf.hosts[1].workdir = conf.hosts[0].workdir;
   FixedLocalHost second({"127.0.0.1", "10.0.0.2"});
   auto id = IdentifyHost(HostAddressesOf(conf), "/c/host0", &second, "hosts.conf");
-  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_OK(id);
   EXPECT_EQ(*id, 1);
 }
 
@@ -78,23 +79,23 @@ TEST(IdentifyHost, InitWithoutHostId) {
   o.host_id = 3;
   o.init = false;
   auto f = testing::MakeFixtureF(&fs, o);
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_OK(f);
   FixedLocalHost local({"127.0.0.1", "10.0.0.4"});
   AdminOptions admin;
   admin.local = &local;
   admin.uuids = CountingUuidGenerator(5);
   auto r = RunInit(&fs, f->workdir, InitArgs{}, admin);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->catalog.this_host, 3);
   // --host-id overrides (a mirror of the same shard may take over).
   InitArgs args;
   args.host_id = 1;
   r = RunInit(&fs, f->workdir, args, admin);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->catalog.this_host, 1);
   // A new catalog on a machine that is no host: exit 3.
   MemFileSystem fs2;
-  ASSERT_TRUE(testing::MakeFixtureF(&fs2, o).ok());
+  ASSERT_OK(testing::MakeFixtureF(&fs2, o));
   FixedLocalHost none({"127.0.0.1"});
   admin.local = &none;
   auto r2 = RunInit(&fs2, f->workdir, InitArgs{}, admin);

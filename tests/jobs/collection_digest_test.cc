@@ -8,6 +8,7 @@
 #include "format/file_name.h"
 #include "io/mem_file_system.h"
 #include "testing/shard_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace shardtool {
 namespace {
@@ -27,12 +28,12 @@ class Digest : public ::testing::TestWithParam<const char*> {
     c.dir = dir;
     int32_t id = 1;
     for (const auto& recs : files) {
-      EXPECT_TRUE(testing::WriteDataFile(&fs_, dir, rdb(), id, recs).ok());
+      EXPECT_OK(testing::WriteDataFile(&fs_, dir, rdb(), id, recs));
       c.data_files.push_back(DataName(rdb().name, id, rdb().titledb_naming));
       id += 2;
     }
     auto d = DigestCollection(&fs_, c, DigestOptions{});
-    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_OK(d);
     return d.ok() ? *d : CollectionDigest{};
   }
 

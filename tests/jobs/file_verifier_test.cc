@@ -212,6 +212,9 @@ TEST_F(FileVerifierTest, TornAndBadSizeRecords) {
   const Finding* l2 = Find(r, "L2");
   ASSERT_NE(l2, nullptr);
   EXPECT_GT(l2->offset, 0);
+  // The finding names the file and the rule; its text does not repeat them (issue 16).
+  EXPECT_EQ(l2->message.find(Path(dat)), std::string::npos) << l2->message;
+  EXPECT_EQ(l2->message.find("(L2)"), std::string::npos) << l2->message;
   EXPECT_FALSE(r.decoded_completely);
   EXPECT_NE(Find(r, "M2"), nullptr);  // the map's end offset no longer matches
 
@@ -307,7 +310,11 @@ TEST_F(FileVerifierTest, SidecarRules) {
   // C2: trailer CRC broken. C1: bad magic.
   std::string c = fs_.ReadAll(Path(crc));
   Patch(crc, c.size() - 1, std::string(1, static_cast<char>(c.back() ^ 1)));
-  EXPECT_NE(Find(Verify(rdb, 1), "C2"), nullptr);
+  r = Verify(rdb, 1);
+  const Finding* c2 = Find(r, "C2");
+  ASSERT_NE(c2, nullptr);
+  EXPECT_EQ(c2->message.find(Path(crc)), std::string::npos) << c2->message;
+  EXPECT_EQ(c2->message.find("(C2)"), std::string::npos) << c2->message;
   Patch(crc, 0, "XHCRC001");
   EXPECT_NE(Find(Verify(rdb, 1), "C1"), nullptr);
   // C3: stale (data size differs): ignored, a notice.
@@ -321,6 +328,18 @@ TEST_F(FileVerifierTest, SidecarRules) {
   ASSERT_OK(fs_.RemoveFile(Path(crc)));
   r = Verify(rdb, 1);
   EXPECT_NE(Find(r, "C5"), nullptr);
+}
+
+TEST_F(FileVerifierTest, M1TextDoesNotRepeatPathAndRule) {
+  const RdbInfo& rdb = GetRdb(RdbId::kPosdb);
+  WriteFile(rdb, 1, Posdb(300));
+  fs_.WriteAll(Path("posdb0001.map"), "short");
+  FileVerifyReport r = Verify(rdb, 1);
+  const Finding* m1 = Find(r, "M1");
+  ASSERT_NE(m1, nullptr);
+  EXPECT_EQ(m1->file, Path("posdb0001.map"));
+  EXPECT_EQ(m1->message.find(Path("posdb0001.map")), std::string::npos) << m1->message;
+  EXPECT_EQ(m1->message.find("(M1)"), std::string::npos) << m1->message;
 }
 
 TEST_F(FileVerifierTest, TitlerecRules) {

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "gen/sample_cluster.h"
+#include "testing/status_matchers.h"
 #include "tools/cli_runner.h"
 
 namespace shardtool {
@@ -33,7 +34,7 @@ class ClusterCli : public ::testing::Test {
     o.words_per_doc = 20;
     o.page_bytes = 1500;
     gen::GenReport rep;
-    ASSERT_TRUE(gen::GenerateCluster(PosixFS(), o, &rep).ok());
+    ASSERT_OK(gen::GenerateCluster(PosixFS(), o, &rep));
   }
   void TearDown() override { fs::remove_all(root_); }
 

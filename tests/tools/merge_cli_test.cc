@@ -98,6 +98,35 @@ TEST_F(MergeCli, AllMergesAndJsonFollowsDesign9) {
   EXPECT_EQ(a.json()["nothing_to_do"], true);
 }
 
+// Issue 16, the reported case: one flipped bit in a key byte of posdb0001.dat (which has a
+// sidecar). verify says C4; merge used to exit 0 with a fresh sidecar over the damaged record, and
+// verify then said OK. Now merge exits 8, changes nothing and leaves no target; --abort has
+// nothing to discard.
+TEST_F(MergeCli, DamagedInputIsNotLaundered) {
+  const std::string h = Host("launder");
+  const std::string dat = h + "/coll.main.0/posdb0001.dat";
+  {
+    std::fstream f(dat, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4000);
+    char c;
+    f.read(&c, 1);
+    f.seekp(4000);
+    c ^= 0x10;
+    f.write(&c, 1);
+  }
+  EXPECT_EQ(St({"--workdir", h, "verify", "main", "--rdb", "posdb"}).code, 1);
+  const auto before = Hashes(h, "/shardtool/");
+  Out m = St({"--workdir", h, "merge", "main", "--rdb", "posdb", "--all"});
+  EXPECT_EQ(m.code, 8) << m.out << m.err;
+  EXPECT_NE(m.err.find("posdb0001.dat"), std::string::npos) << m.err;
+  EXPECT_EQ(Hashes(h, "/shardtool/"), before);
+  EXPECT_EQ(St({"--workdir", h, "verify", "main", "--rdb", "posdb"}).code, 1);
+  Out a = St({"--workdir", h, "--json", "merge", "main", "--rdb", "posdb", "--abort"});
+  EXPECT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(a.json()["nothing_to_do"], true);
+  EXPECT_EQ(St({"--workdir", h, "merge", "main", "--rdb", "posdb", "--abort", "--all"}).code, 2);
+}
+
 TEST_F(MergeCli, DryRunWritesNothing) {
   const std::string h = Host("dry");
   const auto before = Hashes(h, "/shardtool/locks/");

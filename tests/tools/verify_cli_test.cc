@@ -272,6 +272,71 @@ TEST_F(VerifyCli, L9_NegativesInTheTargetOfAMergeWithTheOldestFile) {
   EXPECT_NE(code2, 8);
 }
 
+// Issue 16: a merge Gigablast is running (posdb0000.002.dat, no map yet, torn at its end, no
+// shardtool journal) is a normal state: a D10 notice with its size and inputs, its records not
+// counted twice, exit 0.
+TEST_F(VerifyCli, D10_GigablastMergeInProgressIsANotice) {
+  const std::string h = root_ + "/gbmerge";
+  fs::copy(Host(3), h, fs::copy_options::recursive);
+  Out init = St({"--workdir", h, "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "3"});
+  ASSERT_EQ(init.code, 0) << init.err;
+  Out clean = St({"--workdir", h, "--json", "verify", "main", "--rdb", "posdb"});
+  ASSERT_EQ(clean.code, 0) << clean.err;
+  const int64_t records = clean.json()["summary"]["records"].get<int64_t>();
+  const std::string c = h + "/coll.main.0/";
+  {
+    std::ifstream in(c + "posdb0001.dat", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 1000u);
+    std::ofstream out(c + "posdb0000.002.dat", std::ios::binary);
+    out << bytes.substr(0, bytes.size() * 6 / 10 + 3);  // most likely torn in a record
+  }
+  Out r = St({"--workdir", h, "--json", "verify", "main", "--rdb", "posdb"});
+  EXPECT_EQ(r.code, 0) << r.err << r.out.substr(0, 3000);
+  const nlohmann::json j = r.json();
+  EXPECT_EQ(j["summary"]["records"].get<int64_t>(), records);
+  EXPECT_EQ(j["summary"]["errors"], 0);
+  bool noticed = false;
+  for (const auto& f : j["files"]) {
+    for (const auto& fd : f["findings"]) {
+      if (fd["rule"] != "D10") continue;
+      noticed = true;
+      EXPECT_EQ(f["file"], "coll.main.0/posdb0000.002.dat");
+      const std::string m = fd["message"].get<std::string>();
+      EXPECT_NE(m.find("posdb0001.dat, posdb0003.dat"), std::string::npos) << m;
+    }
+  }
+  EXPECT_TRUE(noticed) << r.out.substr(0, 3000);
+  // Once Gigablast has removed its inputs the file is checked as any other.
+  fs::remove(c + "posdb0001.dat");
+  fs::remove(c + "posdb0001.map");
+  fs::remove(c + "posdb0001.crc");
+  Out after = St({"--workdir", h, "--json", "verify", "main", "--rdb", "posdb"});
+  EXPECT_EQ(after.code, 1) << after.out.substr(0, 2000);
+}
+
+// Issue 16: a dangling symbolic link named like a data file is one located finding (it aborted the
+// whole verify with exit 3), and so is a directory named like one (it was silently ignored).
+TEST_F(VerifyCli, D1_DanglingSymlinkAndDirectoryNamedLikeDataFiles) {
+  const std::string h = root_ + "/oddnames";
+  fs::copy(Host(3), h, fs::copy_options::recursive);
+  Out init = St({"--workdir", h, "init", "--hosts", root_ + "/c/hosts.conf", "--host-id", "3"});
+  ASSERT_EQ(init.code, 0) << init.err;
+  const std::string c = h + "/coll.main.0/";
+  fs::create_symlink(c + "nowhere.dat", c + "posdb0009.dat");
+  fs::create_directory(c + "posdb0011.dat");
+  Out r = St({"--workdir", h, "--json", "verify", "main", "--rdb", "posdb"});
+  EXPECT_EQ(r.code, 1) << r.err << r.out.substr(0, 2000);
+  std::map<std::string, int64_t> d1;
+  const nlohmann::json j = r.json();
+  for (const auto& f : j["files"]) {
+    if (f["rule_counts"].contains("D1")) d1[f["file"]] = f["rule_counts"]["D1"].get<int64_t>();
+  }
+  EXPECT_EQ(d1, (std::map<std::string, int64_t>{{"coll.main.0/posdb0009.dat", 1},
+                                                {"coll.main.0/posdb0011.dat", 1}}))
+      << r.out.substr(0, 3000);
+}
+
 TEST_F(VerifyCli, QuickAndFilters) {
   Init(5);
   Out q = St({"--workdir", Host(5), "--json", "verify", "main", "--quick", "--threads", "2"});

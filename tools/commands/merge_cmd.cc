@@ -30,6 +30,7 @@ struct MergeCmdOptions {
   bool dry_run = false;
   double max_duration = 0;
   bool force = false;
+  bool abort = false;
   std::vector<std::string> placement;
 };
 
@@ -59,6 +60,11 @@ int RunMergeCmd(Context& ctx, const GlobalOptions& g, const MergeCmdOptions& o) 
   if (picked > 1) {
     return ReportError(ctx, g, UsageErrorStatus("give one of --files, --all and --auto"));
   }
+  if (o.abort && (picked > 0 || o.dry_run)) {
+    return ReportError(
+        ctx, g, UsageErrorStatus("--abort takes none of --files, --all, --auto and --dry-run"));
+  }
+  req.abort = o.abort;
   req.selection = !o.files.empty() ? MergeSelection::kFiles
                                    : (o.all ? MergeSelection::kAll : MergeSelection::kAuto);
   if (!o.files.empty()) {
@@ -127,7 +133,7 @@ CommandSpec MergeCommand() {
             ->check(AtLeast(0));
         sub->add_option("--max-extra-disk", o->max_extra_disk,
                         "remove consumed input parts while merging so that the extra disk "
-                        "stays under SIZE plus one part (e.g. 20G)");
+                        "stays under SIZE plus one part per input (e.g. 20G)");
         sub->add_option("--rate", o->rate, "limit reads plus writes to this many MB/s")
             ->check(Positive());
         sub->add_flag("--dry-run", o->dry_run,
@@ -141,6 +147,9 @@ CommandSpec MergeCommand() {
                         "<ns>=<shard version> (default: the current versions, retried when stale)");
         sub->add_flag("--force", o->force,
                       "merge even though a Gigablast process works in this directory");
+        sub->add_flag("--abort", o->abort,
+                      "discard the interrupted merge of the Rdb: remove its target and journal, "
+                      "inputs untouched");
         return [o](Context& ctx, const GlobalOptions& g) { return RunMergeCmd(ctx, g, *o); };
       }};
 }

@@ -35,6 +35,7 @@ Json MergeReportJson(const ReportStyle& style, const MergeReport& r) {
   // More than doc/architecture.md §9 asks for.
   j["target"] = r.target.empty() ? Json(nullptr) : Json(r.target);
   j["nothing_to_do"] = r.nothing_to_do;
+  j["aborted"] = r.aborted;
   j["incorporate_only"] = r.incorporate_only;
   j["note"] = r.note;
   j["negatives_rule"] = r.drop_negatives ? "dropped (the oldest file is merged)" : "kept";
@@ -61,7 +62,7 @@ Json MergeReportJson(const ReportStyle& style, const MergeReport& r) {
 }
 
 void PrintMergeReport(std::ostream& out, const ReportStyle& style, const MergeReport& r) {
-  if (r.nothing_to_do) {
+  if (r.nothing_to_do || r.aborted) {
     if (!style.quiet) out << "merge " << r.ns << ": " << r.note << "\n";
     return;
   }

@@ -47,6 +47,19 @@ void FillSidecar(FileSystem* fs, const std::string& dir, const DataFile& df, DbF
   }
 }
 
+// The first structural error of the file's map (M2-M6, M9: e.g. an endOffset the data does not
+// have) as "message (rule)", or "" when there is none.
+std::string MapStructureError(const DataFile& df, const std::string& dir) {
+  if (!df.map) return "";
+  std::vector<Finding> found;
+  df.map->CheckStructure(df.big->logical_size(), df.big->first_part(), df.big->part_size(),
+                         JoinPath(dir, df.map_name), &found, 1);
+  for (const Finding& f : found) {
+    if (f.severity == Severity::kError) return f.message + " (" + f.rule + ")";
+  }
+  return "";
+}
+
 DbFileInfo FileInfo(FileSystem* fs, const std::string& dir, const std::vector<DirEntry>& entries,
                     const CommittedFile& cf, const CollectionEntry& c, const RdbInfo& rdb) {
   DbFileInfo f;
@@ -69,7 +82,9 @@ DbFileInfo FileInfo(FileSystem* fs, const std::string& dir, const std::vector<Di
   f.size = df->big->logical_size();
   f.headless = df->big->headless();
   f.first_part = df->big->first_part();
-  if (df->map) {
+  if (std::string bad = MapStructureError(*df, dir); !bad.empty()) {
+    f.map_error = bad;  // its counts are not to be believed
+  } else if (df->map) {
     const PageMap& m = *df->map;
     f.map_ok = true;
     f.page_size = static_cast<uint32_t>(m.page_size());

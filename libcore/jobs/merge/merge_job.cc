@@ -10,6 +10,7 @@
 #include "catalog/discovery.h"
 #include "catalog/namespace.h"
 #include "catalog/ownership_filter.h"
+#include "jobs/merge/merge_discard.h"
 #include "jobs/merge/merge_plan.h"
 #include "jobs/merge/merge_run.h"
 
@@ -181,9 +182,10 @@ Status ResumeJournaled(const MergeScope& s, MergeRun& run, MergeJournal journal,
   std::vector<int32_t> ids;
   for (const auto& in : journal.inputs) ids.push_back(in.id);
   if (req.selection == MergeSelection::kFiles && ids != req.file_ids) {
-    return FailedPreconditionStatus(
-        "an interrupted merge of " + ns + " (files " + IdList(journal.inputs) +
-        ") must be finished first: rerun with --auto or --files " + IdList(journal.inputs));
+    return FailedPreconditionStatus("an interrupted merge of " + ns + " (files " +
+                                    IdList(journal.inputs) +
+                                    ") must be finished first: rerun with --auto or --files " +
+                                    IdList(journal.inputs) + ", or discard it with --abort");
   }
   if (journal.state == "incorporating") {
     report.incorporate_only = true;
@@ -344,7 +346,9 @@ Result<MergeReport> RunMerge(FileSystem* fs, const MergeRequest& req, const Merg
   ASSIGN_OR_RETURN(std::optional<MergeJournal> journal,
                    ReadMergeJournal(fs, req.workdir, s.coll->uuid));
   std::unique_ptr<OrphanPolicy> policy;
-  if (journal) {
+  if (req.abort) {
+    RETURN_IF_ERROR(AbortMerge(fs, req.workdir, journal, &report));
+  } else if (journal) {
     RETURN_IF_ERROR(ResumeJournaled(s, run, std::move(*journal), report));
   } else {
     RETURN_IF_ERROR(StartMerge(s, acq, run, report, &policy));

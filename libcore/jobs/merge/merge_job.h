@@ -86,6 +86,9 @@ struct MergeRequest {
   bool force = false;           // skip the Gigablast-is-running check
   int64_t lock_timeout_ms = 0;
   PlacementPins pins;  // --placement (router.h); empty: current versions, retried when stale
+  // --abort: discard the interrupted merge of the collection instead (merge_discard.h): its
+  // target and journal are removed, the inputs untouched; nothing to do when there is none.
+  bool abort = false;
 };
 
 struct MergeProgress {
@@ -125,7 +128,8 @@ struct MergeReport {
   bool incorporate_only = false;    // only an interrupted incorporate was finished
   bool dry_run = false;
   bool nothing_to_do = false;
-  std::string note;  // why nothing was done, or what is left pending
+  bool aborted = false;  // --abort discarded an interrupted merge
+  std::string note;      // why nothing was done, or what is left pending
   bool drop_negatives = false;
   MergeCounters counters;
   int64_t records_in_total = 0;  // records of the inputs per their maps (-1 unknown)

@@ -2,9 +2,9 @@
 // output sink: for each surviving version the MergingIterator gives, apply the orphan verdict of
 // its slot (doc/acquisition.md §6; dropped records go to the hooks' sink, negatives included), then
 // the negative rule (doc/format.md §8.3), and hand what is kept to the sink (the TargetWriter, or a
-// counting sink for --dry-run). Every `check_every` records the hooks' Tick() runs (progress,
-// stop flag, rate limit, checkpoints, disk budget) at a clean point: every record up to the last
-// key has been handled. Internal to the merge job.
+// counting sink for --dry-run). Every `check_every` records or `check_bytes` bytes the hooks'
+// Tick() runs (progress, stop flag, rate limit, checkpoints, disk budget) at a clean point: every
+// record up to the last key has been handled. Internal to the merge job.
 #pragma once
 
 #include <array>
@@ -25,6 +25,9 @@ struct MergeLoopState {
   const OrphanVerdict* verdicts = nullptr;  // kNumSlots entries; nullptr: no orphan handling
   bool drop_negatives = false;
   uint32_t check_every = 4096;
+  // ...or after this many input bytes, whichever comes first: large records (titlerecs of tens of
+  // KB) must not let the stop flag, --max-duration and --rate go unchecked for hundreds of MB.
+  uint64_t check_bytes = uint64_t{1} << 20;
   MergeCounters* counters = nullptr;
   // The last key the merge passed (written or dropped) and the last key written.
   uint8_t last_key[kMaxKeySize] = {};
@@ -73,6 +76,7 @@ Status RunMergeLoop(It& it, Sink& sink, MergeLoopState& st, MergeLoopHooks& hook
   uint64_t shadowed0 = it.shadowed();
   int64_t survivors = 0;
   uint32_t n = 0;
+  uint64_t bytes = 0;  // input bytes of the survivors since the last check
   // Moves the loop's local counts into the counters (records_in counts every version).
   auto settle = [&]() {
     const uint64_t sh = it.shadowed() - shadowed0;
@@ -114,9 +118,11 @@ Status RunMergeLoop(It& it, Sink& sink, MergeLoopState& st, MergeLoopHooks& hook
     CopyKeyT<KS>(st.last_key, key);
     st.have_last = true;
     survivors++;
+    bytes += r.size;
     it.Next();
-    if (++n >= st.check_every) {
+    if (++n >= st.check_every || bytes >= st.check_bytes) {
       n = 0;
+      bytes = 0;
       settle();
       ASSIGN_OR_RETURN(bool stop, hooks.Tick());
       if (stop) return it.status();

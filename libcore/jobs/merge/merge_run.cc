@@ -9,6 +9,7 @@
 #include "format/file_name.h"
 #include "io/test_point.h"
 #include "iter/merging_iterator.h"
+#include "jobs/merge/merge_discard.h"
 
 namespace shardtool {
 namespace {
@@ -65,6 +66,11 @@ Status MergeRun::OpenInputs() {
     }
     report_->bytes_in_total += in.size - in.start;
     first_part_.push_back(df->big->first_part());
+    // Every page read is checked against the input's sidecar: the merge never launders a damaged
+    // record into a target with a fresh sidecar (C1/C2: an unusable sidecar stops it too).
+    ASSIGN_OR_RETURN(auto sidecar,
+                     LoadUsableSidecar(fs_, dir_, df->crc_name, df->big->logical_size()));
+    sidecars_.push_back(std::move(sidecar));
     inputs_.push_back(std::move(df).value());
   }
   return Status::Ok();
@@ -169,8 +175,9 @@ Status MergeRun::RunLayout() {
   std::vector<std::unique_ptr<Stream>> owned;
   std::vector<Stream*> ptrs;
   streams_.clear();
-  for (DataFile& f : inputs_) {
-    owned.push_back(std::make_unique<Stream>(&f, buf));
+  for (size_t i = 0; i < inputs_.size(); i++) {
+    const CrcSidecar* sidecar = sidecars_[i] ? &*sidecars_[i] : nullptr;
+    owned.push_back(std::make_unique<Stream>(&inputs_[i], buf, sidecar));
     ptrs.push_back(owned.back().get());
     streams_.push_back(owned.back().get());
   }
@@ -255,11 +262,27 @@ Result<std::vector<std::string>> MergeRun::Pinned() {
   return PinnedFilesFromLeases(fs_, req_.workdir, j_.uuid, fs_->NowMicros() / 1000000);
 }
 
+void MergeRun::Throttle() {
+  // Read plus written bytes may not run ahead of rate x elapsed time. The wait is cut into slices
+  // so that a signal or --max-duration still stops the merge on time.
+  uint64_t bytes = BundleBytes() + (writer_ ? writer_->bytes_appended() : 0);
+  for (PositionedStream* s : streams_) bytes += s->bytes_read();
+  const int64_t want_us = static_cast<int64_t>(static_cast<double>(bytes) / req_.rate_mb_s);
+  const int64_t deadline = req_.max_duration_ms > 0 ? t0_ + req_.max_duration_ms * 1000 : INT64_MAX;
+  while (env_.stop == nullptr || !env_.stop->load()) {
+    const int64_t now = fs_->NowMicros();
+    const int64_t wait = std::min(t0_ + want_us, deadline) - now;
+    if (wait <= 0) return;
+    fs_->SleepMicros(std::min<int64_t>(wait, 50000));
+  }
+}
+
 Result<bool> MergeRun::Tick() {
-  const int64_t now = fs_->NowMicros();
   if (env_.progress) {
     env_.progress({BytesIn(), report_->bytes_in_total, j_.counters.records_out});
   }
+  if (req_.rate_mb_s > 0) Throttle();
+  const int64_t now = fs_->NowMicros();
   peak_extra_ = std::max(peak_extra_, ExtraDisk());
   if (env_.stop != nullptr && env_.stop->load()) {
     stop_reason_ = InterruptedStatus("stopped by a signal");
@@ -273,14 +296,6 @@ Result<bool> MergeRun::Tick() {
   }
   // The acquisition's yield point; a failed restore released the claim: stop without writing.
   if (env_.yield) RETURN_IF_ERROR(env_.yield(loop_.check_every));
-  if (req_.rate_mb_s > 0) {
-    // Read plus written bytes may not run ahead of rate x elapsed time.
-    uint64_t bytes = BundleBytes() + (writer_ ? writer_->bytes_appended() : 0);
-    for (PositionedStream* s : streams_) bytes += s->bytes_read();
-    const int64_t want_us = static_cast<int64_t>(static_cast<double>(bytes) / req_.rate_mb_s);
-    const int64_t elapsed = now - t0_;
-    if (want_us > elapsed) fs_->SleepMicros(std::min<int64_t>(want_us - elapsed, 1000000));
-  }
   if (writer_ != nullptr) {
     if (writer_->size() - ckpt_size_ >= env_.checkpoint_bytes) RETURN_IF_ERROR(Checkpoint(false));
     size_t buffered = 0;
@@ -336,7 +351,9 @@ Status MergeRun::Chop(bool* blocked_by_pin) {
     // resume would start reading); everything before it is consumed.
     const PageMap::Span span = f.map->RangeSpan(r.data(), max.data());
     const int32_t p = static_cast<int32_t>(static_cast<uint64_t>(span.start) / P);
-    if (p < 1 || p >= f.big->last_part() || first_part_[i] >= p) continue;
+    // Up to the part being read, the last one included: keeping the part before the last one
+    // until the end let the extra disk grow by one more part per input (issue 16).
+    if (p < 1 || p > f.big->last_part() || first_part_[i] >= p) continue;
     const std::string name = f.name.BaseName();
     if (std::find(pinned.begin(), pinned.end(), name) != pinned.end() ||
         std::find(pinned.begin(), pinned.end(), "*") != pinned.end()) {
@@ -507,12 +524,20 @@ Status MergeRun::Run(MergeJournal journal, Mode mode) {
     std::memcpy(loop_.last_out, k.data(), static_cast<size_t>(rdb_.key_size));
     loop_.have_out = true;
   }
+  if (!req_.dry_run) RETURN_IF_ERROR(CheckFreeSpace());
   RETURN_IF_ERROR(OpenSinks());
   report_->resumed = report_->resumed || mode != Mode::kFresh;
-  return VisitRdbLayout(rdb_, [&](auto ks, auto kind, auto comp, auto form) -> Status {
+  Status s = VisitRdbLayout(rdb_, [&](auto ks, auto kind, auto comp, auto form) -> Status {
     return RunLayout<decltype(ks)::value, decltype(kind)::value, decltype(comp)::value,
                      decltype(form)::value>();
   });
+  if (s.ok() || req_.dry_run || j_.state != "merging") return s;
+  // Corrupt input or a full disk: nothing half-done is left behind when the inputs are whole.
+  writer_.reset();
+  bundles_.clear();
+  MergeJournal j = j_;
+  j.parts_chopped = parts_chopped_;
+  return AfterFailedMerge(fs_, req_.workdir, j, std::move(s));
 }
 
 }  // namespace shardtool

@@ -51,6 +51,11 @@ class MergeRun : public MergeLoopHooks {
   Result<BundleWriter*> Bundle(int32_t shard);
   BundleHeader HeaderFor(int32_t shard) const;
   void SetSources(BundleWriter* w);
+  void Throttle();  // --rate
+  // Free space (merge_space.cc): what the merge will add to the disk, and NoSpace when the disk
+  // does not have it.
+  uint64_t ExpectedExtraDisk() const;
+  Status CheckFreeSpace();
   Status Checkpoint(bool clean_stop);
   void UpdateJournal();
   Status Chop(bool* blocked_by_pin);
@@ -80,8 +85,9 @@ class MergeRun : public MergeLoopHooks {
   int64_t t0_ = 0;   // NowMicros at the start of this run
 
   std::vector<DataFile> inputs_;
-  std::vector<int32_t> first_part_;         // present leading part per input (chopHead)
-  std::vector<PositionedStream*> streams_;  // set while the loop runs
+  std::vector<std::optional<CrcSidecar>> sidecars_;  // per input: checked while reading
+  std::vector<int32_t> first_part_;                  // present leading part per input (chopHead)
+  std::vector<PositionedStream*> streams_;           // set while the loop runs
   std::array<OrphanVerdict, kNumSlots> verdicts_{};
   std::array<int32_t, kNumSlots> owners_{};
   bool orphans_on_ = false;

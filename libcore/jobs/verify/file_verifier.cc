@@ -153,6 +153,23 @@ inline uint32_t CanonicalBytesT(KeyCompression c, const uint8_t* prev, const uin
   return top == ptop ? KS - 6 : KS;
 }
 
+// A Status message as a finding's text: the finding names the file and the rule already, so a
+// leading "<file>: " and a trailing " (<rule>)" are left out.
+std::string FindingText(std::string_view msg, std::string_view file, std::string_view rule) {
+  if (msg.size() > file.size() + 2 && msg.substr(0, file.size()) == file &&
+      msg.substr(file.size(), 2) == ": ") {
+    msg.remove_prefix(file.size() + 2);
+  }
+  const std::string tail = " (" + std::string(rule) + ")";
+  if (msg.size() > tail.size() && msg.substr(msg.size() - tail.size()) == tail) {
+    msg.remove_suffix(tail.size());
+  }
+  return std::string(msg);
+}
+
+// The stop flag and the acquisition's checks come at least this often in bytes (issue 16).
+constexpr uint64_t kYieldBytes = uint64_t{1} << 20;
+
 // The per-record loop, compiled for the Rdb's exact layout (key size, slot function, key
 // compression, data form) with the decoder inlined. Counters live in locals (written back at the
 // end) so the compiler keeps them in registers.
@@ -169,6 +186,8 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
   uint8_t prev[KS] = {};
   bool have_prev = false;
   uint64_t until_yield = c.opt.yield ? c.opt.yield_every : UINT64_MAX;
+  // ...or after kYieldBytes bytes, whichever comes first (large titlerecs).
+  uint64_t yield_at = c.opt.yield ? scan.consumed() + kYieldBytes : UINT64_MAX;
   std::vector<Finding> scratch;
   Status status;
   (void)rdb;
@@ -233,8 +252,9 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
     }
     CopyKeyT<KS>(prev, key);
     have_prev = true;
-    if (--until_yield == 0) [[unlikely]] {
+    if (--until_yield == 0 || off >= yield_at) [[unlikely]] {
       until_yield = c.opt.yield_every;
+      yield_at = off + kYieldBytes;
       status = c.opt.yield(off + rec.size);
       if (!status.ok()) return false;
     }
@@ -255,7 +275,8 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
 void CheckMap(DataFile& df, const std::string& map_path, const FileVerifyOptions& opt,
               FindingSink& sink) {
   if (!df.map && df.map_status.code() == ErrorCode::kCorruption) {
-    sink.Add("M1", Severity::kError, map_path, -1, -1, "", df.map_status.message());
+    sink.Add("M1", Severity::kError, map_path, -1, -1, "",
+             FindingText(df.map_status.message(), map_path, "M1"));
   }
   if (df.map) {
     std::vector<Finding> found;
@@ -280,8 +301,8 @@ Result<std::optional<CrcSidecar>> CheckSidecar(FileSystem* fs, const std::string
   std::vector<Finding> found;
   if (!parsed.ok()) {
     const std::string& m = parsed.status().message();
-    sink.Add(m.find("(C2)") != std::string::npos ? "C2" : "C1", Severity::kError, crc_path, -1, -1,
-             "", m);
+    const char* rule = m.find("(C2)") != std::string::npos ? "C2" : "C1";
+    sink.Add(rule, Severity::kError, crc_path, -1, -1, "", FindingText(m, crc_path, rule));
   } else if (parsed->CheckStale(df.big->logical_size(), file, &found)) {
     sidecar = std::move(parsed).value();
   }
@@ -330,7 +351,7 @@ Status DeepScan(Ctx& c, const std::string& map_path, const std::optional<CrcSide
   auto first = df.FirstReadable();
   if (!first.ok()) {
     c.sink.Add("D6", Severity::kError, file, static_cast<int64_t>(df.big->first_offset()), -1, "",
-               first.status().message());
+               FindingText(first.status().message(), file, "D6"));
     return Status::Ok();
   }
   const uint64_t start = first->first;
@@ -360,8 +381,9 @@ Status DeepScan(Ctx& c, const std::string& map_path, const std::optional<CrcSide
     if (scan.failed_rule().empty()) return scan.status();  // an I/O error, not a finding
     const int64_t page = df.map ? static_cast<int64_t>(stopped / rdb.page_size) : -1;
     c.sink.Add(scan.failed_rule(), Severity::kError, file, static_cast<int64_t>(stopped), page, "",
-               scan.status().message() + "; the rest of the file (" +
-                   std::to_string(df.big->logical_size() - stopped) + " bytes) cannot be decoded");
+               FindingText(scan.status().message(), file, scan.failed_rule()) +
+                   "; the rest of the file (" + std::to_string(df.big->logical_size() - stopped) +
+                   " bytes) cannot be decoded");
   } else {
     c.r.decoded_completely = true;
   }
@@ -391,8 +413,13 @@ Result<FileVerifyReport> VerifyFile(FileSystem* fs, const std::string& dir,
   auto opened = OpenDataFile(fs, dir, data_name, entries, open, &found);
   sink.AddCapped(found);
   if (!opened.ok()) {
-    // Unusable parts are a finding of the file (D1); anything else is the job's error.
-    if (opened.status().code() != ErrorCode::kCorruption) return opened.status();
+    // Unusable parts are a finding of the file (D1), and so is a file none of whose parts can be
+    // read (only symbolic links, one dangling); anything else is the job's error.
+    const ErrorCode code = opened.status().code();
+    if (code != ErrorCode::kCorruption && code != ErrorCode::kNotFound) return opened.status();
+    if (code == ErrorCode::kNotFound && r.errors == 0) {
+      sink.Add("D1", Severity::kError, file, -1, -1, "", opened.status().message());
+    }
     r.rdb = open.rdb ? std::string(open.rdb->name) : "";
     return r;
   }

@@ -43,8 +43,9 @@ struct FileVerifyOptions {
   // L9: the file is known to hold no negative records (a merge target whose merge includes the
   // oldest file, which drops them: doc/format.md §8 rule 3); each one found is an error.
   bool no_negatives = false;
-  // Called every `yield_every` records with the logical offset reached; a non-Ok Status ends the
-  // check of this file with that Status (yield/restore failures, interruption).
+  // Called every `yield_every` records (or 1 MiB of them, whichever comes first) with the logical
+  // offset reached; a non-Ok Status ends the check of this file with that Status (yield/restore
+  // failures, interruption).
   std::function<Status(uint64_t offset)> yield;
   uint64_t yield_every = 10000;
 };
@@ -72,6 +73,9 @@ struct FileVerifyReport {
   std::map<std::string, int64_t> rule_counts;  // exact count per rule id
   int64_t errors = 0, notices = 0;             // exact, over all rules
   bool decoded_completely = false;
+  // A merge target Gigablast is writing (MarkGigablastMerge): its records are not counted in the
+  // verify summary.
+  bool gigablast_merge = false;
   double seconds = 0;
 };
 

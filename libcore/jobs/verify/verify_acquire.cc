@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "catalog/namespace.h"
+#include "format/file_name.h"
 #include "io/test_point.h"
 
 namespace shardtool {
@@ -10,6 +11,24 @@ namespace shardtool {
 std::string VerifyStashName(const std::string& database) { return "verify." + database + ".json"; }
 
 namespace {
+
+// A merge target Gigablast is writing: a merge file (no shardtool journal hides it) whose first
+// input (id + 1) is still present; its inputs are the normal files that follow it, up to its mmm.
+std::optional<VerifyCollection::GigablastMerge> GigablastMergeOf(
+    const CommittedFile& f, const std::vector<CommittedFile>& files) {
+  if (!f.merge) return std::nullopt;
+  auto name = ParseDataFileName(f.name);
+  if (!name) return std::nullopt;
+  VerifyCollection::GigablastMerge m;
+  m.target = f.name;
+  for (const CommittedFile& g : files) {
+    if (g.merge || g.id <= f.id) continue;
+    if (m.inputs.empty() && g.id != f.id + 1) return std::nullopt;
+    if (static_cast<int32_t>(m.inputs.size()) < name->merge_files) m.inputs.push_back(g.name);
+  }
+  if (m.inputs.empty()) return std::nullopt;
+  return m;
+}
 
 // The plan of the acquired collections.
 Result<VerifyPlan> PlanFromAcquisitions(const CatalogSnapshot& snap, const VerifySelection& sel,
@@ -42,6 +61,7 @@ Result<VerifyPlan> PlanFromAcquisitions(const CatalogSnapshot& snap, const Verif
         continue;
       std::erase(unmatched, f.name);
       vc.data_files.push_back(f.name);
+      if (auto m = GigablastMergeOf(f, files->files)) vc.gigablast_merges.push_back(std::move(*m));
       // A merge that includes the oldest file drops negatives (doc/format.md §8 rule 3, as
       // merge_plan.cc decides it): its target holds none while no older normal file is present.
       const auto older = [&f](const CommittedFile& g) { return !g.merge && g.id < f.id; };

@@ -26,6 +26,15 @@ struct VerifyCollection {
   std::vector<std::string> negative_free;
   uint64_t part_size = 2013265920ULL;
   std::optional<SlotOwners> owners;  // nullopt: unversioned (ownership not checked)
+  // Merge targets among data_files that Gigablast is writing (no shardtool journal, first input
+  // still present): checked, but a missing map (D6) and a torn last record (L2) are expected
+  // there and not reported, and their records are not counted in the summary (they are still in
+  // the inputs); a D10 notice gives the target's size and inputs.
+  struct GigablastMerge {
+    std::string target;               // part-0 data name, e.g. "posdb0000.002.dat"
+    std::vector<std::string> inputs;  // part-0 names of the inputs still present
+  };
+  std::vector<GigablastMerge> gigablast_merges;
 };
 
 struct VerifyOptions {
@@ -45,6 +54,10 @@ struct VerifyOptions {
   // Also check the saved in-memory trees of the collections' Rdbs (tree_verifier.h).
   bool trees = true;
 };
+
+// Turns the report of a merge target Gigablast is writing into what verify says of it (see
+// VerifyCollection::gigablast_merges): D6 and L2 dropped (counts included), the D10 notice added.
+void MarkGigablastMerge(const std::vector<std::string>& inputs, FileVerifyReport* r);
 
 struct VerifySummary {
   // not_owned, errors and notices include the saved trees'; records counts the files' only.
