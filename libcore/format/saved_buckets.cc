@@ -22,8 +22,8 @@ constexpr int32_t kGbBucketSize = 8192;
 // The pointer width of the writer when rec_size fits the Rdb's layout, else 0.
 int PointerWidth(const BucketsHeader& h, int ks) {
   if (h.fixed_data_size == 0) return h.rec_size == ks ? 8 : 0;
-  const int extra = h.rec_size - ks - (h.fixed_data_size == -1 ? 4 : 0);
-  return extra == 4 || extra == 8 ? extra : 0;
+  const int64_t extra = int64_t{h.rec_size} - ks - (h.fixed_data_size == -1 ? 4 : 0);
+  return extra == 4 || extra == 8 ? static_cast<int>(extra) : 0;
 }
 
 bool ReadBucketsHeader(const uint8_t* p, SavedTree* t) {

@@ -58,7 +58,7 @@ bool ReadTreeHeader(const uint8_t* p, SavedTree* t) {
   if (h.head_node < -1 || (h.min_unused_node >= 0 && h.head_node >= h.min_unused_node))
     bad(12,
         "head node " + std::to_string(h.head_node) + " outside -1.." +
-            std::to_string(h.min_unused_node - 1),
+            std::to_string(int64_t{h.min_unused_node} - 1),
         false);
   if (h.do_balancing > 1) bad(24, "doBalancing byte is " + std::to_string(h.do_balancing), true);
   if (h.own_data > 1) bad(25, "ownData byte is " + std::to_string(h.own_data), false);

@@ -273,6 +273,23 @@ TEST(SavedTree, TrailingBytesAndHostileCountsAreFindings) {
   t = ParseSavedTree(b, SavedTreeKind::kBuckets, 18, "p");
   EXPECT_TRUE(Has(t, "V2")) << Dump(t);
   EXPECT_TRUE(t.records.empty());
+  // The most negative counts and sizes are findings, not arithmetic overflows (a fuzz finding:
+  // minUnusedNode = INT32_MIN in a message's "0..minUnusedNode-1").
+  tree = Golden("titledb-saved.dat");
+  tree[20] = 0;
+  tree[21] = 0;
+  tree[22] = 0;
+  tree[23] = '\x80';
+  tree[12] = '\xfe';  // head node -2: its message names the node range
+  t = ParseSavedTree(tree, SavedTreeKind::kTree, 12, "titledb-saved.dat");
+  EXPECT_TRUE(Has(t, "V2")) << Dump(t);
+  b = Golden("posdb-buckets-saved.dat");
+  b[17] = 0;  // record size INT32_MIN
+  b[18] = 0;
+  b[19] = 0;
+  b[20] = '\x80';
+  t = ParseSavedTree(b, SavedTreeKind::kBuckets, 18, "p");
+  EXPECT_TRUE(Has(t, "V2")) << Dump(t);
   // The data size form must be the Rdb's, as Gigablast's loader requires.
   t = ParseSavedTree(Golden("titledb-saved.dat"), SavedTreeKind::kTree, 12, "t", 0);
   EXPECT_TRUE(Has(t, "V2")) << Dump(t);
