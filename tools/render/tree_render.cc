@@ -45,6 +45,8 @@ std::string HeaderText(const SavedTree& t) {
          ", bucket size " + std::to_string(h.bucket_size);
 }
 
+}  // namespace
+
 Json MisplacedJson(const std::vector<MisplacedRecord>& v) {
   Json a = Json::array();
   for (const MisplacedRecord& m : v)
@@ -57,8 +59,6 @@ Json ShownFindings(const std::vector<Finding>& findings, const PathShown& shown)
   for (auto& f : a) f["file"] = shown(f["file"].get<std::string>());
   return a;
 }
-
-}  // namespace
 
 Json TreeInspectJson(const TreeInspectReport& r, const PathShown& shown, uint64_t limit) {
   const SavedTree& t = r.tree;
@@ -157,20 +157,7 @@ Json TreeVerifyJson(const TreeVerifyReport& t, const PathShown& shown) {
   j["this_collnum"] = t.this_collnum;
   j["other_collnums"] = t.other_collnums;
   j["ownership_checked"] = t.ownership_checked == "records";
-  j["ownership_mode"] = t.ownership_checked;
-  j["owned"] = t.owned;
-  j["not_owned"] = t.not_owned;
-  Json by = Json::object();
-  for (const auto& [shard, n] : t.not_owned_by_shard) by[std::to_string(shard)] = n;
-  j["not_owned_by_shard"] = by;
-  j["misplaced_sample"] = MisplacedJson(t.misplaced_sample);
-  j["findings"] = ShownFindings(t.findings, shown);
-  Json counts = Json::object();
-  for (const auto& [rule, n] : t.rule_counts) counts[rule] = n;
-  j["rule_counts"] = counts;
-  j["errors"] = t.errors;
-  j["notices"] = t.notices;
-  j["decoded_completely"] = t.decoded_completely;
+  AddOwnershipAndFindingsJson(j, t, shown);
   return j;
 }
 

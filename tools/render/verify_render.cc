@@ -17,26 +17,7 @@ Json VerifyFileJson(const ReportStyle& style, const FileVerifyReport& f) {
   j["last_key"] = f.last_key.empty() ? Json(nullptr) : Json(f.last_key);
   const bool checked = f.ownership_checked == "records" || f.ownership_checked == "page_keys";
   j["ownership_checked"] = checked;
-  j["ownership_mode"] = f.ownership_checked;
-  j["owned"] = f.owned;
-  j["not_owned"] = f.not_owned;
-  Json by = Json::object();
-  for (const auto& [shard, n] : f.not_owned_by_shard) by[std::to_string(shard)] = n;
-  j["not_owned_by_shard"] = by;
-  Json sample = Json::array();
-  for (const MisplacedRecord& m : f.misplaced_sample) {
-    sample.push_back({{"key", m.key}, {"offset", m.offset}, {"slot", m.slot}, {"owner", m.owner}});
-  }
-  j["misplaced_sample"] = sample;
-  Json findings = FindingsJson(f.findings);
-  for (auto& fd : findings) fd["file"] = style.ShowPath(fd["file"].get<std::string>());
-  j["findings"] = findings;
-  Json counts = Json::object();
-  for (const auto& [rule, n] : f.rule_counts) counts[rule] = n;
-  j["rule_counts"] = counts;
-  j["errors"] = f.errors;
-  j["notices"] = f.notices;
-  j["decoded_completely"] = f.decoded_completely;
+  AddOwnershipAndFindingsJson(j, f, [&style](const std::string& p) { return style.ShowPath(p); });
   j["seconds"] = f.seconds;
   return j;
 }
