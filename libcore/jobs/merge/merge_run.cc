@@ -214,7 +214,10 @@ Status MergeRun::RunLayout() {
     for (const ErrorInfo& info : s.info()) {
       if (info.name == "input" && std::holds_alternative<int64_t>(info.value)) {
         const size_t i = static_cast<size_t>(std::get<int64_t>(info.value));
-        if (i < j_.inputs.size()) s.Prefix(JoinPath(j_.dir, j_.inputs[i].name));
+        if (i >= j_.inputs.size()) continue;
+        // Named once: readers whose messages already start with the file's path keep them.
+        const std::string path = JoinPath(j_.dir, j_.inputs[i].name);
+        if (s.message().rfind(path, 0) != 0) s.Prefix(path);
       }
     }
   } else {
