@@ -21,6 +21,7 @@
 #include "io/test_point.h"
 #include "jobs/bundle/bundle_writer.h"
 #include "jobs/merge/merge_job.h"
+#include "testing/crash_at.h"
 #include "testing/fault_sweep.h"
 #include "testing/merge_cluster.h"
 #include "testing/sanitizer.h"
@@ -34,6 +35,7 @@ using testing::TestRecord;
 
 constexpr uint64_t kSmallPart = 2048ULL * 1024;  // clusterdb's smallest part size: 2 MiB
 
+using testing::CrashAt;
 using testing::ExpectRecords;
 
 // Scenario A: four overlapping posdb files, all merged, orphans of moved slots to bundles.
@@ -140,28 +142,6 @@ struct ScenarioB {
       EXPECT_EQ(f.find("clusterdb0001"), 0u) << f;  // only the merged file is left
     }
   }
-};
-
-// Crashes at the `hit`-th time `point` is reached.
-class CrashAt {
- public:
-  CrashAt(MemFileSystem* fs, std::string point, int hit) : fs_(fs), point_(point), hit_(hit) {
-    testpoint::SetHandler([this](std::string_view name) -> Status {
-      if (name != point_ || ++seen_ != hit_) return Status::Ok();
-      fs_->Freeze();
-      crashed_ = true;
-      return IOErrorStatus("simulated crash at " + point_);
-    });
-  }
-  ~CrashAt() { testpoint::SetHandler(nullptr); }
-  bool crashed() const { return crashed_; }
-
- private:
-  MemFileSystem* fs_;
-  std::string point_;
-  int hit_;
-  int seen_ = 0;
-  bool crashed_ = false;
 };
 
 struct CrashCase {

@@ -8,6 +8,7 @@
 #include "format/file_name.h"
 #include "jobs/bundle/bundle_writer.h"
 #include "jobs/merge/merge_job.h"
+#include "testing/bundle_records.h"
 #include "testing/merge_cluster.h"
 #include "testing/status_matchers.h"
 
@@ -51,18 +52,6 @@ struct OrphanSetup {
     EXPECT_OK(c.Init());
   }
 };
-
-std::vector<TestRecord> FromBundle(const BundleContents& b, int ks) {
-  std::vector<TestRecord> out;
-  for (const auto& s : b.streams) {
-    for (const auto& r : s) {
-      out.push_back({Key::FromBytes(reinterpret_cast<const uint8_t*>(r.key.data()), ks), r.data});
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const TestRecord& a, const TestRecord& b) { return a.key < b.key; });
-  return out;
-}
 
 using testing::ExpectRecords;
 
@@ -116,7 +105,7 @@ TEST(MergeOrphans, DecisionInterfaceCountsDropDeferredUnexpected) {
   EXPECT_EQ(b->manifest.header.kind, "quarantine");
   EXPECT_EQ(b->manifest.header.target_shard, 1);
   EXPECT_EQ(b->manifest.header.source_shard, 0);
-  ExpectRecords(FromBundle(*b, 12), dropped);
+  ExpectRecords(testing::BundleRecords(*b, 12), dropped);
   int64_t in_ranges = 0;
   for (const BundleStreamInfo& st : b->manifest.streams) {
     EXPECT_EQ(st.reason, "orphan");

@@ -65,7 +65,7 @@ Status MergeRun::Incorporate(MergeJournal journal) {
   TEST_POINT("merge.after_journal_remove");
   // The rangeDeletions are completed by RunMerge once its acquisition has let go of the global
   // lock (a catalog rewrite takes it exclusively).
-  if (j_.cleanup_orphans && j_.whole_set && !j_.drop_slots.empty()) {
+  if (j_.cleanup_orphans && j_.whole_set && !j_.drop_slots.empty() && !j_.misplaced) {
     report_->range_deletions_to_complete = j_.drop_slots;
   }
   report_->counters = j_.counters;

@@ -56,6 +56,7 @@ MergeJournal NewJournal(const MergeRequest& req, const Catalog& catalog,
   j.whole_set = whole_set;
   j.cleanup_orphans = policy != nullptr;
   j.orphans_to = req.orphans_to;
+  j.misplaced = req.misplaced;
   if (policy != nullptr) {
     j.orphan_sink = req.orphans_to.empty() ? "quarantine" : "bundles";
     j.drop_slots = SlotsWith(*policy, OrphanVerdict::kDrop);
@@ -162,7 +163,8 @@ Status LookUpCollection(AcquisitionContext& actx, const CollectionAcquisition& a
   }
   s->rdb = FindRdb(s->coll->rdb);
   if (s->rdb == nullptr) return InternalErrorStatus(ns + ": unknown Rdb " + s->coll->rdb);
-  s->cleanup = (req.cleanup_orphans || !req.orphans_to.empty()) && s->rdb->shardable();
+  s->cleanup =
+      (req.cleanup_orphans || !req.orphans_to.empty() || req.misplaced) && s->rdb->shardable();
   if (s->cleanup && s->coll->placement_unknown()) {
     return StaleConfigStatus(ns +
                              ": placement unknown (generation null); run shardtool catalog "
@@ -186,6 +188,15 @@ Status ResumeJournaled(const MergeScope& s, MergeRun& run, MergeJournal journal,
                                     IdList(journal.inputs) +
                                     ") must be finished first: rerun with --auto or --files " +
                                     IdList(journal.inputs) + ", or discard it with --abort");
+  }
+  if (journal.misplaced != req.misplaced) {
+    return FailedPreconditionStatus(
+        "an interrupted " + std::string(journal.misplaced ? "repair misplaced" : "merge") + " of " +
+        ns + " (files " + IdList(journal.inputs) + ") must be finished first: rerun " +
+        (journal.misplaced ? "shardtool repair misplaced " + journal.database + " --rdb " +
+                                 journal.rdb + " --to " + journal.orphans_to
+                           : "shardtool merge " + journal.database + " --rdb " + journal.rdb +
+                                 " --auto with its options, or discard it with --abort"));
   }
   if (journal.state == "incorporating") {
     report.incorporate_only = true;
@@ -212,6 +223,12 @@ Status ResumeJournaled(const MergeScope& s, MergeRun& run, MergeJournal journal,
 // The orphan policy of a new merge with --cleanup-orphans (the env's, or the catalog's).
 Result<std::unique_ptr<OrphanPolicy>> MakeOrphanPolicy(const MergeScope& s) {
   if (s.env->orphan_policy) return s.env->orphan_policy(*s.catalog, *s.coll);
+  if (s.req->misplaced) {
+    ASSIGN_OR_RETURN(std::unique_ptr<CatalogOrphanPolicy> p,
+                     CatalogOrphanPolicy::MakeMisplaced(s.fs, s.req->workdir, *s.catalog, *s.coll,
+                                                        s.fs->NowMicros() / 1000000));
+    return std::unique_ptr<OrphanPolicy>(std::move(p));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<CatalogOrphanPolicy> p,
                    CatalogOrphanPolicy::Make(s.fs, s.req->workdir, *s.catalog, *s.coll,
                                              s.fs->NowMicros() / 1000000, s.req->orphan_delay));
@@ -249,6 +266,11 @@ Status StartMerge(const MergeScope& s, const CollectionAcquisition& acq, MergeRu
   // has one file would otherwise stay until a second file appears.
   ASSIGN_OR_RETURN(MergePlan plan, PlanMerge(files, *s.rdb, req.selection, req.file_ids,
                                              req.min_files, s.coll->part_size, s.cleanup));
+  if (req.misplaced && plan.existing_target) {
+    return FailedPreconditionStatus("an interrupted merge (" + plan.target_data + ") of " + s.ns +
+                                    " must be finished first: shardtool merge " + req.database +
+                                    " --rdb " + s.coll->rdb + " --auto");
+  }
   if (plan.nothing_to_do()) {
     report.nothing_to_do = true;
     report.note = plan.note;

@@ -41,6 +41,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,6 +87,11 @@ struct MergeRequest {
   bool force = false;           // skip the Gigablast-is-running check
   int64_t lock_timeout_ms = 0;
   PlacementPins pins;  // --placement (router.h); empty: current versions, retried when stale
+  // `repair misplaced` (jobs/repair/misplaced_job.h): with selection kAll and orphans_to, the
+  // records of misplaced slots (CatalogOrphanPolicy::MakeMisplaced) go to the owners' bundles; the
+  // journal says so, an interrupted merge of another kind is refused (and vice versa), an existing
+  // merge file is refused, and no rangeDeletion is completed.
+  bool misplaced = false;
   // --abort: discard the interrupted merge of the collection instead (merge_discard.h): its
   // target and journal are removed, the inputs untouched; nothing to do when there is none.
   bool abort = false;
@@ -138,7 +144,8 @@ struct MergeReport {
   uint64_t peak_extra_disk = 0;  // the most the merge added to the disk at any time
   int64_t parts_chopped = 0;
   double seconds = 0;
-  std::vector<std::string> bundles;  // committed bundle dirs (orphans or quarantine)
+  std::vector<std::string> bundles;             // committed bundle dirs (orphans or quarantine)
+  std::map<int32_t, int64_t> dropped_by_owner;  // records left out by owner shard, in this run
   std::vector<SlotRange> slots_dropped, slots_deferred, slots_unexpected;  // slots with records
   std::vector<std::string> deferred_leases;  // leases that kept records
   std::vector<std::string> pinned_inputs;    // retired inputs left on disk for a live lease

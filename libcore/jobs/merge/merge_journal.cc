@@ -97,6 +97,7 @@ std::string SerializeMergeJournal(const MergeJournal& j) {
   o["whole_set"] = j.whole_set;
   o["orphans_to"] = j.orphans_to;
   o["orphan_sink"] = j.orphan_sink;
+  if (j.misplaced) o["misplaced"] = true;
   o["slots"] = {{"drop", RangesJson(j.drop_slots)},
                 {"deferred_not_ready", RangesJson(j.not_ready_slots)},
                 {"deferred_lease_held", RangesJson(j.lease_held_slots)},
@@ -172,6 +173,7 @@ Result<MergeJournal> ParseMergeJournal(std::string_view text, const std::string&
     j.whole_set = o.at("whole_set").get<bool>();
     j.orphans_to = o.at("orphans_to").get<std::string>();
     j.orphan_sink = o.at("orphan_sink").get<std::string>();
+    j.misplaced = o.value("misplaced", false);
     const Json& slots = o.at("slots");
     j.drop_slots = RangesFrom(slots.at("drop"));
     j.not_ready_slots = RangesFrom(slots.at("deferred_not_ready"));

@@ -8,6 +8,9 @@
 //    "inputs": [{"name", "id", "size", "records", "start"}],      oldest first
 //    "target": {"data", "map", "crc"}, "final": {"data", "map", "crc"},
 //    "part_size", "drop_negatives", "cleanup_orphans", "whole_set", "orphans_to", "orphan_sink",
+//    "misplaced",                                        true: a `repair misplaced` merge (absent:
+//                                                        false); its "drop" slots are the misplaced
+//                                                        ones, its "unexpected" ones the orphans
 //    "slots": {"drop": [[a,b],...], "deferred_not_ready": [...], "deferred_lease_held": [...],
 //              "unexpected": [...]},                     the orphan verdicts frozen at the start
 //    "owners": [[a,b,shard],...],                        owner shard of each unowned slot range
@@ -79,6 +82,7 @@ struct MergeJournal {
   bool whole_set = false;   // the inputs are every committed file of the collection
   std::string orphans_to;   // absolute sink dir for bundles, "" when none
   std::string orphan_sink;  // where dropped orphans go: "bundles", "quarantine" or "" (none)
+  bool misplaced = false;   // `repair misplaced`: the dropped slots are misplaced, not orphans
   std::vector<SlotRange> drop_slots, not_ready_slots, lease_held_slots, unexpected_slots;
   std::vector<std::pair<SlotRange, int32_t>> owners;  // unowned slot ranges and their owner
   std::string catalog_epoch;

@@ -229,8 +229,10 @@ Status MergeRun::RunLayout() {
 
 Status MergeRun::DropOrphan(const Record& rec, size_t source, int slot) {
   if (j_.orphan_sink == "bundles") j_.counters.orphans_exported++;
+  const int32_t owner = owners_[static_cast<size_t>(slot)];
+  report_->dropped_by_owner[owner]++;
   if (counting_) return Status::Ok();
-  ASSIGN_OR_RETURN(BundleWriter * b, Bundle(owners_[static_cast<size_t>(slot)]));
+  ASSIGN_OR_RETURN(BundleWriter * b, Bundle(owner));
   const int channel = j_.orphan_sink == "bundles" ? 0 : static_cast<int>(source);
   return b->Add(channel, rec.key, rec.data, rec.data_size, streams_[source]->offset(), rec.size);
 }

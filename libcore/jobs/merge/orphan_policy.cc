@@ -122,12 +122,7 @@ Result<std::unique_ptr<CatalogOrphanPolicy>> CatalogOrphanPolicy::Make(
     FileSystem* fs, const std::string& workdir, const Catalog& catalog, const CollectionEntry& c,
     int64_t now, std::optional<int64_t> orphan_delay) {
   auto p = std::unique_ptr<CatalogOrphanPolicy>(new CatalogOrphanPolicy());
-  p->owner_.fill(-1);
-  for (const Chunk& ch : c.chunks) {
-    for (int32_t s = std::max(0, ch.min); s < std::min<int32_t>(ch.max, kNumSlots); s++) {
-      p->owner_[static_cast<size_t>(s)] = ch.shard;
-    }
-  }
+  p->FillOwners(c);
   const int32_t self = catalog.this_shard();
   ASSIGN_OR_RETURN(std::vector<LeaseView> leases, ReadLeases(fs, workdir, c.uuid));
   // Per rangeDeletion: ready, and the live leases that block it.
@@ -183,6 +178,53 @@ Result<std::unique_ptr<CatalogOrphanPolicy>> CatalogOrphanPolicy::Make(
     } else {
       p->verdict_[i] = OrphanVerdict::kDeferredNotReady;
     }
+  }
+  return p;
+}
+
+void CatalogOrphanPolicy::FillOwners(const CollectionEntry& c) {
+  owner_.fill(-1);
+  for (const Chunk& ch : c.chunks) {
+    for (int32_t s = std::max(0, ch.min); s < std::min<int32_t>(ch.max, kNumSlots); s++) {
+      owner_[static_cast<size_t>(s)] = ch.shard;
+    }
+  }
+}
+
+Result<std::unique_ptr<CatalogOrphanPolicy>> CatalogOrphanPolicy::MakeMisplaced(
+    FileSystem* fs, const std::string& workdir, const Catalog& catalog, const CollectionEntry& c,
+    int64_t now) {
+  auto p = std::unique_ptr<CatalogOrphanPolicy>(new CatalogOrphanPolicy());
+  p->FillOwners(c);
+  const int32_t self = catalog.this_shard();
+  std::vector<SlotRange> covered;
+  for (const RangeDeletion& rd : catalog.range_deletions) {
+    if (rd.uuid == c.uuid) covered.insert(covered.end(), rd.slots.begin(), rd.slots.end());
+  }
+  ASSIGN_OR_RETURN(std::vector<LeaseView> leases, ReadLeases(fs, workdir, c.uuid));
+  for (int s = 0; s < kNumSlots; s++) {
+    const size_t i = static_cast<size_t>(s);
+    const std::vector<SlotRange> one = {{s, s + 1}};
+    if (p->owner_[i] == self) {
+      p->verdict_[i] = OrphanVerdict::kOwned;
+      continue;
+    }
+    if (p->owner_[i] < 0 || Overlap(covered, one)) {
+      p->verdict_[i] = OrphanVerdict::kUnexpected;  // an orphan (or no owner): left alone
+      continue;
+    }
+    std::vector<std::string> blockers;
+    for (const LeaseView& l : leases) {
+      if (l.readable && l.expires_at < now) continue;  // stale: not live
+      if (!l.readable || l.all_slots || Overlap(l.owned, one)) blockers.push_back(l.name);
+    }
+    if (blockers.empty()) {
+      p->verdict_[i] = OrphanVerdict::kDrop;
+      continue;
+    }
+    p->verdict_[i] = OrphanVerdict::kDeferredLeaseHeld;
+    if (p->blocking_.empty() || p->blocking_.back() != blockers) p->blocking_.push_back(blockers);
+    p->blocker_[i] = static_cast<int16_t>(p->blocking_.size() - 1);
   }
   return p;
 }

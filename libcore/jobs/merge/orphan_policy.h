@@ -12,6 +12,12 @@
 // that orphaned the slots, so its reader may still count them as owned). A lease file whose
 // expiresAt has passed, or of this host whose process is gone, is stale: reaped, not live. An
 // unreadable one blocks everything, so the policy errs on the side of keeping records.
+//
+// MakeMisplaced gives the rules of `repair misplaced` (doc/acquisition.md §6): there the records
+// to export are the misplaced ones, of slots this shard does not own that no rangeDeletion covers:
+// kDrop (to the owner's bundle), or kDeferredLeaseHeld when a live lease's ownedSlots include the
+// slot. Slots a rangeDeletion covers are orphans, left to `merge --orphans-to`: kUnexpected (kept
+// and counted), as are slots whose owner the catalog does not name.
 #pragma once
 
 #include <array>
@@ -59,6 +65,12 @@ class CatalogOrphanPolicy : public OrphanPolicy {
                                                            const Catalog& catalog,
                                                            const CollectionEntry& c, int64_t now,
                                                            std::optional<int64_t> orphan_delay);
+  // The rules of `repair misplaced` (see the comment atop this file).
+  static Result<std::unique_ptr<CatalogOrphanPolicy>> MakeMisplaced(FileSystem* fs,
+                                                                    const std::string& workdir,
+                                                                    const Catalog& catalog,
+                                                                    const CollectionEntry& c,
+                                                                    int64_t now);
   OrphanVerdict Verdict(int slot) const override { return verdict_[static_cast<size_t>(slot)]; }
   int32_t Owner(int slot) const override { return owner_[static_cast<size_t>(slot)]; }
   std::vector<std::string> Leases(int slot) const override;
@@ -68,6 +80,7 @@ class CatalogOrphanPolicy : public OrphanPolicy {
   std::array<int32_t, kNumSlots> owner_{};
   std::array<int16_t, kNumSlots> blocker_{};  // index into blocking_ for kDeferredLeaseHeld
   std::vector<std::vector<std::string>> blocking_;
+  void FillOwners(const CollectionEntry& c);
 };
 
 // The data files that live leases of collection `uuid` list (doc/acquisition.md §6): a merge never
