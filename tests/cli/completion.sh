@@ -41,7 +41,9 @@ want=$("$st" --help | awk '/^Subcommands:/{on=1;next} on && /^  [^ ]/{print $1}'
 [ "$(c --workdir "$work/w" merge logs --rdb "")" = "linkdb" ] || fail "rdbs of logs"
 [ "$(c --workdir "$work/w" inspect key main --rdb t)" = "titledb" ] || fail "inspect key --rdb"
 # Repair and quarantine: the subcommands; quarantine entries; databases of quarantine list.
-[ "$(c repair "")" = "map sidecar" ] || fail "repair subcommands: '$(c repair "")'"
+[ "$(c repair "")" = "map sidecar misplaced" ] || fail "repair subcommands: '$(c repair "")'"
+[ "$(c --workdir "$work/w" repair misplaced "")" = "logs main" ] || fail "repair misplaced databases"
+[ "$(c --workdir "$work/w" repair misplaced main --rdb "")" = "posdb titledb" ] || fail "repair misplaced --rdb"
 [ "$(c quarantine "")" = "list export drop" ] || fail "quarantine subcommands: '$(c quarantine "")'"
 mkdir -p "$work/w/shardtool/quarantine/main.posdb.s1.x"
 [ "$(c --workdir "$work/w" quarantine drop m)" = "main.posdb.s1.x" ] || fail "quarantine entries"

@@ -102,7 +102,8 @@ Status RepairRdb(FileSystem* fs, const MisplacedRequest& req, const MisplacedEnv
   }
   const MergeReport* m = &*counted;
   MergeReport real;
-  if (!req.dry_run && (journal || m->counters.orphans_dropped > 0)) {
+  const bool stopped = counted->outcome.code() == ErrorCode::kInterrupted;
+  if (!req.dry_run && !stopped && (journal || m->counters.orphans_dropped > 0)) {
     ASSIGN_OR_RETURN(real, RunMerge(fs, MergeFor(req, c, r->to, false), env));
     m = &real;
     r->merged = !real.nothing_to_do && real.outcome.code() != ErrorCode::kInterrupted;
@@ -124,6 +125,8 @@ Status RepairRdb(FileSystem* fs, const MisplacedRequest& req, const MisplacedEnv
   r->records_out = m->counters.records_out;
   if (m->nothing_to_do) {
     r->note = m->note;
+  } else if (stopped && m == &*counted) {
+    r->note = "stopped while counting: a rerun starts over";
   } else if (!journal && counted->counters.orphans_dropped == 0) {
     r->note = "nothing misplaced";
   }
