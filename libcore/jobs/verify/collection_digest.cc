@@ -56,7 +56,8 @@ DigestFeed::DigestFeed(int key_size, size_t batch_records, std::counting_semapho
 }
 
 Status DigestFeed::Add(const Record& rec) {
-  if (dropping_.load(std::memory_order_relaxed)) {
+  if (dropping_.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (!cancelled_.load(std::memory_order_relaxed)) return Status::Ok();  // discarded
     std::lock_guard<std::mutex> lock(mu_);
     return cancel_;
   }
@@ -139,6 +140,7 @@ void DigestFeed::Discard() {
 void DigestFeed::Cancel(Status why) {
   std::lock_guard<std::mutex> lock(mu_);
   if (cancel_.ok()) cancel_ = std::move(why);
+  cancelled_.store(true, std::memory_order_relaxed);
   dropping_.store(true, std::memory_order_relaxed);
   queued_.clear();
   room_.notify_one();

@@ -95,8 +95,9 @@ class DigestFeed final : public RecordSink {
   const int key_size_;
   const size_t batch_records_;
   std::counting_semaphore<>* slots_;
-  Batch fill_;                         // the producer's batch
-  std::atomic<bool> dropping_{false};  // Discard() or Cancel(): read by Add without the mutex
+  Batch fill_;  // the producer's batch
+  // Discard() or Cancel(), and Cancel(): read by Add without the mutex.
+  std::atomic<bool> dropping_{false}, cancelled_{false};
   std::mutex mu_;
   std::condition_variable ready_, room_;
   std::deque<Batch> queued_;
