@@ -253,6 +253,21 @@ TEST_P(Digest, AFileCutShortMakesItIncomplete) {
   EXPECT_EQ(r->files.size(), 3u);
 }
 
+TEST_P(Digest, KeysOutOfOrderMakeItIncomplete) {
+  const auto base = Base(2000);
+  std::vector<TestRecord> swapped(base.begin(), base.begin() + 1000);
+  std::swap(swapped[400], swapped[600]);  // the file goes backwards after record 600's key
+  const VerifyCollection c = Write({base, swapped});
+  auto r = Verify(c);
+  ASSERT_OK(r);
+  EXPECT_FALSE(r->ok());  // L4 findings
+  ASSERT_EQ(r->digests.size(), 1u);
+  EXPECT_FALSE(r->digests[0].complete);
+  const std::string& why = r->digests[0].incomplete;
+  EXPECT_EQ(why.rfind(JoinPath(c.dir, c.data_files[1]) + ": key ", 0), 0u) << why;
+  EXPECT_NE(why.find("(L4)"), std::string::npos) << why;
+}
+
 TEST_P(Digest, AFailureOrAnInterruptionStopsEveryThread) {
   const auto base = Base(20000);
   std::vector<std::vector<TestRecord>> four(4);
