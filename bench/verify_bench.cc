@@ -6,6 +6,8 @@
 //   inflate   verify with titlerec inflation vs a bare zlib inflate loop over the same payloads
 //             (target >= 0.8 x)
 //   threads   --threads 2 vs 1 over 4 posdb files (target >= 1.6 x)
+//   digest    --digest vs without (--threads 2; the same 4 posdb files, then one titledb file):
+//             what the same-pass digest costs (no target; RSS < 64 MiB)
 //   rocksdb   verify vs RocksDB reading the same records from SST files with checksums verified,
 //             what `sst_dump --command=check` does (target >= 2.5 x; needs librocksdb-dev)
 //   quick     --quick over a generated sparse directory of --quick-gb GB (target < 5 s)
@@ -60,10 +62,12 @@ struct VerifyRun {
   uint64_t bytes;
 };
 
-VerifyRun Verify(const std::string& dir, const RdbInfo& rdb, int threads, bool inflate) {
+VerifyRun Verify(const std::string& dir, const RdbInfo& rdb, int threads, bool inflate,
+                 bool digest = false) {
   VerifyOptions o;
   o.threads = threads;
   o.inflate = inflate;
+  o.digest = digest;
   const double t0 = Now();
   auto r = RunVerify(PosixFS(), Collections(dir, rdb), o);
   const double t = Now() - t0;
@@ -183,19 +187,47 @@ int MeasureTitledb(const std::string& dir) {
   return 0;
 }
 
-int MeasureThreads(const std::string& dir) {
-  const RdbInfo& rdb = GetRdb(RdbId::kPosdb);
-  Verify(dir, rdb, 2, true);
-  std::vector<double> t1, t2;
+// Two verify configurations (threads, --digest) run alternately --runs times on the same files
+// (after a warm-up of the second): their median seconds.
+struct Config {
+  int threads;
+  bool digest;
+};
+struct Medians {
+  double a = 0, b = 0;
   int64_t records = 0;
+};
+Medians Alternate(const std::string& dir, const RdbInfo& rdb, Config a, Config b) {
+  Verify(dir, rdb, b.threads, true, b.digest);
+  std::vector<double> ta, tb;
+  Medians m;
   for (int i = 0; i < runs; i++) {
-    VerifyRun a = Verify(dir, rdb, 1, true);
-    t1.push_back(a.seconds);
-    records = a.records;
-    t2.push_back(Verify(dir, rdb, 2, true).seconds);
+    VerifyRun x = Verify(dir, rdb, a.threads, true, a.digest);
+    ta.push_back(x.seconds);
+    m.records = x.records;
+    tb.push_back(Verify(dir, rdb, b.threads, true, b.digest).seconds);
   }
-  Row("threads", static_cast<double>(records) / Median(t2), "records/s", Median(t1) / Median(t2),
-      "--threads 1", 1.6);
+  m.a = Median(ta);
+  m.b = Median(tb);
+  return m;
+}
+
+int MeasureThreads(const std::string& dir) {
+  const Medians m = Alternate(dir, GetRdb(RdbId::kPosdb), {1, false}, {2, false});
+  Row("threads", static_cast<double>(m.records) / m.b, "records/s", m.a / m.b, "--threads 1", 1.6);
+  return 0;
+}
+
+// verify --digest vs verify, --threads 2.
+int MeasureDigest(const std::string& dir, const std::string& rdb_name) {
+  const RdbInfo& rdb = *FindRdb(rdb_name);
+  const Medians m = Alternate(dir, rdb, {2, false}, {2, true});
+  std::printf(
+      "digest    %14.0f records/s  %7.2f x %-22s %s, %zu files, plain %.3f s, --digest %.3f s"
+      "  RSS %ld KiB\n",
+      static_cast<double>(m.records) / m.b, m.a / m.b, "verify without --digest", rdb_name.c_str(),
+      Collections(dir, rdb)[0].data_files.size(), m.a, m.b, PeakRssKiB());
+  std::fflush(stdout);
   return 0;
 }
 
@@ -374,6 +406,7 @@ int main(int argc, char** argv) {
       if (what == "posdb") return MeasurePosdb(d);
       if (what == "titledb") return MeasureTitledb(d);
       if (what == "threads") return MeasureThreads(d);
+      if (what == "digest") return MeasureDigest(d, next());
       if (what == "quick") return MeasureQuick(d);
       if (what == "loop") return VerifyLoop(d, next());
 #ifdef SHARDTOOL_HAVE_ROCKSDB
@@ -404,8 +437,10 @@ int main(int argc, char** argv) {
   if (!RunSelf("--measure posdb " + p1 + r)) return 1;
   const std::string p4 = Generate(dir + "/posdb4", "posdb", posdb_docs, 4);
   if (!RunSelf("--measure threads " + p4 + r)) return 1;
+  if (!RunSelf("--measure digest " + p4 + " posdb" + r)) return 1;
   const std::string t = Generate(dir + "/titledb", "titledb", titledb_docs, 1);
   if (!RunSelf("--measure titledb " + t + r)) return 1;
+  if (!RunSelf("--measure digest " + t + " titledb" + r)) return 1;
 #ifdef SHARDTOOL_HAVE_ROCKSDB
   if (!RunSelf("--measure rocks " + p1 + " posdb" + r)) return 1;
   if (!RunSelf("--measure rocks " + t + " titledb" + r)) return 1;

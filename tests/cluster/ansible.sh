@@ -9,14 +9,17 @@
 #     nothing); a host whose catalog was rebuilt on its own (another epoch) is named
 #   - verify.yml: clean on a clean cluster (verify.json: exit 0, mirrors agree); with another
 #     shard's file planted on one host it fails naming that host, the file and a misplaced key;
-#     a mirror that lost a data file is found by the digests
+#     a mirror that lost one record (a byte-correct file, verify clean everywhere) is found by the
+#     digests alone
 #   - a host that is down is reported unreachable while the others finish; the rerun completes
 #   - merge.yml: one mirror of each shard at a time (from the merges' start and end times); a host
 #     that vanishes mid-merge (its whole namespace killed while the merge is
 #     paused at a test point), then returns: the rerun completes, and verify finds the mirrors
 #     equal and clean (nothing lost)
 #   - scripts/cron/cluster-verify-nightly.sh: quiet on the clean cluster, alerts on findings
-#   - install.yml in check mode with the package CPack makes
+#   - install.yml with the package CPack makes: in check mode, then for real (every host runs the
+#     installed /usr/bin/shardtool of the package's version; a rerun changes nothing); the
+#     machine's package state is restored afterwards
 # Needs root and network namespaces: it says why and exits 77 (skipped) when the machine cannot.
 # Everything it starts (namespaces, bridge, sshd, ssh control masters) is removed on exit.
 #   ansible.sh <shardtool> <shardtool-gen> [<build dir for cpack>]
@@ -117,18 +120,26 @@ jq -e '.exit == 1 and ([.hosts[] | select(.exit != 0) | .host_id] == [0])' "$rep
 grep -q "shardtool cluster verify main: failed" "$run/alerts" || fail "cluster-verify-nightly.sh did not alert: $(cat "$run/alerts")"
 rm "$run/h0/$coll"/posdb0011.*
 
-# --- a mirror that lost records: host3 (shard 1, mirror 1) without its newest posdb file ---------
-step "verify.yml, host3 lost a posdb file"
+# --- a mirror that lost one record: host3 (shard 1, mirror 1), one posdb record gone -------------
+# Its newest posdb file rewritten without one record, byte-correct (data, map, sidecar): verify is
+# clean on every host, only the digests of shard 1's mirrors disagree.
+step "verify.yml, host3 lost one posdb record"
 mkdir -p "$run/saved"
 last=$(cd "$run/h3/$coll" && ls posdb*.dat | sort | tail -1)
 base=${last%.dat}
-mv "$run/h3/$coll/$base".* "$run/saved/"
+cp -p "$run/h3/$coll/$base".* "$run/saved/"
+"$gen" drop-record "$run/h3/$coll/$last" > "$run/drop.json" 2>&1 || fail "shardtool-gen drop-record: $(cat "$run/drop.json")"
+[ "$(jq -r .dropped_key "$run/drop.json")" != null ] || fail "drop-record: $(cat "$run/drop.json")"
 ap verify3 verify.yml
-[ "$rc" -ne 0 ] || { show verify3; fail "verify.yml passed with a mirror missing $last"; }
+[ "$rc" -ne 0 ] || { show verify3; fail "verify.yml passed with a mirror missing a record of $last"; }
+jq -e 'all(.hosts[]; .exit == 0)' "$reports/verify.json" >/dev/null ||
+  fail "verify is not clean on every host with the record dropped: $(jq -c '[.hosts[] | {host_id, exit}]' "$reports/verify.json")"
 jq -e '[.mirrors[] | select(.agree | not) | [.shard, .collection]] == [[1, "main.posdb"]]' "$reports/verify.json" >/dev/null ||
   fail "digests do not single out shard 1 main.posdb: $(jq -c .mirrors "$reports/verify.json")"
+jq -e '.mirrors[] | select(.shard == 1 and .collection == "main.posdb") | .records["3"] == .records["1"] - 1'   "$reports/verify.json" >/dev/null || fail "host3 does not have one visible record less: $(jq -c .mirrors "$reports/verify.json")"
 grep -q "shard 1: mirrors disagree on main.posdb" "$run/verify3.log" || { show verify3; fail "the play does not name the disagreement"; }
-mv "$run/saved/$base".* "$run/h3/$coll/"
+cp -p "$run/saved/$base".* "$run/h3/$coll/"
+rm -f "$run/saved/$base".*
 
 # --- a host that is down: reported, the others finish, the rerun completes -----------------------
 step "verify.yml with host3 down"
@@ -174,7 +185,21 @@ ap verify6 verify.yml
 [ "$rc" -eq 0 ] || { show verify6; fail "verify.yml after the interrupted merge exited $rc"; }
 jq -e 'all(.mirrors[]; .agree)' "$reports/verify.json" >/dev/null || fail "mirrors differ after merge.yml"
 
-# --- install.yml in check mode with the Debian package ------------------------------------------
+# --- install.yml with the Debian package: --check, then for real ---------------------------------
+# The hosts share this machine's dpkg, so the package is installed once per machine (the other
+# hosts find it installed, or wait for the dpkg lock). The machine is restored at the end, even on
+# failure: the package purged when it was not installed before, the previous version reinstalled
+# when one was (from apt's cache or dpkg-repack; without either the real install is skipped). One
+# test run at a time installs (a machine-wide lock).
+pkg_restore=""
+restore_package() {
+  case "$pkg_restore" in
+    purge) dpkg --purge shardtool > "$run/pkg-restore.log" 2>&1 || echo "FAIL: dpkg --purge shardtool: $(cat "$run/pkg-restore.log")" ;;
+    deb:*) dpkg -i "${pkg_restore#deb:}" > "$run/pkg-restore.log" 2>&1 || echo "FAIL: reinstalling ${pkg_restore#deb:}: $(cat "$run/pkg-restore.log")" ;;
+  esac
+  pkg_restore=""
+}
+trap 'restore_package; cleanup' EXIT
 if [ -n "$build" ]; then
   step "cpack and install.yml --check"
   [ -f "$build/CPackConfig.cmake" ] || fail "no $build/CPackConfig.cmake (include(CPack) in CMakeLists.txt)"
@@ -188,6 +213,52 @@ if [ -n "$build" ]; then
   grep -q 'share/shardtool/ansible/verify.yml$' "$run/pkg/contents" || fail "the package holds no playbooks"
   ap install install.yml --check -e "shardtool_deb=$deb" -e shardtool_become=false
   [ "$rc" -eq 0 ] || { show install; fail "install.yml --check exited $rc"; }
+
+  step "install.yml for real"
+  exec 9> /run/lock/shardtool-cluster-install.lock
+  flock -w 120 9 || fail "another test run holds /run/lock/shardtool-cluster-install.lock"
+  version=$(dpkg-deb -f "$deb" Version)
+  before=$(dpkg-query --show --showformat='${db:Status-Status} ${Version}' shardtool 2>/dev/null)
+  real=1
+  case "$before" in
+    "installed $version") ;;  # nothing changes, nothing to restore
+    installed\ *)
+      prev=${before#installed }
+      cached=$(ls /var/cache/apt/archives/shardtool_"$prev"_*.deb 2>/dev/null | head -1)
+      if [ -n "$cached" ]; then
+        pkg_restore=deb:$cached
+      elif command -v dpkg-repack >/dev/null; then
+        mkdir -p "$run/prev" && (cd "$run/prev" && dpkg-repack shardtool) > "$run/repack.log" 2>&1 ||
+          fail "dpkg-repack shardtool: $(tail -5 "$run/repack.log")"
+        pkg_restore=deb:$(ls "$run"/prev/shardtool_*.deb | head -1)
+      else
+        echo "install.yml for real skipped: shardtool $prev is installed and could not be restored afterwards (no cached .deb, no dpkg-repack)"
+        real=0
+      fi ;;
+    *) pkg_restore=purge ;;
+  esac
+  if [ "$real" = 1 ]; then
+    ap install2 install.yml -e "shardtool_deb=$deb" -e shardtool_become=false
+    [ "$rc" -eq 0 ] || { show install2; fail "install.yml exited $rc"; }
+    [ "$(dpkg-query --show --showformat='${Version}' shardtool)" = "$version" ] || fail "shardtool $version is not installed after install.yml"
+    # On every host, over its own ssh: the installed binary runs and is the package's version.
+    (cd "$run" && ansible -i "$play/inventory.sh" shardtool -m ansible.builtin.command -a "/usr/bin/shardtool --version") \
+      > "$run/installed.log" 2>&1 || { show installed; fail "/usr/bin/shardtool --version failed on a host"; }
+    for h in host0 host1 host2 host3; do
+      grep -E -A1 "^$h \| (CHANGED|SUCCESS)" "$run/installed.log" | grep -qx "shardtool $version" ||
+        { show installed; fail "$h: /usr/bin/shardtool does not report $version"; }
+    done
+    ap install3 install.yml -e "shardtool_deb=$deb" -e shardtool_become=false
+    [ "$rc" -eq 0 ] || { show install3; fail "install.yml rerun exited $rc"; }
+    for h in host0 host1 host2 host3; do
+      grep -Eq "^$h +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0" "$run/install3.log" ||
+        { show install3; fail "install.yml rerun changed something on $h"; }
+    done
+    restore_package
+    [ "$(dpkg-query --show --showformat='${db:Status-Status} ${Version}' shardtool 2>/dev/null)" = "$before" ] ||
+      fail "the machine's shardtool package is not as before the test ($before)"
+  fi
+  flock -u 9
 fi
 
 step "all passed"

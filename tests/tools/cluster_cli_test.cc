@@ -180,6 +180,44 @@ TEST_F(ClusterCli, VerifyDigestAgreesBetweenMirrorsAndAcrossMerges) {
             std::string::npos)
       << t.out;
   EXPECT_FALSE(At(2, {"--json", "verify", "main"}).json().contains("digests"));
+  const auto jb = b.json();
+  for (const auto& d : jb["digests"]) EXPECT_TRUE(d["complete"].get<bool>()) << d;
+  // --quick decodes no record: no digest from it.
+  EXPECT_EQ(At(2, {"verify", "main", "--quick", "--digest"}).code, 2);
+}
+
+// A file whose records stop decoding (a torn end) leaves its collection's digest incomplete: no
+// digest value, the reason naming the file; verify reports the file's finding (exit 1).
+TEST_F(ClusterCli, VerifyDigestOfAFileCutShortIsIncomplete) {
+  Init(0);
+  std::string posdb;
+  for (const auto& e : fs::recursive_directory_iterator(Host(0))) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("posdb", 0) == 0 && name.size() > 4 && name.substr(name.size() - 4) == ".dat") {
+      posdb = e.path().string();
+    }
+  }
+  ASSERT_FALSE(posdb.empty());
+  fs::resize_file(posdb, fs::file_size(posdb) - 3);
+  Out r = At(0, {"--json", "verify", "main", "--digest"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  bool seen = false;
+  const auto j = r.json();
+  for (const auto& d : j["digests"]) {
+    if (d["collection"] != "main.posdb") {
+      EXPECT_TRUE(d["complete"].get<bool>()) << d;
+      continue;
+    }
+    seen = true;
+    EXPECT_FALSE(d["complete"].get<bool>()) << d;
+    EXPECT_TRUE(d["digest"].is_null()) << d;
+    EXPECT_NE(d["incomplete"].get<std::string>().find(fs::path(posdb).filename().string()),
+              std::string::npos)
+        << d;
+  }
+  EXPECT_TRUE(seen);
+  Out t = At(0, {"verify", "main", "--digest"});
+  EXPECT_NE(t.out.find("digest main.posdb: incomplete, no digest: "), std::string::npos) << t.out;
 }
 
 }  // namespace

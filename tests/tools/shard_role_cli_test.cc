@@ -399,6 +399,26 @@ TEST_F(ShardRoleCli, SR51_StashedVerifyResumesWithTheTotalsOfAnUninterruptedRun)
   EXPECT_EQ(fresh.Json()["summary"]["files"], full.Json()["summary"]["files"].get<int64_t>() - 2);
 }
 
+// verify --digest stopped at a yield (its files verified at once, on their own threads) stashes
+// like verify; --resume --digest gives the digests of an uninterrupted run.
+TEST_F(ShardRoleCli, SR51_StashedVerifyDigestResumesWithTheSameDigests) {
+  Ran full = St({"--json", "verify", "main", "--digest"});
+  ASSERT_EQ(full.code, 0) << full.err;
+  ASSERT_FALSE(full.Json()["digests"].empty());
+  {
+    Proc v(p_, W({"--json", "verify", "main", "--digest", "--threads", "1"}), "acquire.yielded");
+    ASSERT_TRUE(v.Reached()) << v.err();
+    kill(v.pid(), SIGTERM);
+    v.Go();
+    ASSERT_EQ(v.Wait(), 9) << v.out() << v.err();
+  }
+  ASSERT_TRUE(fs::exists(h_ + "/shardtool/journal/verify.main.json"));
+  Ran resumed = St({"--json", "verify", "main", "--digest", "--resume"});
+  ASSERT_EQ(resumed.code, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(resumed.Json()["resumed"], true);
+  EXPECT_EQ(resumed.Json()["digests"], full.Json()["digests"]);
+}
+
 TEST_F(ShardRoleCli, SR52_StashedVerifyLeftTooLongLosesItsLease) {
   {
     Proc v(p_, W({"verify", "main", "--threads", "1"}), "acquire.yielded");

@@ -46,7 +46,7 @@ int RunVerifyCmd(Context& ctx, const GlobalOptions& g, const VerifyCmdOptions& o
   vo.quick = o.quick;
   vo.report_limit = o.report_limit;
   vo.trees = !o.no_tree && o.files.empty();
-  req.digest = o.digest;
+  vo.digest = o.digest;
 
   // The signal handlers and the progress bar from the moment the acquisitions are held.
   std::optional<JobRun> run;
@@ -78,7 +78,7 @@ CommandSpec VerifyCommand() {
             sub->add_option("--rdb", o->rdbs, "only this Rdb (repeatable)");
             sub->add_option("--file", o->files,
                             "only this data file, e.g. posdb0003.dat (repeatable)");
-            sub->add_flag(
+            CLI::Option* quick = sub->add_flag(
                 "--quick", o->quick,
                 "names, parts, map structure, sidecar sizes and ownership of map page keys only");
             sub->add_option("--threads", o->threads,
@@ -98,7 +98,9 @@ CommandSpec VerifyCommand() {
                           "skip the saved in-memory trees (<rdb>-saved.dat, "
                           "<rdb>-buckets-saved.dat) of the working dir");
             sub->add_flag("--digest", o->digest,
-                          "digest of each collection's visible records (mirrors compare them)");
+                          "digest of each collection's visible records, from the same pass "
+                          "(mirrors compare them; not with --quick)")
+                ->excludes(quick);
             sub->add_flag("--resume", o->resume,
                           "adopt the stash of an interrupted verify and finish it on the same "
                           "files");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "format/rdb_registry.h"
+#include "gen/drop_record.h"
 #include "gen/sample_cluster.h"
 #include "io/atomic_file.h"
 
@@ -15,7 +16,9 @@ int main(int argc, char** argv) {
   GenOptions o;
   std::string rdbs = "titledb,posdb,indexdb,clusterdb";
   CLI::App app{"shardtool-gen: write a sample Gigablast cluster (demo, test and benchmark data)"};
-  app.add_option("--out", o.out, "output dir: hosts.conf and host<i>/ working dirs")->required();
+  app.add_option(
+      "--out", o.out,
+      "output dir: hosts.conf and host<i>/ working dirs (required without a subcommand)");
   app.add_option("--hosts", o.hosts_file,
                  "use this hosts.conf's working dirs instead of writing one");
   app.add_option("--shards", o.shards, "number of shards (default 4)");
@@ -39,7 +42,35 @@ int main(int argc, char** argv) {
                  "fraction of other shards' records planted there");
   app.add_option("--memory", o.memory, "key-generation memory budget in bytes (default 256 MiB)");
   app.add_flag("!--no-sidecars", o.sidecars, "do not write .crc checksum sidecars");
+  std::string drop_file;
+  int64_t drop_index = -1;
+  CLI::App* drop = app.add_subcommand(
+      "drop-record", "rewrite one data file without one record (byte-correct: data, map, sidecar)");
+  drop->add_option("file", drop_file, "the data file, e.g. host3/coll.main.0/posdb0005.dat")
+      ->required();
+  drop->add_option("--index", drop_index,
+                   "the record to drop, 0-based in file order (default: the middle positive one)");
   CLI11_PARSE(app, argc, argv);
+  if (drop->parsed()) {
+    const std::filesystem::path p(drop_file);
+    auto dropped = shardtool::gen::DropRecord(shardtool::PosixFS(), p.parent_path().string(),
+                                              p.filename().string(), drop_index);
+    if (!dropped.ok()) {
+      std::cerr << "error: " << dropped.status().name() << ": " << dropped.status().message()
+                << "\n";
+      return dropped.status().exit_status();
+    }
+    std::cout << nlohmann::json{{"file", drop_file},
+                                {"dropped_key", dropped->key},
+                                {"records", dropped->records}}
+                     .dump()
+              << "\n";
+    return 0;
+  }
+  if (o.out.empty()) {
+    std::cerr << "error: --out is required\n";
+    return 2;
+  }
 
   o.rdbs.clear();
   std::stringstream ss(rdbs);

@@ -69,8 +69,14 @@ void PrintVerifyReport(std::ostream& out, const ReportStyle& style, const Verify
   const VerifySummary& s = r.summary;
   if (!r.trees.empty())
     out << "trees: " << s.trees << " saved trees, " << s.tree_records << " records\n";
-  for (const CollectionDigest& d : result.digests) {
-    out << "digest " << d.ns << ": " << d.records << " visible records, " << d.digest.Hex() << "\n";
+  for (const CollectionDigest& d : result.report.digests) {
+    if (d.complete) {
+      out << "digest " << d.ns << ": " << d.records << " visible records, " << d.digest.Hex()
+          << "\n";
+    } else {
+      out << "digest " << d.ns << ": incomplete, no digest: " << style.ShowPath(d.incomplete)
+          << "\n";
+    }
   }
   out << "verify " << plan.database << " on host " << plan.host_id << " (shard " << plan.shard
       << "): " << s.files << " files, " << s.records << " records, " << HumanBytes(s.bytes)
@@ -107,11 +113,14 @@ Json VerifyReportJson(const ReportStyle& style, bool quick, bool digest,
   j["summary"]["tree_records"] = s.tree_records;
   if (digest) {
     Json a = Json::array();
-    for (const CollectionDigest& d : result.digests) {
-      a.push_back({{"collection", d.ns},
-                   {"rdb", d.rdb},
-                   {"records", d.records},
-                   {"digest", d.digest.Hex()}});
+    for (const CollectionDigest& d : result.report.digests) {
+      Json e = {{"collection", d.ns},
+                {"rdb", d.rdb},
+                {"records", d.records},
+                {"digest", d.complete ? Json(d.digest.Hex()) : Json(nullptr)},
+                {"complete", d.complete}};
+      if (!d.complete) e["incomplete"] = style.ShowPath(d.incomplete);
+      a.push_back(std::move(e));
     }
     j["digests"] = a;
   }

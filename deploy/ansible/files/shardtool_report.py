@@ -119,13 +119,19 @@ def report_verify(hosts, out_dir):
         missing = [h for h in hosts if h["shard"] == shard and all(h is not m for m, _ in members)]
         collections = sorted({d["collection"] for _, ds in members for d in ds})
         for coll in collections:
-            digests, records = {}, {}
+            digests, records, incomplete = {}, {}, []
             for h, ds in members:
                 d = next((d for d in ds if d.get("collection") == coll), None)
+                # An incomplete digest (a file that did not decode to its end) has no value and
+                # claims nothing: neither agreement nor disagreement.
+                if d and (d.get("complete") is False or d.get("digest") is None):
+                    incomplete.append(h)
+                    problems.append("%s: digest of %s incomplete, mirrors not compared: %s"
+                                    % (host_label(h), coll, d.get("incomplete") or "no digest"))
                 digests[str(h["host_id"])] = d.get("digest") if d else None
                 records[str(h["host_id"])] = d.get("records") if d else None
             agree = len(set(digests.values())) == 1 and None not in digests.values()
-            if agree and missing:
+            if incomplete or (agree and missing):
                 agree = None
             mirrors.append({"shard": shard, "collection": coll, "agree": agree,
                             "digests": digests, "records": records})

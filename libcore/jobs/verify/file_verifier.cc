@@ -91,16 +91,11 @@ class PageCrcStream {
   FindingSink* sink_;
 };
 
-// The deep scan's read size: small enough that a block is still in the core's L2 cache when its
-// records have been decoded and its checksum is computed (256 KiB verifies titledb ~20% faster
-// than 1 MiB on a 1 MiB L2; doc/benchmarks.md).
-constexpr uint64_t kScanBuffer = uint64_t{256} << 10;
-
 // Feeds the raw bytes [from, to) of the file to the CRC stream (gaps the record scan did not
 // cover: before a headless file's first record, after a decoding failure).
-Status FeedRaw(BigFile* big, uint64_t from, uint64_t to, PageCrcStream* crc) {
+Status FeedRaw(BigFile* big, uint64_t from, uint64_t to, size_t buffer, PageCrcStream* crc) {
   if (from >= to) return Status::Ok();
-  std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(to - from, kScanBuffer)));
+  std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(to - from, buffer)));
   while (from < to) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), to - from));
     RETURN_IF_ERROR(big->Read(from, n, buf.data()));
@@ -171,9 +166,9 @@ std::string FindingText(std::string_view msg, std::string_view file, std::string
 constexpr uint64_t kYieldBytes = uint64_t{1} << 20;
 
 // The per-record loop, compiled for the Rdb's exact layout (key size, slot function, key
-// compression, data form) with the decoder inlined. Counters live in locals (written back at the
-// end) so the compiler keeps them in registers.
-template <int KS, SlotKind K, KeyCompression C, int D>
+// compression, data form, whether a record sink is given) with the decoder inlined. Counters live
+// in locals (written back at the end) so the compiler keeps them in registers.
+template <int KS, SlotKind K, KeyCompression C, int D, bool kSink>
 Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* inflater) {
   const RdbInfo& rdb = *c.df.rdb;
   constexpr bool kTitledb = K == SlotKind::kTitledbDocId && D == codec_detail::kDataVariable;
@@ -249,6 +244,10 @@ Status ScanRecords(Ctx& c, RecordScanner& scan, MapVerifier* mv, Inflater* infla
           CountOwnership(c, key, slot, static_cast<int64_t>(off), KS);
         }
       }
+    }
+    if constexpr (kSink) {
+      status = c.opt.sink->Add(rec);
+      if (!status.ok()) return false;
     }
     CopyKeyT<KS>(prev, key);
     have_prev = true;
@@ -363,18 +362,21 @@ Status DeepScan(Ctx& c, const std::string& map_path, const std::optional<CrcSide
   std::optional<PageCrcStream> crc;
   if (sidecar) {
     crc.emplace(*sidecar, df.big->first_offset(), file, &c.sink);
-    RETURN_IF_ERROR(FeedRaw(df.big.get(), df.big->first_offset(), start, &*crc));
+    RETURN_IF_ERROR(FeedRaw(df.big.get(), df.big->first_offset(), start, c.opt.scan_buffer, &*crc));
   }
   RecordScanner::Options so;
   so.start = start;
-  so.buffer_size = kScanBuffer;
+  so.buffer_size = c.opt.scan_buffer;
   so.seed_key = first->second;
   if (crc) so.on_consumed = [&crc](const uint8_t* p, size_t n, uint64_t) { crc->Add(p, n); };
   RecordScanner scan(df.big.get(), rdb, so);
   Inflater inflater;
   RETURN_IF_ERROR(VisitRdbLayout(rdb, [&](auto ks, auto kind, auto comp, auto form) {
-    return ScanRecords<ks.value, kind.value, comp.value, form.value>(c, scan, mv ? &*mv : nullptr,
-                                                                     &inflater);
+    MapVerifier* m = mv ? &*mv : nullptr;
+    if (c.opt.sink != nullptr) {
+      return ScanRecords<ks.value, kind.value, comp.value, form.value, true>(c, scan, m, &inflater);
+    }
+    return ScanRecords<ks.value, kind.value, comp.value, form.value, false>(c, scan, m, &inflater);
   }));
   const uint64_t stopped = scan.consumed();
   if (!scan.status().ok()) {
@@ -393,7 +395,8 @@ Status DeepScan(Ctx& c, const std::string& map_path, const std::optional<CrcSide
     c.sink.AddCapped(found);
   }
   if (crc) {
-    RETURN_IF_ERROR(FeedRaw(df.big.get(), crc->next_offset(), df.big->logical_size(), &*crc));
+    RETURN_IF_ERROR(FeedRaw(df.big.get(), crc->next_offset(), df.big->logical_size(),
+                            c.opt.scan_buffer, &*crc));
   }
   return Status::Ok();
 }

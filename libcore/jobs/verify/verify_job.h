@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "jobs/verify/collection_digest.h"
 #include "jobs/verify/file_verifier.h"
 #include "jobs/verify/tree_verifier.h"
 
@@ -53,6 +54,10 @@ struct VerifyOptions {
   const std::atomic<bool>* stop = nullptr;
   // Also check the saved in-memory trees of the collections' Rdbs (tree_verifier.h).
   bool trees = true;
+  // Also the digest of each collection's visible records, from the same pass
+  // (collection_digest.h): the files of one collection are then verified at once, one thread
+  // each, `threads` of them decoding at a time, and the collections one after another.
+  bool digest = false;
 };
 
 // Turns the report of a merge target Gigablast is writing into what verify says of it (see
@@ -71,6 +76,7 @@ struct VerifyReport {
   std::vector<FileVerifyReport> files;  // in collection order, then file id order
   std::vector<TreeVerifyReport> trees;  // saved in-memory trees, in collection order
   VerifySummary summary;
+  std::vector<CollectionDigest> digests;  // with digest: one per collection, in order
   // Exit status contract (doc/architecture.md §9): findings = any error finding or any not-owned
   // record.
   bool ok() const { return summary.errors == 0 && summary.not_owned == 0; }

@@ -119,18 +119,6 @@ Result<VerifyJobResult> RunVerifyJob(FileSystem* fs, const VerifyJobRequest& req
   auto report = RunVerify(world.fs, acquired.plan.collections, vo);
   if (!report.ok()) return FinishFailedRun(actx, world, req, report.status());
   VerifyJobResult result;
-  if (req.digest) {
-    DigestOptions dopt;
-    dopt.yield = [&actx, &dopt]() { return actx.MaybeYield(dopt.yield_every); };
-    dopt.stop = vo.stop;
-    for (const VerifyCollection& c : acquired.plan.collections) {
-      auto d = DigestCollection(world.fs, c, dopt);
-      if (!d.ok()) {
-        return actx.state() == ContextState::kFailed ? actx.failure() : d.status();
-      }
-      result.digests.push_back(std::move(d).value());
-    }
-  }
   result.plan = std::move(acquired.plan);
   result.resumed = acquired.resumed;
   result.report = std::move(*report);

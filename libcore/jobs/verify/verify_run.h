@@ -16,7 +16,6 @@
 #include <string>
 
 #include "io/file_system.h"
-#include "jobs/verify/collection_digest.h"
 #include "jobs/verify/verify_acquire.h"
 #include "jobs/verify/verify_job.h"
 
@@ -27,11 +26,8 @@ struct VerifyJobRequest {
   int32_t host_id = -1;    // --host-id; -1: the catalog's
   std::string hosts_conf;  // hosts.conf for a dir without a catalog ("" none)
   VerifyAcquireRequest acquire;
-  // threads, quick, report_limit, progress and stop; yield is set by the job.
+  // threads, quick, report_limit, digest, progress and stop; yield is set by the job.
   VerifyOptions options;
-  // Also the digest of each collection's visible records (collection_digest.h: one more streaming
-  // pass per collection, under the same acquisitions).
-  bool digest = false;
   // Called once the acquisitions are held, before the check starts, with the options the check
   // will use (e.g. to set stop and progress then). May be empty.
   std::function<void(VerifyOptions*)> on_acquired;
@@ -40,8 +36,7 @@ struct VerifyJobRequest {
 struct VerifyJobResult {
   VerifyPlan plan;
   bool resumed = false;  // adopted the stash of an interrupted verify
-  VerifyReport report;
-  std::vector<CollectionDigest> digests;  // with digest, one per collection verified
+  VerifyReport report;   // with options.digest, also the digests
 };
 
 // Errors: those of AcquireVerify and RunVerify; FailedPrecondition when host_id is not the
