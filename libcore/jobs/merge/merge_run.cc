@@ -122,7 +122,7 @@ Status MergeRun::OpenSinks() {
     SetSources(w.get());
     bundles_[b.target_shard] = std::move(w);
   }
-  return Status::Ok();
+  return OpenDamagedBundle();
 }
 
 BundleHeader MergeRun::HeaderFor(int32_t shard) const {
@@ -178,6 +178,7 @@ Status MergeRun::RunLayout() {
   for (size_t i = 0; i < inputs_.size(); i++) {
     const CrcSidecar* sidecar = sidecars_[i] ? &*sidecars_[i] : nullptr;
     owned.push_back(std::make_unique<Stream>(&inputs_[i], buf, sidecar));
+    if (j_.quarantine_bad) owned.back()->set_damage_sink(this, i);
     ptrs.push_back(owned.back().get());
     streams_.push_back(owned.back().get());
   }
@@ -242,6 +243,7 @@ uint64_t MergeRun::OutputSize() const {
 uint64_t MergeRun::BundleBytes() const {
   uint64_t n = 0;
   for (const auto& [s, b] : bundles_) n += b->stream_bytes_written() + b->buffered();
+  if (damaged_) n += damaged_->stream_bytes_written() + damaged_->buffered();
   return n;
 }
 
@@ -395,6 +397,7 @@ void MergeRun::UpdateJournal() {
     auto it = bundles_.find(b.target_shard);
     if (it != bundles_.end()) b.streams = it->second->streams();
   }
+  if (damaged_ && j_.damaged_bundle) j_.damaged_bundle->streams = damaged_->streams();
   j_.updated = fs_->NowMicros() / 1000000;
 }
 
@@ -403,6 +406,7 @@ Status MergeRun::Checkpoint(bool clean_stop) {
   RETURN_IF_ERROR(writer_->Sync());
   TEST_POINT("merge.checkpoint.after_target_sync");
   for (auto& [s, b] : bundles_) RETURN_IF_ERROR(b->FlushAll());
+  if (damaged_) RETURN_IF_ERROR(damaged_->FlushAll());
   if (clean_stop && !writer_->verifying()) RETURN_IF_ERROR(writer_->WriteMetadata());
   UpdateJournal();
   RETURN_IF_ERROR(WriteMergeJournal(fs_, req_.workdir, j_));
@@ -447,6 +451,7 @@ Status MergeRun::Complete() {
     }
   }
   for (auto& [s, b] : bundles_) RETURN_IF_ERROR(b->FlushAll());
+  if (damaged_) RETURN_IF_ERROR(damaged_->FlushAll());
   j_.state = "incorporating";
   j_.phase.clear();
   UpdateJournal();
@@ -455,6 +460,7 @@ Status MergeRun::Complete() {
   FillReport();
   writer_.reset();
   bundles_.clear();
+  damaged_.reset();
   return Incorporate(std::move(j_));
 }
 
@@ -538,6 +544,7 @@ Status MergeRun::Run(MergeJournal journal, Mode mode) {
   // Corrupt input or a full disk: nothing half-done is left behind when the inputs are whole.
   writer_.reset();
   bundles_.clear();
+  damaged_.reset();
   MergeJournal j = j_;
   j.parts_chopped = parts_chopped_;
   return AfterFailedMerge(fs_, req_.workdir, j, std::move(s));
