@@ -177,15 +177,16 @@ Result<IngestTarget> FindIngestTarget(FileSystem* fs, const IngestRequest& req,
 
 // Writes the merged records as new data files of the target and commits them to the ledger under
 // `label` (exactly once).
-Status WriteIngested(FileSystem* fs, const IngestTarget& t, const RdbInfo& rdb,
-                     const std::vector<TargetRecordRef>& refs, const std::string& label,
-                     ImportLedger& ledger, IngestReport* rep) {
-  RETURN_IF_ERROR(RemoveImportTemps(fs, t.db_dir));
+Status WriteIngested(FileSystem* fs, const std::string& workdir, const IngestTarget& t,
+                     const RdbInfo& rdb, const std::vector<TargetRecordRef>& refs,
+                     const std::string& label, ImportLedger& ledger, IngestReport* rep) {
+  const std::string db = t.db->name;
+  RETURN_IF_ERROR(SettleImportTemps(fs, workdir, db, std::string(rdb.name), t.db_dir));
   auto written = WriteTargetFiles(fs, t.db_dir, rdb, t.part_size, refs);
   if (!written.ok()) {
     // ENOSPC and the like: nothing is committed, so the temporaries go now (best effort: the
     // next run removes what is left).
-    RemoveImportTemps(fs, t.db_dir).IgnoreError();
+    SettleImportTemps(fs, workdir, db, std::string(rdb.name), t.db_dir).IgnoreError();
     return written.status();
   }
   TargetFilesWritten w = std::move(*written);
@@ -239,7 +240,7 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
     rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
     return rep;
   }
-  RETURN_IF_ERROR(WriteIngested(fs, target, *rdb, refs, label, ledger, &rep));
+  RETURN_IF_ERROR(WriteIngested(fs, req.workdir, target, *rdb, refs, label, ledger, &rep));
   rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
   return rep;
 }
