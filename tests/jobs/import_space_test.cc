@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "format/key_fields.h"
 #include "io/fault_file_system.h"
 #include "io/test_point.h"
 #include "jobs/import/import_job.h"
@@ -129,6 +130,38 @@ TEST(ImportSpace, AnotherSourcesCommittedBatchSurvivesTheNextImport) {
   for (const auto& [id, recs] : a_files) c.source_files[id + 100] = recs;
   c.ExpectExact();
   EXPECT_EQ(Leftovers(c.mem), std::vector<std::string>{});
+}
+
+// Large records (issue 16 item 10): the stop flag, --max-duration and --rate are checked by bytes
+// and time too, not only every check_every records (4096 titlerecs of 30 KB are 120 MB).
+TEST(ImportStopChecks, LargeRecordsAreCheckedEveryMegabyte) {
+  ImportCluster c;
+  c.Setup();
+  std::vector<TestRecord> recs;
+  for (uint64_t d = 0; d < 200; d++) {
+    std::string data(4, '\0');
+    data[0] = 100;
+    data += std::string(30000, static_cast<char>('a' + d % 26));
+    recs.push_back({MakeTitledbKey(d * 3 + 1, d * 7, true), data});
+  }
+  c.AddSource(1, recs);
+  ImportRequest req = c.Request();
+  req.memory = uint64_t{64} << 20;
+  req.commit_every = uint64_t{1} << 30;
+  req.rate_mb_s = 1;
+  req.max_duration_ms = 1;
+  ImportEnv env = c.Env();
+  env.check_every = 4096;
+  auto r = RunImport(c.fs, req, env);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->outcome.code(), ErrorCode::kInterrupted) << r->outcome.ToString();
+  EXPECT_EQ(r->exit_status(), 9);
+  EXPECT_LT(r->bytes_read, uint64_t{3} << 20);  // of 6 MB
+  // The rerun continues from the bookmark and completes.
+  auto again = c.Import();
+  ASSERT_OK(again);
+  EXPECT_EQ(again->exit_status(), 0) << again->outcome.ToString();
+  c.ExpectExact();
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "catalog/state_paths.h"
 #include "format/key.h"
 #include "format/titlerec.h"
+#include "io/check_pacer.h"
 #include "io/test_point.h"
 #include "jobs/import/import_bookmark.h"
 #include "jobs/import/import_internal.h"
@@ -452,7 +453,9 @@ Status Importer::ReadAndCommit() {
       AdviseHugePages(b->arena.data(), b->arena.capacity());
     }
   }
-  uint32_t since_check = 0;
+  CheckPacer pacer(fs_, env_.check_every);
+  const int64_t deadline =
+      req_.max_duration_ms > 0 ? start_us_ + req_.max_duration_ms * 1000 : INT64_MAX;
   for (size_t fi = 0; fi < scan_.files.size(); ++fi) {
     const SourceFile& f = scan_.files[fi];
     if (f.id < pos_.file_id) continue;
@@ -511,9 +514,9 @@ Status Importer::ReadAndCommit() {
         }
       }
       batch_.to = pos_ = SourcePos{f.id, reader.position()};
-      if (++since_check >= env_.check_every) {
-        since_check = 0;
+      if (pacer.Due(r.size)) {
         if (env_.progress) env_.progress({done_bytes_, total_bytes_});
+        WaitForRate(fs_, report_.bytes_read, req_.rate_mb_s, start_us_, deadline, env_.stop);
         const bool stop = StopRequested();
         if (stop) {
           RETURN_IF_ERROR(Flush(true, true));

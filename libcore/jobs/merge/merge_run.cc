@@ -7,6 +7,7 @@
 #include "catalog/ownership_filter.h"
 #include "catalog/state_paths.h"
 #include "format/file_name.h"
+#include "io/check_pacer.h"
 #include "io/test_point.h"
 #include "iter/merging_iterator.h"
 #include "jobs/merge/merge_discard.h"
@@ -268,18 +269,11 @@ Result<std::vector<std::string>> MergeRun::Pinned() {
 }
 
 void MergeRun::Throttle() {
-  // Read plus written bytes may not run ahead of rate x elapsed time. The wait is cut into slices
-  // so that a signal or --max-duration still stops the merge on time.
+  // Read plus written bytes may not run ahead of rate x elapsed time.
   uint64_t bytes = BundleBytes() + (writer_ ? writer_->bytes_appended() : 0);
   for (PositionedStream* s : streams_) bytes += s->bytes_read();
-  const int64_t want_us = static_cast<int64_t>(static_cast<double>(bytes) / req_.rate_mb_s);
   const int64_t deadline = req_.max_duration_ms > 0 ? t0_ + req_.max_duration_ms * 1000 : INT64_MAX;
-  while (env_.stop == nullptr || !env_.stop->load()) {
-    const int64_t now = fs_->NowMicros();
-    const int64_t wait = std::min(t0_ + want_us, deadline) - now;
-    if (wait <= 0) return;
-    fs_->SleepMicros(std::min<int64_t>(wait, 50000));
-  }
+  WaitForRate(fs_, bytes, req_.rate_mb_s, t0_, deadline, env_.stop);
 }
 
 Result<bool> MergeRun::Tick() {
