@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "catalog/state_paths.h"
+#include "format/key_fields.h"
 #include "io/test_point.h"
 #include "io/zstd_codec.h"
 #include "iter/file_stream.h"
@@ -214,6 +215,60 @@ TEST(MergeQuarantineBad, TheOptionIsFrozenInTheJournal) {
   ASSERT_OK(r->outcome);
   EXPECT_EQ(r->exit_status(), 1);
   EXPECT_EQ(r->counters.damaged_ranges, 1);
+}
+
+// Without a sidecar a record that does not decode (a negative data size, L3) is the damage: from that
+// record to the first record start the map gives in a later page.
+TEST(MergeQuarantineBad, RecordThatDoesNotDecodeIsLeftOut) {
+  MergeCluster c;
+  const RdbInfo& rdb = GetRdb(RdbId::kTitledb);
+  for (int f = 0; f < 2; f++) {
+    std::vector<TestRecord> recs;
+    for (uint64_t d = 0; d < 300; d++) {
+      const uint64_t docid = d * 2 + static_cast<uint64_t>(f) + 1;
+      recs.push_back({MakeTitledbKey(docid, docid * 7, true), std::string(1000, 'a' + f)});
+    }
+    ASSERT_OK(c.WriteInput(rdb, 2 * f + 1, recs));
+  }
+  ASSERT_OK(c.Init());
+  ASSERT_OK(c.mem().RemoveFile(c.dir + "/titledb0001.crc"));  // decoding is the check
+  const std::vector<uint64_t> offsets = RecordOffsets(c, "titledb0001-000.dat");
+  const uint64_t at = offsets[150];
+  std::string bytes = c.mem().ReadAll(c.dir + "/titledb0001-000.dat");
+  bytes[at + 12 + 3] = static_cast<char>(0x80);  // data size < 0
+  c.mem().WriteAll(c.dir + "/titledb0001-000.dat", bytes);
+
+  MergeRequest req = c.Request("titledb", MergeSelection::kAll);
+  EXPECT_EQ(c.Merge(req).status().exit_status(), 8);
+  req.quarantine_bad = true;
+  auto r = c.Merge(req);
+  ASSERT_OK(r);
+  ASSERT_OK(r->outcome);
+  EXPECT_EQ(r->exit_status(), 1);
+  Entry e = QuarantineEntry(c);
+  ASSERT_EQ(e.contents.manifest.streams.size(), 1u);
+  const BundleStreamInfo& s = e.contents.manifest.streams[0];
+  EXPECT_EQ(s.source_file, "coll.main.0/titledb0001-000.dat");
+  ASSERT_EQ(s.ranges.size(), 1u);
+  const BundleRange& range = s.ranges[0];
+  EXPECT_EQ(range.rule, "L3");
+  EXPECT_EQ(range.offset, at);
+  EXPECT_GT(range.offset + range.length, (at / rdb.page_size + 1) * rdb.page_size - 1);
+  EXPECT_EQ(e.bytes, bytes.substr(range.offset, range.length));
+  auto inputs = c.Inputs(rdb, {1, 3});
+  std::vector<TestRecord> kept;
+  for (size_t i = 0; i < offsets.size(); i++) {
+    if (offsets[i] < range.offset || offsets[i] >= range.offset + range.length) {
+      kept.push_back(inputs[0][i]);
+    }
+  }
+  EXPECT_LT(kept.size(), inputs[0].size());
+  inputs[0] = kept;
+  testing::ReferenceOptions ro;
+  ro.drop_negatives = true;
+  auto got = c.ReadFile(rdb, "titledb0001-000.dat");
+  ASSERT_OK(got);
+  testing::ExpectRecords(*got, testing::ReferenceMerge(rdb, inputs, ro));
 }
 
 // A crash at the n-th checkpoint (before and after the damage is passed) and a rerun: the same
