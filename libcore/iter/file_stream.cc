@@ -41,7 +41,8 @@ Result<std::pair<uint64_t, const uint8_t*>> ResumeAfterDamage(const DataFile& fi
   if (page >= map.num_pages()) return Start{end, nullptr};
   const uint64_t at = static_cast<uint64_t>(map.GetAbsoluteOffset(page));
   if (at <= damaged) {
-    return CorruptionStatus(file.big->path() + ": the page map names no record start after offset " +
+    return CorruptionStatus(file.big->path() +
+                            ": the page map names no record start after offset " +
                             std::to_string(damaged));
   }
   if (at >= end) return Start{end, nullptr};

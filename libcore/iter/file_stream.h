@@ -31,8 +31,8 @@
 // without a sink.
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <variant>
 #include <vector>

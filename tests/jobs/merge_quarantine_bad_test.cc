@@ -33,7 +33,8 @@ void WriteInputs(MergeCluster& c) {
   ro.num_mid = 3;
   for (int i = 0; i < 3; i++) {
     // posdb0001.dat spans several 32 KiB pages.
-    auto recs = testing::RandomRecords(rdb, i == 0 ? 30000 : 3000, 700 + static_cast<uint64_t>(i), ro);
+    auto recs =
+        testing::RandomRecords(rdb, i == 0 ? 30000 : 3000, 700 + static_cast<uint64_t>(i), ro);
     ASSERT_OK(c.WriteInput(rdb, 2 * i + 1, recs));
   }
   ASSERT_OK(c.Init());
@@ -134,8 +135,7 @@ TEST(MergeQuarantineBad, DamagedPageIsLeftOutAndKeptInTheQuarantine) {
   EXPECT_EQ(e.bytes, damaged.substr(range.offset, range.length));
   // Starts and ends on record boundaries.
   EXPECT_NE(std::find(offsets.begin(), offsets.end(), range.offset), offsets.end());
-  EXPECT_NE(std::find(offsets.begin(), offsets.end(), range.offset + range.length),
-            offsets.end());
+  EXPECT_NE(std::find(offsets.begin(), offsets.end(), range.offset + range.length), offsets.end());
 
   // The target holds every other record: the merge of the inputs without the left-out ones.
   const RdbInfo& rdb = GetRdb(RdbId::kPosdb);
@@ -217,8 +217,8 @@ TEST(MergeQuarantineBad, TheOptionIsFrozenInTheJournal) {
   EXPECT_EQ(r->counters.damaged_ranges, 1);
 }
 
-// Without a sidecar a record that does not decode (a negative data size, L3) is the damage: from that
-// record to the first record start the map gives in a later page.
+// Without a sidecar a record that does not decode (a negative data size, L3) is the damage: from
+// that record to the first record start the map gives in a later page.
 TEST(MergeQuarantineBad, RecordThatDoesNotDecodeIsLeftOut) {
   MergeCluster c;
   const RdbInfo& rdb = GetRdb(RdbId::kTitledb);

@@ -1,7 +1,8 @@
 // `shardtool merge <db> --rdb R`: Gigablast's merge of consecutive data files of one Rdb, crash-
 // safe and resumable (doc/format.md §8, doc/architecture.md §4, §6, §9). Exit 0 merged (or nothing
 // to do), 1 merged with damaged input left out (--quarantine-bad), 4 busy or orphan cleanup
-// deferred, 9 stopped at a checkpoint (rerun continues), others per doc/architecture.md §5. SIGINT and SIGTERM stop the merge at its next clean checkpoint.
+// deferred, 9 stopped at a checkpoint (rerun continues), others per doc/architecture.md §5. SIGINT
+// and SIGTERM stop the merge at its next clean checkpoint.
 #include <cmath>
 #include <ostream>
 #include <sstream>

@@ -78,7 +78,7 @@ struct ImportEnv {
   // Records between stop, --rate and progress checks (which also come every 1 MiB of records and
   // every 50 ms: io/check_pacer.h).
   uint32_t check_every = 1024;
-  int merge_width = 64;         // runs (and the last batch) merged at once
+  int merge_width = 64;  // runs (and the last batch) merged at once
 };
 
 struct ImportFileReport {

@@ -53,8 +53,7 @@ Status Importer::CheckFreeSpace() {
     if (free >= n.bytes) continue;
     return NoSpaceStatus(n.path + ": the import needs about " + std::to_string(n.bytes) +
                          " bytes of free space there (" + n.what + ") and has " +
-                         std::to_string(free) +
-                         "; free some space, or import the source in parts")
+                         std::to_string(free) + "; free some space, or import the source in parts")
         .With("needed", static_cast<int64_t>(n.bytes))
         .With("free", static_cast<int64_t>(free));
   }

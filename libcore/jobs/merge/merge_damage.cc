@@ -78,8 +78,8 @@ Status MergeRun::LeaveOut(size_t source, uint64_t begin, uint64_t end, const Sta
   if (damaged_ == nullptr) {
     const int32_t shard = catalog_.this_shard();
     const uint32_t tag = Crc32c(j_.uuid + "/" + std::to_string(j_.started) + "/damaged");
-    j_.damaged_bundle = MergeJournalBundle{
-        BundleDirName(j_.database, j_.rdb, shard, j_.started, tag), shard, {}};
+    j_.damaged_bundle =
+        MergeJournalBundle{BundleDirName(j_.database, j_.rdb, shard, j_.started, tag), shard, {}};
     RETURN_IF_ERROR(OpenDamagedBundle());
   }
   const std::string rule = RuleOf(why);
