@@ -13,6 +13,7 @@
 #include "io/fault_file_system.h"
 #include "io/test_point.h"
 #include "jobs/import/import_job.h"
+#include "jobs/ingest/ingest_job.h"
 #include "testing/import_cluster.h"
 #include "testing/status_matchers.h"
 
@@ -24,7 +25,8 @@ std::vector<std::string> Leftovers(MemFileSystem& mem) {
   std::vector<std::string> out;
   for (const std::string& p : mem.ListRecursive()) {
     if (p.back() == '/') continue;
-    if (p.find(".import.tmp") != std::string::npos || p.find("/shardtool/tmp/") != std::string::npos ||
+    if (p.find(".import.tmp") != std::string::npos ||
+        p.find("/shardtool/tmp/") != std::string::npos ||
         p.find("/.import-pending/") != std::string::npos) {
       out.push_back(p);
     }
@@ -162,6 +164,54 @@ TEST(ImportStopChecks, LargeRecordsAreCheckedEveryMegabyte) {
   ASSERT_OK(again);
   EXPECT_EQ(again->exit_status(), 0) << again->outcome.ToString();
   c.ExpectExact();
+}
+
+// Ingest likewise: a stop (here --max-duration with --rate) comes before the commit, promptly, and
+// leaves nothing written; the rerun ingests the bundle.
+TEST(IngestStopChecks, LargeRecordsStopBeforeTheCommit) {
+  ImportCluster c;
+  c.local_hosts = {0, 1};
+  c.Setup();
+  BundleHeader h;
+  h.kind = "import";
+  h.target_shard = 1;
+  h.database = "main";
+  auto snap = c.cache.Get(&c.mem, "/cluster/host1");
+  ASSERT_OK(snap);
+  h.catalog_version = (*snap)->catalog().version;
+  BundleWriter w(&c.mem, "/stage", "main.titledb.s1.big", ImportTitledb(), h);
+  ASSERT_OK(w.Open());
+  std::string data(4, '\0');
+  data[0] = 100;
+  data += std::string(30000, 'p');
+  for (uint64_t d = 1000; w.records() < 200; d += 7) {
+    const Key k = MakeTitledbKey(d, 7, true);
+    if (KeySlot(ImportTitledb(), k.data()) % 2 != 1) continue;
+    ASSERT_OK(w.Add(0, k.data(), reinterpret_cast<const uint8_t*>(data.data()),
+                    static_cast<uint32_t>(data.size())));
+  }
+  ASSERT_OK(w.Commit());
+  const auto before = Files(c.mem);
+  IngestEnv env;
+  env.catalogs = &c.cache;
+  env.gigablast = &c.no_gb;
+  env.heartbeat_thread = false;
+  IngestRequest req;
+  req.workdir = "/cluster/host1";
+  req.bundle_dir = w.final_path();
+  req.rate_mb_s = 1;
+  req.max_duration_ms = 1;
+  const int64_t t0 = c.mem.NowMicros();
+  auto r = RunIngest(&c.mem, req, env);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().exit_status(), 9) << r.status().ToString();
+  EXPECT_LT(c.mem.NowMicros() - t0, 2000000);  // not 6 s at 1 MB/s
+  EXPECT_EQ(Files(c.mem), before);
+  req.rate_mb_s = 0;
+  req.max_duration_ms = 0;
+  r = RunIngest(&c.mem, req, env);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->positive, 200);
 }
 
 }  // namespace
