@@ -37,6 +37,7 @@ Status PageCrcCheck::Feed(uint64_t offset, const uint8_t* data, size_t n) {
     if (filled_ < page_len) break;
     if (!sc_->PageMatches(page_, crc_)) {
       const uint64_t begin = sc_->PageBegin(page_);
+      next_ = UINT64_MAX;  // a reader that goes on starts a new run
       return CorruptionStatus(file_ + ": offset " + std::to_string(begin) + ": page " +
                               std::to_string(page_) + " bytes [" + std::to_string(begin) + ", " +
                               std::to_string(sc_->PageEnd(page_)) +

@@ -39,7 +39,8 @@ class PageCrcCheck {
 
   // Bytes [offset, offset + n) of the file, fed in order. A feed that does not continue the last
   // one starts a new run at `offset`. Corruption (C4) naming the file, the page and its byte range
-  // at the first page whose CRC differs from the sidecar's.
+  // at the first page whose CRC differs from the sidecar's, with info "offset" (the page's first
+  // byte) and "rule"; the pages before it in the feed passed. The next feed starts a new run.
   Status Feed(uint64_t offset, const uint8_t* data, size_t n);
 
  private:

@@ -26,4 +26,27 @@ Result<std::pair<uint64_t, const uint8_t*>> SeekStart(const DataFile& file, cons
   return Start{start, start == 0 ? nullptr : map.page_key(span.start_page)};
 }
 
+Result<std::pair<uint64_t, const uint8_t*>> ResumeAfterDamage(const DataFile& file,
+                                                              uint64_t damaged) {
+  using Start = std::pair<uint64_t, const uint8_t*>;
+  const uint64_t end = file.big->logical_size();
+  if (!file.map) {
+    return CorruptionStatus(file.big->path() + ": no page map to find where records resume");
+  }
+  const PageMap& map = *file.map;
+  const uint64_t head = static_cast<uint64_t>(std::max<int64_t>(map.chopped_head(), 0));
+  if (damaged < head) return CorruptionStatus(file.big->path() + ": damage before the map");
+  int64_t page = static_cast<int64_t>((damaged - head) / map.page_size()) + 1;
+  while (page < map.num_pages() && map.page_offset(page) == -1) page++;
+  if (page >= map.num_pages()) return Start{end, nullptr};
+  const uint64_t at = static_cast<uint64_t>(map.GetAbsoluteOffset(page));
+  if (at <= damaged) {
+    return CorruptionStatus(file.big->path() +
+                            ": the page map names no record start after offset " +
+                            std::to_string(damaged));
+  }
+  if (at >= end) return Start{end, nullptr};
+  return Start{at, map.page_key(page)};
+}
+
 }  // namespace shardtool

@@ -20,10 +20,21 @@
 // Headless files (parts 0..h-1 unlinked by an earlier merge's chopHead): reading starts at the
 // first record of the first present part. A Seek whose records may start in a missing part fails
 // with Corruption rather than skipping records silently.
+//
+// Damaged data left out (`merge --quarantine-bad`): with a DamageSink set, a page whose CRC differs
+// (C4) or a record that does not decode (L1-L3, a torn last record) does not fail the stream.
+// The bytes from the first record not yet given out up to where records start again — the first
+// record start the page map gives in a page after the damaged one, or the end of the data — are
+// handed to the sink, and reading goes on from there, the decoder seeded with that page's map key
+// (as a Seek would). Where they resume depends only on the file and its map, so a rerun that reads
+// the same stretch again leaves out the same bytes. Without a map the stream fails as it would
+// without a sink.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <variant>
 #include <vector>
 
 #include "format/page_crc_check.h"
@@ -41,6 +52,22 @@ class PositionedStream : public RecordStream {
   // Bytes read from the file so far (rate limiting, progress).
   virtual uint64_t bytes_read() const = 0;
 };
+
+// Where a stream reports the damaged data it leaves out (see the comment atop the file).
+class DamageSink {
+ public:
+  virtual ~DamageSink() = default;
+  // Bytes [begin, end) of input `source`'s file are left out; `why` is the Corruption that caused
+  // it (info "rule"). An error fails the stream.
+  virtual Status LeaveOut(size_t source, uint64_t begin, uint64_t end, const Status& why) = 0;
+};
+
+// Where records start again after damage at logical offset `damaged` of `file`: the absolute
+// offset of the first page after the damaged byte's page that has a record start (and that page's
+// map key, to seed the decoder), or the end of the data (key nullptr). Corruption when the file
+// has no map or the map names no offset past `damaged`.
+Result<std::pair<uint64_t, const uint8_t*>> ResumeAfterDamage(const DataFile& file,
+                                                              uint64_t damaged);
 
 // Where reading for keys >= target starts in `file`: the logical offset of a record start and the
 // full key of that record (nullptr at offset 0). See the comment atop the file.
@@ -77,6 +104,12 @@ class FileStreamT final : public PositionedStream {
   const Status& status() const override { return status_; }
   uint64_t offset() const override { return i_ < n_ ? offs_[i_] : buf_off_ + pos_; }
   uint64_t bytes_read() const override { return bytes_read_; }
+  // Leave damaged data out instead of failing (see the comment atop the file). REQUIRES: before
+  // the first Seek; sink outlives the stream.
+  void set_damage_sink(DamageSink* sink, size_t source) {
+    damage_ = sink;
+    source_ = source;
+  }
 
  private:
   static constexpr int kBatch = 64;
@@ -84,6 +117,13 @@ class FileStreamT final : public PositionedStream {
 
   void Open(uint64_t start, const uint8_t* seed) {
     status_ = Status::Ok();
+    end_ = file_->big->logical_size();
+    damaged_at_ = UINT64_MAX;
+    Reposition(start, seed);
+    Fill();
+  }
+  // Reading continues at record start `start` whose page's map key is `seed` (nullptr: none).
+  void Reposition(uint64_t start, const uint8_t* seed) {
     if (seed != nullptr) {
       dec_.SeedFromPageKey(seed);
     } else {
@@ -92,13 +132,38 @@ class FileStreamT final : public PositionedStream {
     buf_off_ = start;
     pos_ = len_ = 0;
     skip_ = 0;
-    end_ = file_->big->logical_size();
-    if (check_.active() && check_.PageFloor(start) >= file_->big->first_offset()) {
+    if (check_.active() && start < end_ && check_.PageFloor(start) >= file_->big->first_offset()) {
       // Read from the start of the page, so that it is checked too.
       buf_off_ = check_.PageFloor(start);
       skip_ = static_cast<size_t>(start - buf_off_);
     }
-    Fill();
+  }
+  // Damage at `at` (the damaged page's start or the record that does not decode): the bytes from
+  // `at` on are not decoded; the next Refill leaves them out. False: no sink, fail as before.
+  bool MarkDamage(uint64_t at, Status why) {
+    if (damage_ == nullptr) return false;
+    damaged_at_ = at;
+    damage_why_ = std::move(why);
+    return true;
+  }
+  // Hands [first record not given out, where records resume) to the sink and repositions there.
+  bool LeaveOutDamage() {
+    const uint64_t begin = buf_off_ + skip_;
+    Status why = std::move(damage_why_);
+    const uint64_t at = damaged_at_;
+    damaged_at_ = UINT64_MAX;
+    auto next = ResumeAfterDamage(*file_, std::max(at, begin));
+    if (!next.ok() || next->first <= begin) {
+      Fail(std::move(why));  // nowhere to resume: as without a sink
+      return false;
+    }
+    Status s = damage_->LeaveOut(source_, begin, next->first, why);
+    if (!s.ok()) {
+      Fail(std::move(s));
+      return false;
+    }
+    Reposition(next->first, next->second);
+    return true;
   }
   void Fail(Status s) {
     status_ = std::move(s);
@@ -138,7 +203,10 @@ class FileStreamT final : public PositionedStream {
         n_ = n;
         return;
       }
-      if (pos_ < len_ && ds != DecodeStatus::kTruncated) return DecodeFailure(ds);
+      if (pos_ < len_ && ds != DecodeStatus::kTruncated) {
+        if (!MarkDamage(buf_off_ + pos_, DecodeError(ds))) return DecodeFailure(ds);
+        len_ = pos_;  // not decoded past the damage
+      }
       if (!Refill()) return;
     }
   }
@@ -150,43 +218,77 @@ class FileStreamT final : public PositionedStream {
       buf_off_ += pos_;
       pos_ = 0;
     }
-    const uint64_t file_pos = buf_off_ + len_;
-    if (file_pos >= end_) {
-      if (len_ > 0) DecodeFailure(DecodeStatus::kTruncated);  // a torn last record
-      return false;
+    while (true) {  // once per damaged stretch left out
+      uint64_t file_pos = buf_off_ + len_;
+      if (file_pos == damaged_at_) {
+        if (!LeaveOutDamage()) return false;
+        file_pos = buf_off_;
+      }
+      if (file_pos >= end_) {
+        if (len_ == 0) return false;
+        // A torn last record.
+        if (!MarkDamage(buf_off_, DecodeError(DecodeStatus::kTruncated))) {
+          DecodeFailure(DecodeStatus::kTruncated);
+          return false;
+        }
+        if (!LeaveOutDamage()) return false;
+        continue;
+      }
+      if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);  // one record larger than the buffer
+      uint64_t stop = std::min<uint64_t>(file_pos + (buf_.size() - len_), end_);
+      if (check_.active()) {
+        // Whole pages only (the buffer grows when it cannot hold the rest of one).
+        while ((stop = check_.AlignedEnd(stop, end_)) <= file_pos) {
+          buf_.resize(buf_.size() + check_.page_size());
+          stop = std::min<uint64_t>(file_pos + (buf_.size() - len_), end_);
+        }
+      }
+      size_t want = static_cast<size_t>(stop - file_pos);
+      Status s = file_->big->Read(file_pos, want, buf_.data() + len_);
+      if (s.ok()) s = check_.Feed(file_pos, buf_.data() + len_, want);
+      bytes_read_ += want;
+      if (!s.ok()) {
+        const uint64_t bad = DamagedPage(s);
+        if (bad < file_pos || bad >= stop || !MarkDamage(bad, s)) {
+          Fail(std::move(s));
+          return false;
+        }
+        want = static_cast<size_t>(bad - file_pos);  // the pages before it passed
+        if (want == 0) continue;                     // the damage starts here: leave it out now
+      }
+      len_ += want;
+      if (skip_ > 0) {
+        pos_ = skip_;  // the bytes of the first page before the first record wanted
+        skip_ = 0;
+      }
+      return true;
     }
-    if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);  // one record larger than the buffer
-    uint64_t stop = std::min<uint64_t>(file_pos + (buf_.size() - len_), end_);
-    if (check_.active()) {
-      // Whole pages only (the buffer grows when it cannot hold the rest of one).
-      while ((stop = check_.AlignedEnd(stop, end_)) <= file_pos) {
-        buf_.resize(buf_.size() + check_.page_size());
-        stop = std::min<uint64_t>(file_pos + (buf_.size() - len_), end_);
+  }
+  Status DecodeError(DecodeStatus ds) const {
+    const uint64_t at = buf_off_ + pos_;
+    return CorruptionStatus(file_->big->path() + ": offset " + std::to_string(at) + ": " +
+                            (ds == DecodeStatus::kTruncated ? "record runs past the end of the data"
+                             : ds == DecodeStatus::kBadDataSize
+                                 ? "bad data size field"
+                                 : "a compressed key with no full key before it") +
+                            " (" + std::string(DecodeStatusRule(ds)) + ")")
+        .With("offset", static_cast<int64_t>(at))
+        .With("rule", std::string(DecodeStatusRule(ds)));
+  }
+  void DecodeFailure(DecodeStatus ds) { Fail(DecodeError(ds)); }
+  // The first byte of the page a C4 failure names (UINT64_MAX for other failures).
+  static uint64_t DamagedPage(const Status& s) {
+    if (s.code() != ErrorCode::kCorruption) return UINT64_MAX;
+    uint64_t offset = UINT64_MAX;
+    bool c4 = false;
+    for (const ErrorInfo& info : s.info()) {
+      if (info.name == "offset" && std::holds_alternative<int64_t>(info.value)) {
+        offset = static_cast<uint64_t>(std::get<int64_t>(info.value));
+      } else if (info.name == "rule" && std::holds_alternative<std::string>(info.value)) {
+        c4 = std::get<std::string>(info.value) == "C4";
       }
     }
-    const size_t want = static_cast<size_t>(stop - file_pos);
-    Status s = file_->big->Read(file_pos, want, buf_.data() + len_);
-    if (s.ok()) s = check_.Feed(file_pos, buf_.data() + len_, want);
-    if (!s.ok()) {
-      Fail(std::move(s));
-      return false;
-    }
-    bytes_read_ += want;
-    len_ += want;
-    if (skip_ > 0) {
-      pos_ = skip_;  // the bytes of the first page before the first record wanted
-      skip_ = 0;
-    }
-    return true;
-  }
-  void DecodeFailure(DecodeStatus ds) {
-    const uint64_t at = buf_off_ + pos_;
-    Fail(CorruptionStatus(file_->big->path() + ": offset " + std::to_string(at) + ": " +
-                          (ds == DecodeStatus::kTruncated ? "record runs past the end of the data"
-                           : ds == DecodeStatus::kBadDataSize
-                               ? "bad data size field"
-                               : "a compressed key with no full key before it") +
-                          " (" + std::string(DecodeStatusRule(ds)) + ")"));
+    return c4 ? offset : UINT64_MAX;
   }
 
   const DataFile* file_;
@@ -199,6 +301,10 @@ class FileStreamT final : public PositionedStream {
   uint64_t bytes_read_ = 0;
   size_t skip_ = 0;  // bytes of the first read that precede the first record (a page start)
   PageCrcCheck check_;
+  DamageSink* damage_ = nullptr;  // leave damaged data out (nullptr: fail)
+  size_t source_ = 0;
+  uint64_t damaged_at_ = UINT64_MAX;  // where decoding stops for damage left out at the next Refill
+  Status damage_why_;
   int i_ = 0, n_ = 0;  // the batch: current entry and size
   Record recs_[kBatch];
   uint64_t offs_[kBatch];

@@ -83,6 +83,46 @@ finish "$w"
 check "$w" "SIGTERM"
 rm -rf "$w"
 
+# 2b. --quarantine-bad under kill -9: a damaged page of posdb0001.dat (it has a sidecar) is left out
+# and kept in the quarantine; reruns after kills end with the uninterrupted run's output and one
+# quarantine entry holding the same byte ranges (exit 1: findings).
+damaged=$work/damaged
+cp -a "$base" "$damaged"
+[ -f "$damaged/coll.main.0/posdb0001.crc" ] || fail "posdb0001.dat has no sidecar"
+size=$(stat -c %s "$damaged/coll.main.0/posdb0001.dat")
+at=$((size / 2))
+old=$(od -An -tu1 -j "$at" -N1 "$damaged/coll.main.0/posdb0001.dat" | tr -d ' ')
+printf "\\$(printf '%03o' $(((old + 1) % 256)))" |
+  dd of="$damaged/coll.main.0/posdb0001.dat" bs=1 seek="$at" conv=notrunc status=none
+ranges() { grep -ho '"\(offset\|length\|rule\)": [^,}]*' "$1"/shardtool/quarantine/*/manifest.json; }
+cp -a "$damaged" "$work/qref"
+code=0
+"$st" --workdir "$work/qref" merge main --rdb posdb --all --quarantine-bad >/dev/null 2>&1 || code=$?
+[ $code -eq 1 ] || fail "merge --quarantine-bad of a damaged page: exit $code, want 1"
+[ "$(ranges "$work/qref" | wc -l)" -ge 3 ] || fail "no quarantined range in the reference"
+for i in 1 2; do
+  w=$work/qkill-$i
+  cp -a "$damaged" "$w"
+  "$st" --workdir "$w" merge main --rdb posdb --all --quarantine-bad --rate 60 >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(random_delay "q$i" 400)"
+  kill -9 $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  for j in 1 2 3 4 5; do
+    code=0
+    "$st" --workdir "$w" merge main --rdb posdb --all --quarantine-bad >/dev/null 2>"$work/err" ||
+      code=$?
+    [ $code -eq 9 ] || break
+  done
+  [ $code -eq 1 ] || fail "quarantine-bad rerun $i exited $code: $(cat "$work/err")"
+  for f in posdb0001.dat posdb0001.map posdb0001.crc; do
+    cmp -s "$w/coll.main.0/$f" "$work/qref/coll.main.0/$f" || fail "quarantine-bad kill $i: $f differs"
+  done
+  [ "$(ls -d "$w"/shardtool/quarantine/*/ | wc -l)" -eq 1 ] || fail "quarantine-bad kill $i: entries"
+  [ "$(ranges "$w")" = "$(ranges "$work/qref")" ] || fail "quarantine-bad kill $i: other ranges"
+  rm -rf "$w"
+done
+
 # 3. kill -9 at every named test point (builds with test points only).
 points="merge.after_journal_start merge.after_target_create merge.after_target_sync
         merge.after_target_map merge.before_incorporate merge.after_bundles_commit

@@ -21,6 +21,7 @@ struct ImportCmdOptions {
   int max_inflight = 4;
   bool dry_run = false, force = false;
   double max_duration = 0;
+  double rate = 0;
 };
 
 // --memory and --commit-every: at least 1M.
@@ -52,6 +53,7 @@ int RunImportCmd(Context& ctx, const GlobalOptions& g, const ImportCmdOptions& o
   req.force = o.force;
   req.lock_timeout_ms = static_cast<int64_t>(g.lock_timeout * 1000);
   req.max_duration_ms = static_cast<int64_t>(std::ceil(o.max_duration * 1000));
+  req.rate_mb_s = o.rate;
 
   auto report =
       RunWithJobRun<ImportEnv>(ctx, g, "import " + o.database + "." + o.rdb,
@@ -95,6 +97,8 @@ CommandSpec ImportCommand() {
                       "report files, records, negatives, findings and routing; write nothing");
         sub->add_option("--max-duration", o->max_duration,
                         "stop after S seconds: commit what was read (exit 9; a rerun continues)")
+            ->check(Positive());
+        sub->add_option("--rate", o->rate, "limit reading the source to this many MB/s")
             ->check(Positive());
         sub->add_flag("--force", o->force,
                       "write although a Gigablast process works in a target dir");

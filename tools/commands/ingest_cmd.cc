@@ -1,11 +1,13 @@
 // `shardtool ingest BUNDLE`: adds a bundle made by `import --stage-dir` or `merge --orphans-to`
 // to this host, exactly once (doc/format.md §10.2). Exit 0 ingested (or already), 3 records this
 // shard does not own under the same catalog (B5) or a bad target, 5 under another catalog
-// version (B5), 8 a corrupt bundle (B1-B4).
+// version (B5), 8 a corrupt bundle (B1-B4), 9 stopped before the commit (signal, --max-duration).
+#include <cmath>
 #include <ostream>
 #include <utility>
 
 #include "cli/command.h"
+#include "cli/job_run.h"
 #include "jobs/ingest/ingest_job.h"
 #include "render/ingest_render.h"
 
@@ -15,6 +17,7 @@ namespace {
 struct IngestCmdOptions {
   std::vector<std::string> bundles;
   bool force = false, dry_run = false;
+  double max_duration = 0, rate = 0;
 };
 
 int RunIngestCmd(Context& ctx, const GlobalOptions& g, const IngestCmdOptions& o) {
@@ -26,7 +29,11 @@ int RunIngestCmd(Context& ctx, const GlobalOptions& g, const IngestCmdOptions& o
     req.force = o.force;
     req.dry_run = o.dry_run;
     req.lock_timeout_ms = static_cast<int64_t>(g.lock_timeout * 1000);
-    auto r = RunIngest(ctx.fs, req, IngestEnv{});
+    req.max_duration_ms = static_cast<int64_t>(std::ceil(o.max_duration * 1000));
+    req.rate_mb_s = o.rate;
+    auto r = RunWithJobRun<IngestEnv>(ctx, g, "ingest " + bundle, [&](const IngestEnv& env) {
+      return RunIngest(ctx.fs, req, env);
+    });
     if (!r.ok()) return ReportError(ctx, g, r.status());
     if (g.json) {
       all.push_back(IngestReportJson(bundle, *r));
@@ -50,6 +57,12 @@ CommandSpec IngestCommand() {
             sub->add_flag("--dry-run", o->dry_run, "check the bundles and write nothing");
             sub->add_flag("--force", o->force,
                           "write although a Gigablast process works in this directory");
+            sub->add_option("--max-duration", o->max_duration,
+                            "stop after S seconds if not yet committed: nothing is written (exit "
+                            "9; a rerun ingests the bundle)")
+                ->check(Positive());
+            sub->add_option("--rate", o->rate, "limit writing the new data files to this many MB/s")
+                ->check(Positive());
             return [o](Context& ctx, const GlobalOptions& g) { return RunIngestCmd(ctx, g, *o); };
           }};
 }

@@ -1,7 +1,8 @@
 // `shardtool merge <db> --rdb R`: Gigablast's merge of consecutive data files of one Rdb, crash-
 // safe and resumable (doc/format.md §8, doc/architecture.md §4, §6, §9). Exit 0 merged (or nothing
-// to do), 4 busy or orphan cleanup deferred, 9 stopped at a checkpoint (rerun continues), others
-// per doc/architecture.md §5. SIGINT and SIGTERM stop the merge at its next clean checkpoint.
+// to do), 1 merged with damaged input left out (--quarantine-bad), 4 busy or orphan cleanup
+// deferred, 9 stopped at a checkpoint (rerun continues), others per doc/architecture.md §5. SIGINT
+// and SIGTERM stop the merge at its next clean checkpoint.
 #include <cmath>
 #include <ostream>
 #include <sstream>
@@ -31,6 +32,7 @@ struct MergeCmdOptions {
   double max_duration = 0;
   bool force = false;
   bool abort = false;
+  bool quarantine_bad = false;
   std::vector<std::string> placement;
 };
 
@@ -65,6 +67,7 @@ int RunMergeCmd(Context& ctx, const GlobalOptions& g, const MergeCmdOptions& o) 
         ctx, g, UsageErrorStatus("--abort takes none of --files, --all, --auto and --dry-run"));
   }
   req.abort = o.abort;
+  req.quarantine_bad = o.quarantine_bad;
   req.selection = !o.files.empty() ? MergeSelection::kFiles
                                    : (o.all ? MergeSelection::kAll : MergeSelection::kAuto);
   if (!o.files.empty()) {
@@ -97,7 +100,7 @@ int RunMergeCmd(Context& ctx, const GlobalOptions& g, const MergeCmdOptions& o) 
   PrintJobReport(
       ctx, g, report->outcome, [&] { return MergeReportJson(StyleOf(g), *report); },
       [&] { PrintMergeReport(*ctx.out, StyleOf(g), *report); });
-  return report->outcome.exit_status();
+  return report->exit_status();
 }
 
 }  // namespace
@@ -147,6 +150,9 @@ CommandSpec MergeCommand() {
                         "<ns>=<shard version> (default: the current versions, retried when stale)");
         sub->add_flag("--force", o->force,
                       "merge even though a Gigablast process works in this directory");
+        sub->add_flag("--quarantine-bad", o->quarantine_bad,
+                      "leave input pages that fail their checksum or do not decode out, into "
+                      "the quarantine, and finish the merge (exit 1) instead of stopping (exit 8)");
         sub->add_flag("--abort", o->abort,
                       "discard the interrupted merge of the Rdb: remove its target and journal, "
                       "inputs untouched");

@@ -28,6 +28,10 @@ Json MergeReportJson(const ReportStyle& style, const MergeReport& r) {
                   {"quarantined", c.orphans_dropped - c.orphans_exported},
                   {"deferred", c.orphans_deferred},
                   {"unexpected", c.orphans_unexpected}};
+  j["damaged"] = {
+      {"ranges", c.damaged_ranges},
+      {"bytes", c.damaged_bytes},
+      {"entry", r.damaged_entry.empty() ? Json(nullptr) : Json(style.ShowPath(r.damaged_entry))}};
   j["bytes_in"] = c.bytes_in;
   j["bytes_out"] = r.bytes_out;
   j["seconds"] = r.seconds;
@@ -95,6 +99,13 @@ void PrintMergeReport(std::ostream& out, const ReportStyle& style, const MergeRe
                              std::to_string(c.orphans_unexpected) + " unexpected"});
   }
   for (const std::string& b : r.bundles) t.AddRow({"bundle", style.ShowPath(b)});
+  if (c.damaged_ranges > 0) {
+    t.AddRow({"damaged",
+              std::to_string(c.damaged_ranges) + " damaged input ranges (" +
+                  HumanBytes(c.damaged_bytes) + ") left out" +
+                  (r.damaged_entry.empty() ? std::string()
+                                           : ", kept in " + style.ShowPath(r.damaged_entry))});
+  }
   t.AddRow({"bytes", HumanBytes(c.bytes_in) + " in, " + HumanBytes(r.bytes_out) +
                          " out, peak extra disk " + HumanBytes(r.peak_extra_disk) +
                          (r.parts_chopped ? ", " + std::to_string(r.parts_chopped) +

@@ -41,11 +41,13 @@ Json StreamJson(const BundleStreamInfo& s) {
     j["source_file"] = s.source_file;
     Json ranges = Json::array();
     for (const BundleRange& r : s.ranges) {
-      ranges.push_back({{"offset", r.offset},
-                        {"length", r.length},
-                        {"records", r.records},
-                        {"first_key", r.first_key},
-                        {"last_key", r.last_key}});
+      Json range = {{"offset", r.offset},
+                    {"length", r.length},
+                    {"records", r.records},
+                    {"first_key", r.first_key},
+                    {"last_key", r.last_key}};
+      if (!r.rule.empty()) range["rule"] = r.rule;
+      ranges.push_back(range);
     }
     j["ranges"] = ranges;
   }
@@ -77,7 +79,7 @@ Result<BundleStreamInfo> StreamFromJson(const Json& j, const std::string& path) 
       for (const Json& r : j.value("ranges", Json::array())) {
         s.ranges.push_back({r.at("offset").get<uint64_t>(), r.at("length").get<uint64_t>(),
                             r.value("records", int64_t{0}), r.value("first_key", std::string()),
-                            r.value("last_key", std::string())});
+                            r.value("last_key", std::string()), r.value("rule", std::string())});
       }
     }
   } catch (const Json::exception& e) {
@@ -183,6 +185,7 @@ struct BundleWriter::Slot {
   std::string first_key, last_key;  // raw key bytes
   std::string source_file, reason;
   std::vector<BundleRange> ranges;
+  bool raw = false;  // exact source bytes (AddRaw), no records
 };
 
 BundleWriter::BundleWriter(FileSystem* fs, std::string parent, std::string name, const RdbInfo& rdb,
@@ -256,15 +259,34 @@ Status BundleWriter::Add(int slot, const uint8_t* full_key, const uint8_t* data,
       s.ranges.back().records++;
       s.ranges.back().last_key = hex;
     } else {
-      s.ranges.push_back({source_offset, source_size, 1, hex, hex});
+      s.ranges.push_back({source_offset, source_size, 1, hex, hex, ""});
     }
   }
   if (s.buf.size() >= stream_limit) return FlushSlot(s);
   return Status::Ok();
 }
 
+Status BundleWriter::AddRaw(int slot, uint64_t source_offset, std::string_view bytes,
+                            const std::string& rule) {
+  auto& sp = slots_[slot];
+  if (!sp) sp = std::make_unique<Slot>(rdb_);
+  Slot& s = *sp;
+  if (s.records > 0) return InternalErrorStatus("raw bytes added to a bundle slot of records");
+  s.raw = true;
+  s.buf.append(bytes);
+  buffered_ += bytes.size();
+  BundleRange* last = s.ranges.empty() ? nullptr : &s.ranges.back();
+  if (last != nullptr && last->offset + last->length == source_offset && last->rule == rule) {
+    last->length += bytes.size();
+  } else {
+    s.ranges.push_back({source_offset, bytes.size(), 0, "", "", rule});
+  }
+  if (s.buf.size() >= stream_limit) return FlushSlot(s);
+  return Status::Ok();
+}
+
 Status BundleWriter::FlushSlot(Slot& s) {
-  if (s.records == 0) return Status::Ok();
+  if (s.records == 0 && s.buf.empty()) return Status::Ok();
   ASSIGN_OR_RETURN(std::string frame, ZstdCompressFrame(s.buf, 3));
   BundleStreamInfo info;
   info.file = StreamName(streams_.size());
@@ -280,12 +302,14 @@ Status BundleWriter::FlushSlot(Slot& s) {
   info.positive = s.positive;
   info.negative = s.negative;
   info.bytes = s.buf.size();
-  info.first_key = KeyHex(reinterpret_cast<const uint8_t*>(s.first_key.data()), ks);
-  info.last_key = KeyHex(reinterpret_cast<const uint8_t*>(s.last_key.data()), ks);
+  if (!s.raw) {
+    info.first_key = KeyHex(reinterpret_cast<const uint8_t*>(s.first_key.data()), ks);
+    info.last_key = KeyHex(reinterpret_cast<const uint8_t*>(s.last_key.data()), ks);
+  }
   info.crc32c = Crc32c(frame);
   if (!s.reason.empty()) {
     info.reason = s.reason;
-    info.encoding = "records";
+    info.encoding = s.raw ? "raw" : "records";
     info.source_file = s.source_file;
     info.ranges = std::move(s.ranges);
   }
@@ -326,6 +350,7 @@ Status BundleWriter::Commit() {
   for (const BundleStreamInfo& s : streams_) {
     m.positive += s.positive;
     m.negative += s.negative;
+    if (s.encoding == "raw") continue;  // bytes, no keys
     // Hex of equal length compares like the keys.
     if (m.first_key.empty() || s.first_key < m.first_key) m.first_key = s.first_key;
     if (m.last_key.empty() || s.last_key > m.last_key) m.last_key = s.last_key;
@@ -366,6 +391,12 @@ Result<BundleContents> ReadBundle(FileSystem* fs, const std::string& dir) {
     auto plain = ZstdDecompressFrame(frame, s.bytes);
     if (!plain.ok()) return CorruptionStatus(path + ": " + plain.status().message() + " (B2)");
     if (plain->size() != s.bytes) return CorruptionStatus(path + ": size differs (B2)");
+    if (s.encoding == "raw") {
+      // Exact source bytes that did not pass a check: nothing to decode (§10.3).
+      if (s.records != 0) return CorruptionStatus(path + ": a raw stream lists records (B3)");
+      out.streams.emplace_back();
+      continue;
+    }
     RecordDecoder dec(*rdb);
     dec.Reset();
     std::vector<BundleRecord> recs;

@@ -33,7 +33,8 @@ struct BundleRange {
   uint64_t offset = 0;
   uint64_t length = 0;
   int64_t records = 0;
-  std::string first_key, last_key;  // hex
+  std::string first_key, last_key;  // hex; empty in raw ranges
+  std::string rule;                 // raw ranges: the rule the bytes broke (C4, L2, ...)
   friend bool operator==(const BundleRange&, const BundleRange&) = default;
 };
 
@@ -44,8 +45,8 @@ struct BundleStreamInfo {
   std::string first_key, last_key;
   uint32_t crc32c = 0;  // of the .zst file as stored
   // Quarantine entries only (§10.3).
-  std::string reason;       // "orphan" / "corrupt-record"
-  std::string encoding;     // "records"
+  std::string reason;       // "orphan" / "corrupt-record" / "corrupt-page"
+  std::string encoding;     // "records", or "raw": the exact source bytes of `ranges`
   std::string source_file;  // relative to the working dir
   std::vector<BundleRange> ranges;
   friend bool operator==(const BundleStreamInfo&, const BundleStreamInfo&) = default;
@@ -103,6 +104,10 @@ class BundleWriter {
   // lies in its source file (quarantine ranges; ignored for plain bundles).
   Status Add(int slot, const uint8_t* full_key, const uint8_t* data, uint32_t data_size,
              uint64_t source_offset = 0, uint32_t source_size = 0);
+  // Adds exact source bytes to a raw slot (one that holds no records): a quarantine stream of
+  // encoding "raw" whose ranges say where the bytes lie in the source file and which `rule` they
+  // broke. Consecutive bytes of one rule extend the last range.
+  Status AddRaw(int slot, uint64_t source_offset, std::string_view bytes, const std::string& rule);
   // Bytes buffered in all slots.
   size_t buffered() const { return buffered_; }
   // Turns the largest buffer into a stream (memory budget).
@@ -135,7 +140,8 @@ class BundleWriter {
   bool dir_dirty_ = false;
 };
 
-// A bundle read back and checked (B1-B4): manifest, then each stream's records in order.
+// A bundle read back and checked (B1-B4): manifest, then each stream's records in order (none for
+// a raw stream, whose bytes are checked by B2 only).
 struct BundleRecord {
   std::string key;   // ks bytes
   std::string data;  // data part

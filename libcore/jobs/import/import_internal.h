@@ -91,6 +91,12 @@ class Importer {
   void DropRuns();
   void RemoveRunDirs();
   Status CommitQuarantine();
+  // import_space.cc: NoSpace (exit 7) before anything is written when a file system the import
+  // writes to cannot hold what it will add.
+  Status CheckFreeSpace();
+  // After a failed run: what it wrote that no commit holds goes (temporaries of the targets,
+  // pending bundles), committed batches are rolled forward; best effort.
+  void CleanUpAfterFailure();
   Status WriteBookmark();
   bool StopRequested();
 

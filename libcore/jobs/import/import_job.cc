@@ -15,6 +15,7 @@
 #include "catalog/state_paths.h"
 #include "format/key.h"
 #include "format/titlerec.h"
+#include "io/check_pacer.h"
 #include "io/test_point.h"
 #include "jobs/import/import_bookmark.h"
 #include "jobs/import/import_internal.h"
@@ -43,6 +44,23 @@ Status RemovePending(FileSystem* fs, const std::string& pending) {
 }
 
 }  // namespace
+
+void Importer::CleanUpAfterFailure() {
+  if (req_.dry_run) return;
+  for (auto& t : locals_) {
+    if (t->ledger == nullptr) continue;  // not acquired
+    SettleImportTemps(fs_, t->workdir, req_.database, req_.rdb, t->db_dir).IgnoreError();
+  }
+  if (own_ledger_ == nullptr) return;
+  // Bundles whose ledger entry is committed are renamed out of .import-pending first.
+  ImportLedger own(fs_, own_ledger_->path());
+  if (!own.Load().ok() || !own.RollForward().ok()) return;
+  if (!req_.stage_dir.empty()) {
+    RemovePending(fs_, JoinPath(req_.stage_dir, ".import-pending")).IgnoreError();
+  }
+  RemovePending(fs_, JoinPath(JoinPath(StateDir(req_.workdir), "quarantine"), ".import-pending"))
+      .IgnoreError();
+}
 
 bool Importer::StopRequested() {
   if (env_.stop != nullptr && env_.stop->load()) return true;
@@ -278,7 +296,7 @@ Status Importer::OpenTargets() {
         fs_, ImportLedgerPath(h.workdir, req_.database, req_.rdb, srcid_));
     RETURN_IF_ERROR(t->ledger->Load());
     RETURN_IF_ERROR(t->ledger->RollForward().status());
-    RETURN_IF_ERROR(RemoveImportTemps(fs_, t->db_dir));
+    RETURN_IF_ERROR(SettleImportTemps(fs_, h.workdir, req_.database, req_.rdb, t->db_dir));
     locals_.push_back(std::move(t));
   }
   if (!remote.empty() && req_.stage_dir.empty() && !req_.dry_run) {
@@ -435,7 +453,9 @@ Status Importer::ReadAndCommit() {
       AdviseHugePages(b->arena.data(), b->arena.capacity());
     }
   }
-  uint32_t since_check = 0;
+  CheckPacer pacer(fs_, env_.check_every);
+  const int64_t deadline =
+      req_.max_duration_ms > 0 ? start_us_ + req_.max_duration_ms * 1000 : INT64_MAX;
   for (size_t fi = 0; fi < scan_.files.size(); ++fi) {
     const SourceFile& f = scan_.files[fi];
     if (f.id < pos_.file_id) continue;
@@ -494,9 +514,9 @@ Status Importer::ReadAndCommit() {
         }
       }
       batch_.to = pos_ = SourcePos{f.id, reader.position()};
-      if (++since_check >= env_.check_every) {
-        since_check = 0;
+      if (pacer.Due(r.size)) {
         if (env_.progress) env_.progress({done_bytes_, total_bytes_});
+        WaitForRate(fs_, report_.bytes_read, req_.rate_mb_s, start_us_, deadline, env_.stop);
         const bool stop = StopRequested();
         if (stop) {
           RETURN_IF_ERROR(Flush(true, true));
@@ -538,15 +558,18 @@ Result<ImportReport> Importer::Run() {
     return report_;
   }
   RETURN_IF_ERROR(OpenTargets());
+  RETURN_IF_ERROR(CheckFreeSpace());
   Status st = ReadAndCommit();
   Status committed = JoinCommit();
   RemoveRunDirs();
   if (st.ok()) st = std::move(committed);
   if (!st.ok()) {
-    // Stops after committed work are reported (exit 9, 5, 6); other errors fail the run.
+    // Stops after committed work are reported (exit 9, 5, 6); other errors fail the run, which
+    // leaves nothing uncommitted behind (a full disk stays usable).
     const ErrorCode c = st.code();
     if (c != ErrorCode::kInterrupted && c != ErrorCode::kStaleConfig &&
         c != ErrorCode::kStaleDbVersion && c != ErrorCode::kQueryPlanKilled) {
+      CleanUpAfterFailure();
       return st;
     }
     report_.outcome = st;

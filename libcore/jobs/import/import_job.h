@@ -56,6 +56,7 @@ struct ImportRequest {
   bool force = false;  // write although a Gigablast process works in a target dir
   int64_t lock_timeout_ms = 0;
   int64_t max_duration_ms = 0;  // 0: no limit
+  double rate_mb_s = 0;         // 0: unlimited; else source bytes read per second / 1e6
 };
 
 struct ImportProgress {
@@ -74,8 +75,10 @@ struct ImportEnv {
   // Called after each batch's commit with the batch number (tests: catalog changes mid-run).
   std::function<Status(int)> after_batch;
   size_t read_buffer = size_t{4} << 20;
-  uint32_t check_every = 1024;  // records between batch-size, stop and yield checks
-  int merge_width = 64;         // runs (and the last batch) merged at once
+  // Records between stop, --rate and progress checks (which also come every 1 MiB of records and
+  // every 50 ms: io/check_pacer.h).
+  uint32_t check_every = 1024;
+  int merge_width = 64;  // runs (and the last batch) merged at once
 };
 
 struct ImportFileReport {

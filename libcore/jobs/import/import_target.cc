@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "catalog/discovery.h"
+#include "catalog/state_paths.h"
 #include "format/data_file_writer.h"
 #include "format/file_name.h"
 #include "io/test_point.h"
@@ -108,6 +109,26 @@ Status RemoveImportTemps(FileSystem* fs, const std::string& db_dir) {
   }
   if (removed) RETURN_IF_ERROR(fs->SyncDir(db_dir));
   return Status::Ok();
+}
+
+Status SettleImportTemps(FileSystem* fs, const std::string& workdir, const std::string& db,
+                         const std::string& rdb, const std::string& db_dir) {
+  const std::string journal = JournalDir(workdir);
+  if (fs->Exists(journal)) {
+    const std::string prefix = "import-ledger." + db + "." + rdb + ".";
+    ASSIGN_OR_RETURN(std::vector<DirEntry> entries, fs->ListDir(journal));
+    for (const DirEntry& e : entries) {
+      if (e.is_dir || e.name.rfind(prefix, 0) != 0 || e.name.size() <= prefix.size() + 5 ||
+          e.name.compare(e.name.size() - 5, 5, ".json") != 0 ||
+          e.name.find('.', prefix.size()) != e.name.size() - 5) {
+        continue;  // another collection's, or a ledger being written (".json.tmp...")
+      }
+      ImportLedger ledger(fs, JoinPath(journal, e.name));
+      RETURN_IF_ERROR(ledger.Load());
+      RETURN_IF_ERROR(ledger.RollForward().status());
+    }
+  }
+  return RemoveImportTemps(fs, db_dir);
 }
 
 }  // namespace shardtool

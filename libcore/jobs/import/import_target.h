@@ -73,8 +73,18 @@ Result<TargetFilesWritten> WriteTargetFiles(FileSystem* fs, const std::string& d
                                             const RdbInfo& rdb, uint64_t part_size,
                                             const std::vector<TargetRecordRef>& recs);
 
-// Removes temporaries a crash or a failed write left before their ledger entry was committed
-// (every name containing ".import.tmp", including older versions' "<data name>.import.tmp").
+// Removes every temporary of db_dir (every name containing ".import.tmp", including older versions'
+// "<data name>.import.tmp"). Only for temporaries no ledger names: see SettleImportTemps.
 Status RemoveImportTemps(FileSystem* fs, const std::string& db_dir);
+
+// Before an import or ingest writes into db_dir (under the collection's write acquisition), and
+// after one failed there: every ledger of the collection <db>.<rdb> in `workdir`'s journal (each
+// source's import ledger and the ingest ledger, import-ledger.<db>.<rdb>.*.json) is rolled
+// forward, since the temporaries of a committing entry are a batch that ledger holds (its rerun
+// skips those records), whichever run wrote them; then the temporaries no ledger names — left by
+// a crash or a failed write before their commit point — are removed. Removing every temporary
+// would lose another source's committed but unpublished batch (issue 16).
+Status SettleImportTemps(FileSystem* fs, const std::string& workdir, const std::string& db,
+                         const std::string& rdb, const std::string& db_dir);
 
 }  // namespace shardtool

@@ -11,6 +11,7 @@
 #include "catalog/ownership_filter.h"
 #include "catalog/state_paths.h"
 #include "format/key.h"
+#include "io/check_pacer.h"
 #include "io/test_point.h"
 #include "jobs/bundle/bundle_writer.h"
 #include "jobs/import/import_ledger.h"
@@ -177,15 +178,49 @@ Result<IngestTarget> FindIngestTarget(FileSystem* fs, const IngestRequest& req,
 
 // Writes the merged records as new data files of the target and commits them to the ledger under
 // `label` (exactly once).
-Status WriteIngested(FileSystem* fs, const IngestTarget& t, const RdbInfo& rdb,
+// The new data files of `refs` under temporary names, paced (stop flag, --max-duration, --rate).
+Result<TargetFilesWritten> WritePaced(FileSystem* fs, const IngestRequest& req,
+                                      const IngestEnv& env, const IngestTarget& t,
+                                      const RdbInfo& rdb, const std::vector<TargetRecordRef>& refs,
+                                      int64_t start_us) {
+  TargetFilesWriter w(fs, t.db_dir, rdb, t.part_size);
+  CheckPacer pacer(fs, 4096);
+  const int64_t deadline =
+      req.max_duration_ms > 0 ? start_us + req.max_duration_ms * 1000 : INT64_MAX;
+  uint64_t bytes = 0, total = 0;
+  for (const TargetRecordRef& r : refs) total += static_cast<uint64_t>(rdb.key_size) + r.data_size;
+  for (const TargetRecordRef& r : refs) {
+    RETURN_IF_ERROR(w.Add(r));
+    const uint64_t size = static_cast<uint64_t>(rdb.key_size) + r.data_size;
+    bytes += size;
+    if (!pacer.Due(size)) continue;
+    if (env.progress) env.progress({bytes, total});
+    WaitForRate(fs, bytes, req.rate_mb_s, start_us, deadline, env.stop);
+    if (env.stop != nullptr && env.stop->load()) {
+      return InterruptedStatus("ingest stopped by a signal before its commit; a rerun ingests " +
+                               req.bundle_dir);
+    }
+    if (fs->NowMicros() >= deadline) {
+      return InterruptedStatus(
+          "--max-duration reached before the ingest's commit; a rerun "
+          "ingests " +
+          req.bundle_dir);
+    }
+  }
+  return w.Finish();
+}
+
+Status WriteIngested(FileSystem* fs, const IngestRequest& req, const IngestEnv& env,
+                     const IngestTarget& t, const RdbInfo& rdb,
                      const std::vector<TargetRecordRef>& refs, const std::string& label,
-                     ImportLedger& ledger, IngestReport* rep) {
-  RETURN_IF_ERROR(RemoveImportTemps(fs, t.db_dir));
-  auto written = WriteTargetFiles(fs, t.db_dir, rdb, t.part_size, refs);
+                     ImportLedger& ledger, IngestReport* rep, int64_t start_us) {
+  const std::string db = t.db->name;
+  RETURN_IF_ERROR(SettleImportTemps(fs, req.workdir, db, std::string(rdb.name), t.db_dir));
+  auto written = WritePaced(fs, req, env, t, rdb, refs, start_us);
   if (!written.ok()) {
-    // ENOSPC and the like: nothing is committed, so the temporaries go now (best effort: the
-    // next run removes what is left).
-    RemoveImportTemps(fs, t.db_dir).IgnoreError();
+    // ENOSPC, a stop and the like: nothing is committed, so the temporaries go now (best effort:
+    // the next run removes what is left).
+    SettleImportTemps(fs, req.workdir, db, std::string(rdb.name), t.db_dir).IgnoreError();
     return written.status();
   }
   TargetFilesWritten w = std::move(*written);
@@ -239,7 +274,7 @@ Result<IngestReport> RunIngest(FileSystem* fs, const IngestRequest& req, const I
     rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
     return rep;
   }
-  RETURN_IF_ERROR(WriteIngested(fs, target, *rdb, refs, label, ledger, &rep));
+  RETURN_IF_ERROR(WriteIngested(fs, req, env, target, *rdb, refs, label, ledger, &rep, start_us));
   rep.seconds = static_cast<double>(fs->NowMicros() - start_us) / 1e6;
   return rep;
 }

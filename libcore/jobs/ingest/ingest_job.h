@@ -8,8 +8,11 @@
 // on equal keys a later stream wins; negatives kept, they cancel older positives) and written as
 // new data files at the next odd ids, committed through the host's ingest ledger
 // (import_ledger.h) under the bundle's identity (directory name and manifest CRC), so ingesting
-// the same bundle again does nothing. Records of an orphan bundle whose key this host already holds
-// (either form) are dropped: they never shadow the host's versions (ingest_held.h).
+// the same bundle again does nothing. The stop flag, --max-duration and --rate are checked while
+// the files are written (every 4096 records, 1 MiB or 50 ms: io/check_pacer.h); a stop comes before
+// the commit, removes the temporaries and ends with Interrupted (exit 9): the rerun ingests the
+// whole bundle. Records of an orphan bundle whose key this host already holds (either form) are
+// dropped: they never shadow the host's versions (ingest_held.h).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,8 @@ struct IngestRequest {
   bool force = false;
   bool dry_run = false;
   int64_t lock_timeout_ms = 0;
+  int64_t max_duration_ms = 0;  // 0: no limit; else stop before the commit (Interrupted, exit 9)
+  double rate_mb_s = 0;         // 0: unlimited; else bytes written per second / 1e6
 };
 
 using IngestEnv = LocalWriteEnv;

@@ -3,7 +3,9 @@
 // acquisition (doc/architecture.md §6).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,7 +21,14 @@
 
 namespace shardtool {
 
+struct LocalWriteProgress {
+  uint64_t done = 0, total = 0;  // bytes
+};
+
 struct LocalWriteEnv {
+  // SIGINT/SIGTERM (ingest): stop before the commit; nothing is written, a rerun does it all.
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(const LocalWriteProgress&)> progress;
   LockManager* locks = nullptr;
   CatalogCache* catalogs = nullptr;
   LeaseKeeper* keeper = nullptr;

@@ -85,16 +85,25 @@ Status MergeRun::Incorporate(MergeJournal journal) {
 }
 
 Status MergeRun::CommitBundles() {
-  for (const MergeJournalBundle& b : j_.bundles) {
-    const std::string final_path = JoinPath(sink_dir_, b.dir);
-    report_->bundles.push_back(final_path);
-    if (fs_->Exists(final_path)) continue;  // committed by an earlier run
-    BundleWriter w(fs_, sink_dir_, b.dir, rdb_, HeaderFor(b.target_shard));
+  auto commit = [&](const std::string& sink, const MergeJournalBundle& b, const BundleHeader& h) {
+    const std::string final_path = JoinPath(sink, b.dir);
+    if (fs_->Exists(final_path)) return Status::Ok();  // committed by an earlier run
+    BundleWriter w(fs_, sink, b.dir, rdb_, h);
     if (!fs_->Exists(w.tmp_path())) {
-      return CorruptionStatus(w.tmp_path() + ": an orphan bundle of the merge is gone");
+      return CorruptionStatus(w.tmp_path() + ": a bundle of the merge is gone");
     }
     RETURN_IF_ERROR(w.Open(b.streams));
-    RETURN_IF_ERROR(w.Commit());
+    return w.Commit();
+  };
+  for (const MergeJournalBundle& b : j_.bundles) {
+    report_->bundles.push_back(JoinPath(sink_dir_, b.dir));
+    RETURN_IF_ERROR(commit(sink_dir_, b, HeaderFor(b.target_shard)));
+  }
+  if (j_.damaged_bundle) {
+    // --quarantine-bad's entry (merge_damage.cc): always in the quarantine.
+    const std::string qdir = JoinPath(StateDir(req_.workdir), "quarantine");
+    report_->damaged_entry = JoinPath(qdir, j_.damaged_bundle->dir);
+    RETURN_IF_ERROR(commit(qdir, *j_.damaged_bundle, DamagedHeader()));
   }
   return Status::Ok();
 }

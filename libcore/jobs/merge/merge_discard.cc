@@ -66,6 +66,10 @@ Status DiscardMerge(FileSystem* fs, const std::string& workdir, const MergeJourn
   for (const MergeJournalBundle& b : j.bundles) {
     RETURN_IF_ERROR(RemoveBundleDir(fs, JoinPath(sink, b.dir + ".tmp")));
   }
+  if (j.damaged_bundle) {  // --quarantine-bad: the damaged bytes stay in the inputs
+    RETURN_IF_ERROR(RemoveBundleDir(
+        fs, JoinPath(JoinPath(StateDir(workdir), "quarantine"), j.damaged_bundle->dir + ".tmp")));
+  }
   TEST_POINT("merge.discard.after_bundles");
   return RemoveMergeJournal(fs, workdir, j.uuid);
 }

@@ -18,6 +18,11 @@ namespace shardtool {
 
 std::string MergeStashName(const std::string& ns) { return "merge." + ns + ".stash.json"; }
 
+int MergeReport::exit_status() const {
+  if (!outcome.ok()) return outcome.exit_status();
+  return counters.damaged_ranges > 0 ? 1 : 0;
+}
+
 namespace {
 
 std::vector<SlotRange> SlotsWith(const OrphanPolicy& p, OrphanVerdict v) {
@@ -57,6 +62,7 @@ MergeJournal NewJournal(const MergeRequest& req, const Catalog& catalog,
   j.cleanup_orphans = policy != nullptr;
   j.orphans_to = req.orphans_to;
   j.misplaced = req.misplaced;
+  j.quarantine_bad = req.quarantine_bad;
   if (policy != nullptr) {
     j.orphan_sink = req.orphans_to.empty() ? "quarantine" : "bundles";
     j.drop_slots = SlotsWith(*policy, OrphanVerdict::kDrop);
@@ -216,6 +222,13 @@ Status ResumeJournaled(const MergeScope& s, MergeRun& run, MergeJournal journal,
                                                : " --orphans-to " + journal.orphans_to)
              : std::string("without --cleanup-orphans")) +
         ": rerun it with the same orphan options");
+  }
+  if (journal.quarantine_bad != req.quarantine_bad) {
+    return FailedPreconditionStatus("an interrupted merge of " + ns + " (files " +
+                                    IdList(journal.inputs) + ") ran " +
+                                    (journal.quarantine_bad ? "with" : "without") +
+                                    " --quarantine-bad: rerun it the same way, or discard it "
+                                    "with --abort");
   }
   return run.Run(std::move(journal), MergeRun::Mode::kJournaled);
 }

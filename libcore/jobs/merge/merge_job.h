@@ -95,6 +95,10 @@ struct MergeRequest {
   // --abort: discard the interrupted merge of the collection instead (merge_discard.h): its
   // target and journal are removed, the inputs untouched; nothing to do when there is none.
   bool abort = false;
+  // --quarantine-bad: an input page that fails its checksum or does not decode is left out and
+  // written to the quarantine (raw bytes, reason "corrupt-page") instead of stopping the merge
+  // with Corruption; the merge commits and the report's exit status is 1. Frozen in the journal.
+  bool quarantine_bad = false;
 };
 
 struct MergeProgress {
@@ -146,6 +150,7 @@ struct MergeReport {
   double seconds = 0;
   std::vector<std::string> bundles;             // committed bundle dirs (orphans or quarantine)
   std::map<int32_t, int64_t> dropped_by_owner;  // records left out by owner shard, in this run
+  std::string damaged_entry;         // --quarantine-bad's quarantine entry ("" when none)
   std::vector<SlotRange> slots_dropped, slots_deferred, slots_unexpected;  // slots with records
   std::vector<std::string> deferred_leases;  // leases that kept records
   std::vector<std::string> pinned_inputs;    // retired inputs left on disk for a live lease
@@ -155,6 +160,8 @@ struct MergeReport {
   // Ok; Interrupted (stopped at a checkpoint, a rerun continues: exit 9); RangeDeletionDeferred
   // (committed, but deferred orphans and none dropped: exit 4).
   Status outcome;
+  // The outcome's exit status, else 1 when damaged input was left out (--quarantine-bad), else 0.
+  int exit_status() const;
 };
 
 // The stash journal of a stopped merge of `ns` (in shardtool/journal/).

@@ -37,7 +37,9 @@ Json StreamJson(const BundleStreamInfo& s) {
             {"source_file", s.source_file}};
   Json ranges = Json::array();
   for (const BundleRange& r : s.ranges) {
-    ranges.push_back({r.offset, r.length, r.records, r.first_key, r.last_key});
+    Json range = {r.offset, r.length, r.records, r.first_key, r.last_key};
+    if (!r.rule.empty()) range.push_back(r.rule);
+    ranges.push_back(range);
   }
   j["ranges"] = ranges;
   return j;
@@ -58,9 +60,24 @@ BundleStreamInfo StreamFrom(const Json& j) {
   s.source_file = j.at("source_file").get<std::string>();
   for (const Json& r : j.at("ranges")) {
     s.ranges.push_back({r.at(0).get<uint64_t>(), r.at(1).get<uint64_t>(), r.at(2).get<int64_t>(),
-                        r.at(3).get<std::string>(), r.at(4).get<std::string>()});
+                        r.at(3).get<std::string>(), r.at(4).get<std::string>(),
+                        r.size() > 5 ? r.at(5).get<std::string>() : std::string()});
   }
   return s;
+}
+
+Json BundleJson(const MergeJournalBundle& b) {
+  Json streams = Json::array();
+  for (const auto& s : b.streams) streams.push_back(StreamJson(s));
+  return {{"dir", b.dir}, {"target_shard", b.target_shard}, {"streams", streams}};
+}
+
+MergeJournalBundle BundleFrom(const Json& b) {
+  MergeJournalBundle mb;
+  mb.dir = b.at("dir").get<std::string>();
+  mb.target_shard = b.at("target_shard").get<int32_t>();
+  for (const Json& s : b.at("streams")) mb.streams.push_back(StreamFrom(s));
+  return mb;
 }
 
 }  // namespace
@@ -98,6 +115,7 @@ std::string SerializeMergeJournal(const MergeJournal& j) {
   o["orphans_to"] = j.orphans_to;
   o["orphan_sink"] = j.orphan_sink;
   if (j.misplaced) o["misplaced"] = true;
+  o["quarantine_bad"] = j.quarantine_bad;
   o["slots"] = {{"drop", RangesJson(j.drop_slots)},
                 {"deferred_not_ready", RangesJson(j.not_ready_slots)},
                 {"deferred_lease_held", RangesJson(j.lease_held_slots)},
@@ -122,17 +140,16 @@ std::string SerializeMergeJournal(const MergeJournal& j) {
                      {"orphans_exported", c.orphans_exported},
                      {"orphans_deferred", c.orphans_deferred},
                      {"orphans_unexpected", c.orphans_unexpected},
+                     {"damaged_ranges", c.damaged_ranges},
+                     {"damaged_bytes", c.damaged_bytes},
                      {"bytes_in", c.bytes_in},
                      {"peak_extra_disk", j.peak_extra_disk},
                      {"parts_chopped", j.parts_chopped},
                      {"chopped_bytes", j.chopped_bytes}};
   Json bundles = Json::array();
-  for (const auto& b : j.bundles) {
-    Json streams = Json::array();
-    for (const auto& s : b.streams) streams.push_back(StreamJson(s));
-    bundles.push_back({{"dir", b.dir}, {"target_shard", b.target_shard}, {"streams", streams}});
-  }
+  for (const auto& b : j.bundles) bundles.push_back(BundleJson(b));
   o["bundles"] = bundles;
+  o["damaged_bundle"] = j.damaged_bundle ? BundleJson(*j.damaged_bundle) : Json(nullptr);
   return o.dump(1) + "\n";
 }
 
@@ -174,6 +191,7 @@ Result<MergeJournal> ParseMergeJournal(std::string_view text, const std::string&
     j.orphans_to = o.at("orphans_to").get<std::string>();
     j.orphan_sink = o.at("orphan_sink").get<std::string>();
     j.misplaced = o.value("misplaced", false);
+    j.quarantine_bad = o.value("quarantine_bad", false);
     const Json& slots = o.at("slots");
     j.drop_slots = RangesFrom(slots.at("drop"));
     j.not_ready_slots = RangesFrom(slots.at("deferred_not_ready"));
@@ -200,16 +218,15 @@ Result<MergeJournal> ParseMergeJournal(std::string_view text, const std::string&
     j.counters.orphans_exported = c.at("orphans_exported").get<int64_t>();
     j.counters.orphans_deferred = c.at("orphans_deferred").get<int64_t>();
     j.counters.orphans_unexpected = c.at("orphans_unexpected").get<int64_t>();
+    j.counters.damaged_ranges = c.value("damaged_ranges", int64_t{0});
+    j.counters.damaged_bytes = c.value("damaged_bytes", uint64_t{0});
     j.counters.bytes_in = c.at("bytes_in").get<uint64_t>();
     j.peak_extra_disk = c.at("peak_extra_disk").get<uint64_t>();
     j.parts_chopped = c.at("parts_chopped").get<int64_t>();
     j.chopped_bytes = c.at("chopped_bytes").get<uint64_t>();
-    for (const Json& b : o.at("bundles")) {
-      MergeJournalBundle mb;
-      mb.dir = b.at("dir").get<std::string>();
-      mb.target_shard = b.at("target_shard").get<int32_t>();
-      for (const Json& s : b.at("streams")) mb.streams.push_back(StreamFrom(s));
-      j.bundles.push_back(std::move(mb));
+    for (const Json& b : o.at("bundles")) j.bundles.push_back(BundleFrom(b));
+    if (o.contains("damaged_bundle") && !o.at("damaged_bundle").is_null()) {
+      j.damaged_bundle = BundleFrom(o.at("damaged_bundle"));
     }
   } catch (const std::exception& e) {
     return CorruptCatalogError(path, std::string("bad merge journal: ") + e.what());

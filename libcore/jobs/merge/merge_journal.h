@@ -11,6 +11,7 @@
 //    "misplaced",                                        true: a `repair misplaced` merge (absent:
 //                                                        false); its "drop" slots are the misplaced
 //                                                        ones, its "unexpected" ones the orphans
+//    "quarantine_bad",
 //    "slots": {"drop": [[a,b],...], "deferred_not_ready": [...], "deferred_lease_held": [...],
 //              "unexpected": [...]},                     the orphan verdicts frozen at the start
 //    "owners": [[a,b,shard],...],                        owner shard of each unowned slot range
@@ -19,9 +20,14 @@
 //    "checkpoint": {"target_size", "last_key", "last_out_key" (hex or null), "records_in",
 //                   "records_out",
 //                   "annihilated", "negatives_dropped", "orphans_dropped", "orphans_exported",
-//                   "orphans_deferred", "orphans_unexpected", "bytes_in", "peak_extra_disk",
+//                   "orphans_deferred", "orphans_unexpected", "damaged_ranges", "damaged_bytes",
+//                   "bytes_in", "peak_extra_disk",
 //                   "parts_chopped", "chopped_bytes"},
-//    "bundles": [{"dir", "target_shard", "streams": [{stream info of doc/format.md §10.2/§10.3}]}]}
+//    "bundles": [{"dir", "target_shard", "streams": [{stream info of doc/format.md §10.2/§10.3}]}],
+//    "damaged_bundle": null | {"dir", "target_shard", "streams"}}   --quarantine-bad's entry
+//
+// Journals written before quarantine_bad and the damaged_* fields existed read as false / 0 /
+// null.
 //
 // It is written atomically (temp, fsync, rename, directory fsync) before the target is created,
 // at every checkpoint (after the target and the bundle streams it lists are durable), and before
@@ -49,6 +55,8 @@ struct MergeCounters {
   int64_t orphans_exported = 0;    // of which written to --orphans-to bundles
   int64_t orphans_deferred = 0;    // kept: rangeDeletion not ready or blocked by a lease
   int64_t orphans_unexpected = 0;  // kept: not owned and no rangeDeletion covers the slot
+  int64_t damaged_ranges = 0;      // --quarantine-bad: damaged byte ranges of the inputs left out
+  uint64_t damaged_bytes = 0;      // and their bytes (to the quarantine as raw bytes)
   uint64_t bytes_in = 0;           // input bytes consumed
   friend bool operator==(const MergeCounters&, const MergeCounters&) = default;
 };
@@ -83,6 +91,10 @@ struct MergeJournal {
   std::string orphans_to;   // absolute sink dir for bundles, "" when none
   std::string orphan_sink;  // where dropped orphans go: "bundles", "quarantine" or "" (none)
   bool misplaced = false;   // `repair misplaced`: the dropped slots are misplaced, not orphans
+  // --quarantine-bad: damaged input pages are left out and written to the quarantine (raw bytes,
+  // reason "corrupt-page") instead of stopping the merge; the entry is `damaged_bundle`, in
+  // shardtool/quarantine/ whatever the orphan sink.
+  bool quarantine_bad = false;
   std::vector<SlotRange> drop_slots, not_ready_slots, lease_held_slots, unexpected_slots;
   std::vector<std::pair<SlotRange, int32_t>> owners;  // unowned slot ranges and their owner
   std::string catalog_epoch;
@@ -98,6 +110,7 @@ struct MergeJournal {
   int64_t parts_chopped = 0;
   uint64_t chopped_bytes = 0;
   std::vector<MergeJournalBundle> bundles;
+  std::optional<MergeJournalBundle> damaged_bundle;
 };
 
 std::string MergeJournalPath(const std::string& workdir, const std::string& uuid);

@@ -7,6 +7,7 @@
 #include "catalog/ownership_filter.h"
 #include "catalog/state_paths.h"
 #include "format/file_name.h"
+#include "io/check_pacer.h"
 #include "io/test_point.h"
 #include "iter/merging_iterator.h"
 #include "jobs/merge/merge_discard.h"
@@ -122,7 +123,7 @@ Status MergeRun::OpenSinks() {
     SetSources(w.get());
     bundles_[b.target_shard] = std::move(w);
   }
-  return Status::Ok();
+  return OpenDamagedBundle();
 }
 
 BundleHeader MergeRun::HeaderFor(int32_t shard) const {
@@ -178,6 +179,7 @@ Status MergeRun::RunLayout() {
   for (size_t i = 0; i < inputs_.size(); i++) {
     const CrcSidecar* sidecar = sidecars_[i] ? &*sidecars_[i] : nullptr;
     owned.push_back(std::make_unique<Stream>(&inputs_[i], buf, sidecar));
+    if (j_.quarantine_bad) owned.back()->set_damage_sink(this, i);
     ptrs.push_back(owned.back().get());
     streams_.push_back(owned.back().get());
   }
@@ -244,6 +246,7 @@ uint64_t MergeRun::OutputSize() const {
 uint64_t MergeRun::BundleBytes() const {
   uint64_t n = 0;
   for (const auto& [s, b] : bundles_) n += b->stream_bytes_written() + b->buffered();
+  if (damaged_) n += damaged_->stream_bytes_written() + damaged_->buffered();
   return n;
 }
 
@@ -268,18 +271,11 @@ Result<std::vector<std::string>> MergeRun::Pinned() {
 }
 
 void MergeRun::Throttle() {
-  // Read plus written bytes may not run ahead of rate x elapsed time. The wait is cut into slices
-  // so that a signal or --max-duration still stops the merge on time.
+  // Read plus written bytes may not run ahead of rate x elapsed time.
   uint64_t bytes = BundleBytes() + (writer_ ? writer_->bytes_appended() : 0);
   for (PositionedStream* s : streams_) bytes += s->bytes_read();
-  const int64_t want_us = static_cast<int64_t>(static_cast<double>(bytes) / req_.rate_mb_s);
   const int64_t deadline = req_.max_duration_ms > 0 ? t0_ + req_.max_duration_ms * 1000 : INT64_MAX;
-  while (env_.stop == nullptr || !env_.stop->load()) {
-    const int64_t now = fs_->NowMicros();
-    const int64_t wait = std::min(t0_ + want_us, deadline) - now;
-    if (wait <= 0) return;
-    fs_->SleepMicros(std::min<int64_t>(wait, 50000));
-  }
+  WaitForRate(fs_, bytes, req_.rate_mb_s, t0_, deadline, env_.stop);
 }
 
 Result<bool> MergeRun::Tick() {
@@ -397,6 +393,7 @@ void MergeRun::UpdateJournal() {
     auto it = bundles_.find(b.target_shard);
     if (it != bundles_.end()) b.streams = it->second->streams();
   }
+  if (damaged_ && j_.damaged_bundle) j_.damaged_bundle->streams = damaged_->streams();
   j_.updated = fs_->NowMicros() / 1000000;
 }
 
@@ -405,6 +402,7 @@ Status MergeRun::Checkpoint(bool clean_stop) {
   RETURN_IF_ERROR(writer_->Sync());
   TEST_POINT("merge.checkpoint.after_target_sync");
   for (auto& [s, b] : bundles_) RETURN_IF_ERROR(b->FlushAll());
+  if (damaged_) RETURN_IF_ERROR(damaged_->FlushAll());
   if (clean_stop && !writer_->verifying()) RETURN_IF_ERROR(writer_->WriteMetadata());
   UpdateJournal();
   RETURN_IF_ERROR(WriteMergeJournal(fs_, req_.workdir, j_));
@@ -449,6 +447,7 @@ Status MergeRun::Complete() {
     }
   }
   for (auto& [s, b] : bundles_) RETURN_IF_ERROR(b->FlushAll());
+  if (damaged_) RETURN_IF_ERROR(damaged_->FlushAll());
   j_.state = "incorporating";
   j_.phase.clear();
   UpdateJournal();
@@ -457,6 +456,7 @@ Status MergeRun::Complete() {
   FillReport();
   writer_.reset();
   bundles_.clear();
+  damaged_.reset();
   return Incorporate(std::move(j_));
 }
 
@@ -540,6 +540,7 @@ Status MergeRun::Run(MergeJournal journal, Mode mode) {
   // Corrupt input or a full disk: nothing half-done is left behind when the inputs are whole.
   writer_.reset();
   bundles_.clear();
+  damaged_.reset();
   MergeJournal j = j_;
   j.parts_chopped = parts_chopped_;
   return AfterFailedMerge(fs_, req_.workdir, j, std::move(s));

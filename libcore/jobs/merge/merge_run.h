@@ -23,7 +23,7 @@
 
 namespace shardtool {
 
-class MergeRun : public MergeLoopHooks {
+class MergeRun : public MergeLoopHooks, public DamageSink {
  public:
   enum class Mode {
     kFresh,        // nothing written yet
@@ -42,12 +42,17 @@ class MergeRun : public MergeLoopHooks {
   // MergeLoopHooks.
   Status DropOrphan(const Record& rec, size_t source, int slot) override;
   Result<bool> Tick() override;
+  // DamageSink (--quarantine-bad, merge_damage.cc): the damaged bytes go to the quarantine.
+  Status LeaveOut(size_t source, uint64_t begin, uint64_t end, const Status& why) override;
 
  private:
   template <int KS, SlotKind SK, KeyCompression C, int D>
   Status RunLayout();
   Status OpenInputs();
   Status OpenSinks();
+  // The quarantine entry of damaged input bytes (merge_damage.cc): reopened from the journal.
+  Status OpenDamagedBundle();
+  BundleHeader DamagedHeader() const;
   Result<BundleWriter*> Bundle(int32_t shard);
   BundleHeader HeaderFor(int32_t shard) const;
   void SetSources(BundleWriter* w);
@@ -98,6 +103,8 @@ class MergeRun : public MergeLoopHooks {
   std::string sink_dir_;  // --orphans-to dir or the quarantine dir
   uint32_t bundle_tag_ = 0;
   std::map<int32_t, std::unique_ptr<BundleWriter>> bundles_;  // by target shard
+  std::unique_ptr<BundleWriter> damaged_;  // --quarantine-bad's entry, once there is damage
+  std::vector<uint64_t> damaged_done_;     // per input: end of the damage the journal lists
 
   uint64_t ckpt_size_ = 0;      // output size at the last checkpoint
   uint64_t next_chop_at_ = 0;   // output size at which the disk budget is checked again
