@@ -46,7 +46,10 @@ for r in $(seq 1 "$runs"); do
   tar -C "$run" -xf "$run/saved.tar"
   cmd 0 catalog reshard --hosts "$run/hosts3.conf" --orphan-delay 0 >/dev/null || fail "catalog reshard"
   cmd 0 catalog export --out "$run/export.json" >/dev/null || fail "catalog export"
-  for i in 0 1 2 3 4 5; do cmd "$i" catalog apply "$run/export.json" --orphan-delay 0 >/dev/null || fail "apply on $i"; done
+  for i in 0 1 2 3 4 5; do
+    cmd "$i" catalog apply "$run/export.json" --orphan-delay 0 >/dev/null || fail "apply on $i"
+    mkdir -p "$run/h$i/shardtool/inbox"   # as ship.yml's listing makes it
+  done
   sync
   # --- the reshard's data path --------------------------------------------------------------------
   t0=$(now)
