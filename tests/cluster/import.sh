@@ -2,7 +2,9 @@
 # import.yml end to end on the namespace test cluster (tests/cluster/lib.sh, 2 shards x 2
 # mirrors, each host seeing only its own working dir): another generated cluster's collection dir
 # (titledb and posdb) is imported on host0, which writes its own records directly and stages
-# bundles for the hosts it cannot see; ship.yml copies them host to host and ingests them.
+# bundles for the hosts it cannot see; ship.yml copies them host to host and ingests them. The
+# first run has host1's ingest killed (kill -9 at a test point): it fails, the bundles stay in
+# host0's outbox, and the rerun delivers them (the hosts that have them say "already ingested").
 # Checked with st-check: the union of visible records is the old one plus the source's (each
 # Rdb's positive records, the newest file's version of a key), the mirrors of each shard see the
 # same records, no record is on two shards, no bundle is left, verify.yml is clean; a rerun
@@ -28,11 +30,20 @@ sort -u "$run/before" "$run/source" > "$run/want"
 [ "$(wc -l < "$run/want")" -eq $(( $(wc -l < "$run/before") + $(wc -l < "$run/source") )) ] ||
   fail "the source shares keys with the cluster: pick another seed"
 
-step "import.yml"
+step "import.yml with host1's ingest killed"
+echo ingest.after_publish > "$run/kill-ingest-h1"
+ap import0 import.yml -e "import_dir=$src" -e '{"import_rdbs": ["titledb", "posdb"]}' -e "$ship_ssh"
+[ "$rc" -ne 0 ] || { show import0; fail "import.yml passed though host1's ingest was killed"; }
+[ ! -e "$run/kill-ingest-h1" ] || fail "host1 ran no ingest"
+jq -e '.pending > 0 and ([.bundles[] | select(.done | not) | .states.host1] | all(test("ingest exit")))' \
+  "$reports/ship.json" >/dev/null || fail "ship.json with host1's ingest killed: $(head -c 3000 "$reports/ship.json")"
+step "import.yml rerun"
 ap import1 import.yml -e "import_dir=$src" -e '{"import_rdbs": ["titledb", "posdb"]}' -e "$ship_ssh"
-[ "$rc" -eq 0 ] || { show import1; fail "import.yml exited $rc"; }
-jq -e '.exit == 0 and (.rdbs | length == 2)' "$reports/import.json" >/dev/null || fail "import.json: $(head -c 2000 "$reports/import.json")"
-# host0 sees only its own working dir: shard 1 (hosts 1, 3) and host2 of shard 0 get bundles.
+[ "$rc" -eq 0 ] || { show import1; fail "import.yml rerun exited $rc"; }
+jq -e '.exit == 0 and (.rdbs | length == 2) and all(.rdbs[]; .report.nothing_to_do == true)' "$reports/import.json" >/dev/null ||
+  fail "import.json of the rerun (the import was done): $(head -c 2000 "$reports/import.json")"
+# host0 sees only its own working dir: shard 1 (hosts 1, 3) and host2 of shard 0 get bundles;
+# host3 and host2 have them already ("already ingested").
 jq -e '.ok and .pending == 0 and .shipped >= 2 and all(.bundles[]; .donor == "host0")
        and ([.bundles[] | select(.target_shard == 0) | .targets] | all(. == ["host2"]))
        and ([.bundles[] | select(.target_shard == 1) | .targets] | all(. == ["host1", "host3"]))' \
