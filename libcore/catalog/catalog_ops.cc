@@ -154,6 +154,24 @@ Result<OpResult> MoveSlots(const Catalog& current, const MoveSlotsRequest& req, 
   return r;
 }
 
+namespace {
+
+// A reshard to `hosts` is already made when the catalog's cluster is the one of hosts.conf and
+// every sharded collection has a known placement with the default chunks of its shard count:
+// resharding again would only mint new generations for the same ownership.
+bool ReshardIsApplied(const Catalog& current, const HostsConf& hosts) {
+  ClusterInfo wanted = ClusterFromHostsConf(hosts);
+  wanted.extra = current.cluster.extra;
+  if (!(wanted == current.cluster)) return false;
+  const std::vector<Chunk> defaults = DefaultChunks(wanted.num_shards);
+  for (const CollectionEntry& coll : current.collections) {
+    if (coll.sharded && (coll.placement_unknown() || coll.chunks != defaults)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<OpResult> Reshard(const Catalog& current, const ReshardRequest& req, const OpEnv& env) {
   if (req.orphan_delay < 0) return UsageErrorStatus("--orphan-delay must be >= 0");
   if (current.this_host < 0 || static_cast<size_t>(current.this_host) >= req.hosts.hosts.size()) {
@@ -163,6 +181,12 @@ Result<OpResult> Reshard(const Catalog& current, const ReshardRequest& req, cons
   }
   OpResult r;
   r.catalog = current;
+  if (ReshardIsApplied(current, req.hosts)) {
+    r.notes.push_back({"reshard", "",
+                       "already " + std::to_string(current.cluster.num_shards) +
+                           " shards of these hosts with the default chunks: nothing to do"});
+    return r;
+  }
   Catalog& c = r.catalog;
   const uint64_t next_version = current.version + 1;
   const int32_t old_shard = current.this_shard();

@@ -117,7 +117,9 @@ struct ReshardRequest {
 // generation {new uuid, timestamp+1} (timestamp 1 when placement was unknown) and the default
 // chunks of the new numShards; this host gets a range deletion per collection for the slots its old
 // shard owned and its new shard does not, and its range deletions lose the slots it now owns.
-// Always a change. Errors: FailedPrecondition when thisHost is not a host of the new cluster;
+// No change (changed false) when the reshard is already made: the catalog's cluster is the one of
+// hosts and every sharded collection has known placement and the default chunks of that shard
+// count. Errors: FailedPrecondition when thisHost is not a host of the new cluster;
 // UsageError for a negative delay.
 Result<OpResult> Reshard(const Catalog& current, const ReshardRequest& request, const OpEnv& env);
 

@@ -79,6 +79,15 @@ Result<OpResult> ApplyClusterCatalog(const Catalog* current, const ApplyRequest&
   OpResult r;
   if (current != nullptr && !other_epoch) {
     if (e.version < current->version) {
+      // This host's version may be ahead by its own changes only (a merge that completed a range
+      // deletion bumps the version of this host's catalog): with the same cluster part there is
+      // nothing to apply.
+      Catalog here = ClusterPart(*current);
+      here.version = e.version;
+      if (here == ClusterPart(e)) {
+        r.catalog = *current;
+        return r;
+      }
       return StaleConfigStatus("the cluster catalog (version " + std::to_string(e.version) +
                                ") is older than this host's (version " +
                                std::to_string(current->version) + ")");

@@ -378,6 +378,33 @@ TEST(Reshard, SR44_ThreeShards) {
   EXPECT_EQ(Reshard(far, small, Env()).status().code(), ErrorCode::kFailedPrecondition);
 }
 
+TEST(Reshard, TheSameHostsAgainIsNoChangeUnlessTheChunksMoved) {
+  const Catalog f = FixtureCatalog();
+  ReshardRequest req;
+  req.hosts = testing::FixtureHostsConf("/c", 6, 1);
+  auto first = Reshard(f, req, Env());
+  ASSERT_OK(first);
+  ASSERT_TRUE(first->changed);
+  // The same hosts.conf again: already made, nothing changes (no new generation, no version).
+  auto again = Reshard(first->catalog, req, Env());
+  ASSERT_OK(again);
+  EXPECT_FALSE(again->changed);
+  EXPECT_EQ(again->catalog, first->catalog);
+  // Slots moved since: the same hosts.conf restores the default chunks (a change).
+  auto moved = MoveSlots(first->catalog, {0, 5, 1, {"main.titledb"}, 900}, Env());
+  ASSERT_OK(moved);
+  auto restore = Reshard(moved->catalog, req, Env());
+  ASSERT_OK(restore);
+  EXPECT_TRUE(restore->changed);
+  EXPECT_EQ(restore->catalog.version, moved->catalog.version + 1);
+  // Another host list of the same shard count is a change too.
+  ReshardRequest other = req;
+  other.hosts.hosts[5].ip1 = other.hosts.hosts[5].ip2 = "10.0.0.99";
+  auto changed = Reshard(first->catalog, other, Env());
+  ASSERT_OK(changed);
+  EXPECT_TRUE(changed->changed);
+}
+
 TEST(Reshard, UnknownPlacementGetsTimestampOneAndOwnedSlotsLeaveRangeDeletions) {
   Catalog f = FixtureCatalog();
   f.FindCollection("main.posdb")->generation.reset();

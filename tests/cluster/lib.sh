@@ -7,6 +7,17 @@
 # with sample data (CLUSTER_DOCS documents) and an initialised catalog, a per-run ansible.cfg and
 # the inventory from hosts.conf. Defines start_sshd, wait_sshd, kill_host, ap and show; an EXIT
 # trap removes every namespace, the bridge, each process it started and the run dir.
+# Options (environment):
+#   CLUSTER_SPARES=K        K more hosts (ids N..N+K-1) with a namespace, an sshd and an empty
+#                           working dir, but not in hosts.conf (for a reshard to more hosts);
+#                           write_hosts_conf makes a hosts.conf over any of them
+#   CLUSTER_PRIVATE_DIRS=1  each host's sshd (and what runs through it) sees its own working dir
+#                           only, as on separate machines (import then stages bundles for the
+#                           other hosts instead of writing into them): host i's working dir is
+#                           $run/m<i>/h<i> ($run/h<i> links to it for the checks), and in each
+#                           host's mount namespace the other hosts' $run/m<j> are an empty
+#                           read-only tmpfs, so their working dirs do not exist there
+#   CLUSTER_RDBS=LIST       the Rdbs of the sample data (shardtool-gen --rdbs; default all)
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, one sshd per host)"
 for c in ip ansible-playbook ansible-inventory ssh ssh-keygen python3 jq; do
   command -v "$c" >/dev/null || fail "$c is missing: scripts/setup.sh installs ansible-core openssh-server rsync iproute2"
@@ -20,6 +31,8 @@ ip netns del "$probe"
 
 SHARDS=${CLUSTER_SHARDS:-2}
 N=$((SHARDS * 2))
+# NT: every host with a namespace, the spares included.
+NT=$((N + ${CLUSTER_SPARES:-0}))
 # A private /24 of 10.231.0.0/16 that no interface of this machine uses yet.
 net=
 used=$(ip -4 -o addr show; ip -4 route show)
@@ -31,6 +44,8 @@ done
 br=stbr$$
 ns() { echo "st$$h$1"; }
 ipof() { echo "$net.$(( 11 + $1 ))"; }
+# wdof <i>: host i's working dir as hosts.conf names it.
+wdof() { if [ "${CLUSTER_PRIVATE_DIRS:-0}" = 1 ]; then echo "$run/m$1/h$1"; else echo "$run/h$1"; fi; }
 
 run=$(mktemp -d /tmp/stcl.XXXXXX)
 chmod 755 "$run"
@@ -46,7 +61,7 @@ cleanup() {
   for sock in "$run"/cp/*; do
     [ -S "$sock" ] && ssh -o ControlPath="$sock" -O exit dummy >/dev/null 2>&1
   done
-  for i in $(seq 0 $((N - 1))); do
+  for i in $(seq 0 $((NT - 1))); do
     if [ -e "/run/netns/$(ns "$i")" ]; then
       for p in $(ip netns pids "$(ns "$i")"); do kill -9 "$p" 2>/dev/null; done
       ip netns del "$(ns "$i")"
@@ -67,7 +82,7 @@ step "network $net.0/24 on $br"
 ip link add "$br" type bridge || fail "ip link add bridge"
 ip addr add "$net.1/24" dev "$br"
 ip link set "$br" up
-for i in $(seq 0 $((N - 1))); do
+for i in $(seq 0 $((NT - 1))); do
   n=$(ns "$i")
   ip netns add "$n" || fail "ip netns add $n"
   ip link add "st$$v$i" type veth peer name "st$$p$i" || fail "veth"
@@ -103,6 +118,16 @@ Subsystem sftp internal-sftp
 LogLevel ERROR
 EOF
   rm -f "$d/sshd.pid"
+  if [ "${CLUSTER_PRIVATE_DIRS:-0}" = 1 ]; then
+    # The other hosts' working dirs hidden in this sshd's own mount namespace (ip netns exec
+    # makes one; nothing mounted there shows outside).
+    local hide=() j
+    for j in $(seq 0 $((NT - 1))); do [ "$j" = "$i" ] || hide+=("$run/m$j"); done
+    ip netns exec "$(ns "$i")" unshare --mount --propagation private sh -c \
+      'for d in "$@"; do mount -t tmpfs -o ro,size=4k,mode=0555 st-hidden "$d" || exit 1; done
+       exec /usr/sbin/sshd -D -f "'"$d/sshd_config"'" -E "'"$d/sshd.log"'"' sh "${hide[@]}" &
+    return
+  fi
   # -D: sshd stays a child of this script (in the foreground of its own process group).
   ip netns exec "$(ns "$i")" /usr/sbin/sshd -D -f "$d/sshd_config" -E "$d/sshd.log" &
 }
@@ -123,22 +148,32 @@ kill_host() {
   for p in $(seq 1 50); do [ -z "$(ip netns pids "$(ns "$1")")" ] && return 0; sleep 0.1; done
   fail "host $1's processes do not die"
 }
-for i in $(seq 0 $((N - 1))); do start_sshd "$i"; done
-for i in $(seq 0 $((N - 1))); do wait_sshd "$i"; done
+for i in $(seq 0 $((NT - 1))); do
+  if [ "${CLUSTER_PRIVATE_DIRS:-0}" = 1 ]; then mkdir -p "$run/m$i/h$i"; ln -s "m$i/h$i" "$run/h$i"; fi
+done
+for i in $(seq 0 $((NT - 1))); do start_sshd "$i"; done
+for i in $(seq 0 $((NT - 1))); do wait_sshd "$i"; done
 
 # --- the cluster: hosts.conf with the namespace addresses, sample data, a catalog per host -------
 step "cluster data"
-{
-  echo "# shardtool test cluster: $SHARDS shards x 2 mirrors in network namespaces"
-  echo "num-mirrors: 1"
-  for i in $(seq 0 $((N - 1))); do
-    echo "$i 5998 7000 8000 9000 $(ipof "$i") $(ipof "$i") $run/h$i"
-  done
-} > "$run/hosts.conf"
-"$gen" --out "$run/gen" --hosts "$run/hosts.conf" --docs "${CLUSTER_DOCS:-1500}" --files 3 >/dev/null || fail "shardtool-gen"
+# write_hosts_conf <file> <hosts>: a hosts.conf of hosts 0..hosts-1 (2 mirrors per shard) at the
+# namespace addresses.
+write_hosts_conf() {
+  local i
+  {
+    echo "# shardtool test cluster: $(( $2 / 2 )) shards x 2 mirrors in network namespaces"
+    echo "num-mirrors: 1"
+    for i in $(seq 0 $(( $2 - 1 ))); do
+      echo "$i 5998 7000 8000 9000 $(ipof "$i") $(ipof "$i") $(wdof "$i")"
+    done
+  } > "$1"
+}
+write_hosts_conf "$run/hosts.conf" "$N"
+"$gen" --out "$run/gen" --hosts "$run/hosts.conf" --docs "${CLUSTER_DOCS:-1500}" --files 3 \
+  ${CLUSTER_RDBS:+--rdbs "$CLUSTER_RDBS"} >/dev/null || fail "shardtool-gen"
 for i in $(seq 0 $((N - 1))); do
   # init finds the host by its local address (run inside the namespace) and --workdir.
-  ip netns exec "$(ns "$i")" "$st" --workdir "$run/h$i" init --hosts "$run/hosts.conf" >/dev/null 2>"$run/err" ||
+  ip netns exec "$(ns "$i")" "$st" --workdir "$(wdof "$i")" init --hosts "$run/hosts.conf" >/dev/null 2>"$run/err" ||
     fail "init of host $i (inside its namespace, without --host-id): $(cat "$run/err")"
 done
 
@@ -154,6 +189,12 @@ h=\$(basename "\$wd")
 if [ -n "\$h" ] && [ -f "$run/pause-\$h" ] && [[ " \$* " == *" merge "* ]]; then
   export SHARDTOOL_TEST_PAUSE_AT="\$(cat "$run/pause-\$h"):$run/paused-\$h"
   rm -f "$run/pause-\$h"
+fi
+# $run/kill-ingest-h<i> names a test point: that host's next ingest is killed (SIGKILL) there.
+if [ -n "\$h" ] && [ -f "$run/kill-ingest-\$h" ] && [[ " \$* " == *" ingest "* ]]; then
+  export SHARDTOOL_TEST_KILL_AT="\$(cat "$run/kill-ingest-\$h")"
+  rm -f "$run/kill-ingest-\$h"
+  echo "\$(date +%s.%N) ingest to be killed at \$SHARDTOOL_TEST_KILL_AT \$h" >> "$run/kills.log"
 fi
 if [[ " \$* " != *" merge "* ]]; then exec "$st" "\$@"; fi
 # Merges are logged (start and end, with the host) to check the rolling order.
