@@ -1,7 +1,9 @@
 #include "acquire/file_retirement.h"
 
+#include <algorithm>
 #include <set>
 
+#include "catalog/discovery.h"
 #include "catalog/retired_files.h"
 #include "catalog/state_paths.h"
 #include "format/file_name.h"
@@ -61,9 +63,24 @@ Result<RetiredDeletionReport> DeleteUnpinnedRetiredFiles(const LeaseStore& lease
   ASSIGN_OR_RETURN(RetiredList list, ReadRetiredList(fs, leases.workdir(), uuid));
   if (list.files.empty()) return report;
   ASSIGN_OR_RETURN(std::vector<LeaseFile> live, leases.Live(uuid, /*reap=*/true));
+  // The inputs of a merge whose journal is still there stay for that merge's next run, which
+  // removes them and renames its target in one step (merge_commit.cc). Deleting them here would
+  // leave the merged data under its temporary merge-file name with no input beside it: Gigablast
+  // (and anything that reads the directory as Gigablast does) would take it for a merge whose
+  // inputs are lost. An unreadable journal keeps every retired file.
+  ASSIGN_OR_RETURN(std::optional<MergeVisibility> merge,
+                   ReadMergeVisibility(fs, leases.workdir(), uuid));
+  auto merge_input = [&](const std::string& name) {
+    return merge && (!merge->readable || std::find(merge->inputs.begin(), merge->inputs.end(),
+                                                   name) != merge->inputs.end());
+  };
 
   std::set<std::string> going;
   for (const RetiredFile& f : list.files) {
+    if (merge_input(f.name)) {
+      report.merge_inputs.push_back(f.name);
+      continue;
+    }
     bool pinned = false;
     for (const LeaseFile& l : live) {
       // An unreadable live lease may list anything: it pins every file.

@@ -10,7 +10,10 @@
 // waiting, after the releasing call's own locks are gone; skipped when busy). The directory is
 // synced before the entry goes, so a crash never brings back a deleted-but-unlisted file as a
 // committed one. A list that becomes empty is removed, so that releases see "nothing retired" with
-// one stat.
+// one stat. The inputs of a merge whose journal is still there (its inputs were pinned when it
+// committed, so its target kept its merge-file name) are not deleted here: the merge's next run
+// removes them and renames the target, so the directory never holds the merged data under its
+// temporary name alone.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +36,7 @@ Status RetireFiles(FileSystem* fs, const std::string& workdir, const std::string
 struct RetiredDeletionReport {
   std::vector<std::string> deleted;  // part-0 names whose files and entry are gone
   std::vector<std::string> pinned;   // still listed by a live lease
+  std::vector<std::string> merge_inputs;  // inputs of an unfinished merge: its next run removes them
   bool skipped = false;              // TryDeleteRetiredFiles: coll X was busy
 };
 

@@ -7,7 +7,10 @@
 
 #include "acquire/acquisition.h"
 #include "acquire_env.h"
+#include "catalog/discovery.h"
 #include "catalog/retired_files.h"
+#include "catalog/state_paths.h"
+#include "io/atomic_file.h"
 #include "testing/status_matchers.h"
 
 namespace shardtool {
@@ -105,6 +108,47 @@ TEST(FileRetirement, WriteAcquisitionDeletesUnpinnedRetiredFiles) {
   EXPECT_FALSE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
   EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/titledb0003-000.dat"));
   EXPECT_EQ((*w->snapshot())->names(), std::vector<std::string>{"titledb0003-000.dat"});
+}
+
+// A merge whose inputs were pinned when it committed keeps its target under the merge-file name
+// and its journal; the reader's release (and any later write acquisition) must then leave those
+// inputs to the merge's next run, which removes them and renames the target together. Deleting
+// them here left the merged data under its temporary name alone (the concurrency campaign saw a
+// titledb merge's records vanish from a format-level read of the directory).
+TEST(FileRetirement, InputsOfAnUnfinishedMergeStayForItsNextRun) {
+  Env env;
+  auto q = env.OtherProcess();
+  const std::string uuid = env.Uuid("main.titledb");
+  {
+    auto ctx = env.p->Context();
+    auto verify = ctx->AcquireCollectionMaybeLockFree(AcquisitionRequest::Ns("main.titledb"));
+    ASSERT_OK(verify);
+    CommitTitledbMerge(env, *q);
+    ASSERT_OK(env.fs.CreateDirs(JournalDir(env.f.workdir)));
+    ASSERT_OK(WriteFileAtomically(
+        &env.fs, JoinPath(JournalDir(env.f.workdir), MergeJournalFileName(uuid)),
+        R"({"state": "incorporating", "phase": "", "target": {"data": "titledb0000-000.002.dat"},
+            "inputs": [{"name": "titledb0001-000.dat"}, {"name": "titledb0003-000.dat"}]})"));
+  }
+  // The release kept both inputs, listed as retired (no snapshot has them).
+  for (const char* f : {"titledb0001-000.dat", "titledb0001.map", "titledb0003-000.dat"}) {
+    EXPECT_TRUE(env.fs.Exists(env.f.coll_dir + "/" + f)) << f;
+  }
+  LeaseStore leases(&env.fs, env.f.workdir, &env.p->process);
+  auto r = DeleteUnpinnedRetiredFiles(leases, env.f.coll_dir, uuid);
+  ASSERT_OK(r);
+  EXPECT_TRUE(r->deleted.empty());
+  EXPECT_EQ(r->merge_inputs,
+            (std::vector<std::string>{"titledb0001-000.dat", "titledb0003-000.dat"}));
+  // Once the merge's journal is gone, the next write acquisition deletes them.
+  ASSERT_OK(env.fs.RemoveFile(JoinPath(JournalDir(env.f.workdir), MergeJournalFileName(uuid))));
+  {
+    auto ctx = q->Context();
+    auto w = ctx->AcquireCollection(AcquisitionRequest::Ns("main.titledb").Write());
+    ASSERT_OK(w);
+  }
+  EXPECT_FALSE(env.fs.Exists(env.f.coll_dir + "/titledb0001-000.dat"));
+  EXPECT_FALSE(env.fs.Exists(env.f.coll_dir + "/titledb0003-000.dat"));
 }
 
 TEST(FileRetirement, PinnedFilesStayAndAreReported) {
