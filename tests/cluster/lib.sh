@@ -190,12 +190,15 @@ if [ -n "\$h" ] && [ -f "$run/pause-\$h" ] && [[ " \$* " == *" merge "* ]]; then
   export SHARDTOOL_TEST_PAUSE_AT="\$(cat "$run/pause-\$h"):$run/paused-\$h"
   rm -f "$run/pause-\$h"
 fi
-# $run/kill-ingest-h<i> names a test point: that host's next ingest is killed (SIGKILL) there.
-if [ -n "\$h" ] && [ -f "$run/kill-ingest-\$h" ] && [[ " \$* " == *" ingest "* ]]; then
-  export SHARDTOOL_TEST_KILL_AT="\$(cat "$run/kill-ingest-\$h")"
-  rm -f "$run/kill-ingest-\$h"
-  echo "\$(date +%s.%N) ingest to be killed at \$SHARDTOOL_TEST_KILL_AT \$h" >> "$run/kills.log"
-fi
+# $run/kill-ingest-h<i> (or kill-misplaced-h<i>) names a test point: that host's next ingest (or
+# repair misplaced) is killed (SIGKILL) there.
+for c in ingest misplaced; do
+  if [ -n "\$h" ] && [ -f "$run/kill-\$c-\$h" ] && [[ " \$* " == *" \$c "* ]]; then
+    export SHARDTOOL_TEST_KILL_AT="\$(cat "$run/kill-\$c-\$h")"
+    rm -f "$run/kill-\$c-\$h"
+    echo "\$(date +%s.%N) \$c to be killed at \$SHARDTOOL_TEST_KILL_AT \$h" >> "$run/kills.log"
+  fi
+done
 if [[ " \$* " != *" merge "* ]]; then exec "$st" "\$@"; fi
 # Merges are logged (start and end, with the host) to check the rolling order.
 echo "\$(date +%s.%N) start \$h" >> "$run/merges.log"

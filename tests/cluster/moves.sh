@@ -33,7 +33,7 @@ command -v rsync >/dev/null || fail "rsync is missing: scripts/setup.sh installs
 ship_ssh=$(jq -cn --arg s "ssh -i $run/ssh/client -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR" '{ship_ssh: $s}')
 
 step "syntax; one cluster catalog"
-for pb in reshard.yml import.yml ship.yml; do
+for pb in reshard.yml import.yml ship.yml repair.yml; do
   ansible-playbook -i "$play/inventory.sh" --syntax-check "$play/$pb" > "$run/syntax.log" 2>&1 ||
     fail "syntax of $pb: $(cat "$run/syntax.log")"
 done

@@ -9,7 +9,10 @@ list makes INBOX if missing and prints one JSON document: {"outbox": OUTBOX, "bu
 "local_hosts"}], "skipped": [...]}. A bundle is a directory holding manifest.json (doc/format.md
 10.2). Directories named *.tmp (bundles still being written), hidden ones (the import's own) and
 directories without a manifest are never listed; unreadable manifests are listed under "skipped"
-with the reason. "local_hosts" are the ids among ID=WORKDIR whose working dir exists on this host:
+with the reason, and so are the bundles a merge journal of the host still names
+(OUTBOX/../journal/merge.*.json, the outbox being <workdir>/shardtool/outbox): a merge or `repair
+misplaced` killed after committing its bundles finishes them on its rerun, and a bundle shipped
+and deleted before that would leave it unable to finish; such a bundle ships once the rerun is done. "local_hosts" are the ids among ID=WORKDIR whose working dir exists on this host:
 an import wrote their records directly, so its bundles are not shipped to them.
 
 send runs, for each {"bundle", "target", "ip", "workdir", "donor"} of SENDS_JSON, rsync -a --partial
@@ -41,6 +44,24 @@ def bundle(outbox, name, workdirs):
             "local_hosts": sorted(i for i, wd in workdirs.items() if os.path.isdir(wd))}
 
 
+def unfinished(outbox):
+    """Bundle dir names that an unfinished merge journal of this host names, with the journal."""
+    out = {}
+    jdir = os.path.join(os.path.dirname(os.path.abspath(outbox)), "journal")
+    names = sorted(os.listdir(jdir)) if os.path.isdir(jdir) else []
+    for name in names:
+        if not (name.startswith("merge.") and name.endswith(".json")):
+            continue
+        try:
+            with open(os.path.join(jdir, name)) as f:
+                j = json.load(f)
+            for b in j.get("bundles") or []:
+                out[b["dir"]] = name
+        except (OSError, ValueError, KeyError, TypeError):
+            out["*"] = name  # unreadable: hold every bundle back rather than guess
+    return out
+
+
 def send(outbox, ssh, sends):
     out = []
     for s in sends:
@@ -68,12 +89,18 @@ def main():
         workdirs[int(i)] = wd
     out = {"outbox": outbox, "bundles": [], "skipped": []}
     names = sorted(os.listdir(outbox)) if os.path.isdir(outbox) else []
+    held = unfinished(outbox) if names else {}
     for name in names:
         path = os.path.join(outbox, name)
         if name.startswith(".") or name.endswith(".tmp") or not os.path.isdir(path):
             continue
         if not os.path.exists(os.path.join(path, "manifest.json")):
             continue  # not committed yet
+        journal = held.get(name) or held.get("*")
+        if journal:
+            out["skipped"].append({"name": name, "reason": "its merge is not finished (journal/%s): "
+                                   "rerun the merge or repair first" % journal})
+            continue
         try:
             out["bundles"].append(bundle(outbox, name, workdirs))
         except (OSError, ValueError, KeyError, TypeError) as e:
