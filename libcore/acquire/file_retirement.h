@@ -36,8 +36,9 @@ Status RetireFiles(FileSystem* fs, const std::string& workdir, const std::string
 struct RetiredDeletionReport {
   std::vector<std::string> deleted;  // part-0 names whose files and entry are gone
   std::vector<std::string> pinned;   // still listed by a live lease
-  std::vector<std::string> merge_inputs;  // inputs of an unfinished merge: its next run removes them
-  bool skipped = false;              // TryDeleteRetiredFiles: coll X was busy
+  std::vector<std::string>
+      merge_inputs;      // inputs of an unfinished merge: its next run removes them
+  bool skipped = false;  // TryDeleteRetiredFiles: coll X was busy
 };
 
 // Deletes every retired file of collection `uuid` (data dir `db_dir`) that no live lease lists;

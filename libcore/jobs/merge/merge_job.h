@@ -150,7 +150,7 @@ struct MergeReport {
   double seconds = 0;
   std::vector<std::string> bundles;             // committed bundle dirs (orphans or quarantine)
   std::map<int32_t, int64_t> dropped_by_owner;  // records left out by owner shard, in this run
-  std::string damaged_entry;         // --quarantine-bad's quarantine entry ("" when none)
+  std::string damaged_entry;  // --quarantine-bad's quarantine entry ("" when none)
   std::vector<SlotRange> slots_dropped, slots_deferred, slots_unexpected;  // slots with records
   std::vector<std::string> deferred_leases;  // leases that kept records
   std::vector<std::string> pinned_inputs;    // retired inputs left on disk for a live lease
