@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# reshard.yml from 3 shards x 2 mirrors back to 2 x 2 on the namespace test cluster
-# (tests/cluster/lib.sh) with titledb and posdb data, each host seeing only its own working dir:
-# hosts 4 and 5 leave (they export all their records: for slots whose new shard holds their old
-# shard's other host, they hold the only other copy), hosts 2 and 3 change shard. During the play
-# host1 is lost (its whole namespace killed while its orphan export is paused at a test point)
-# and host2's ingest is killed (kill -9 at a test point): the play fails naming them; host1
-# returns; the rerun completes: the union of visible records is the one before, the mirrors of
-# each shard see the same records, no record is on two shards, no bundle is left, the cluster
-# verify is clean.
+# reshard.yml twice on one namespace test cluster (tests/cluster/lib.sh) with titledb and posdb
+# data, each host seeing only its own working dir: 2 shards x 2 mirrors -> 3 x 2 (the two spare
+# hosts join), then back to 2 x 2, the second reshard with failures: hosts 4 and 5 leave (they
+# export all their records: for slots whose new shard holds their old shard's other host, they
+# hold the only other copy), hosts 2 and 3 change shard twice. During the second play host1 is
+# lost (its whole namespace killed while its orphan export is paused at a test point) and host2's
+# ingest is killed (kill -9 at a test point): the play fails naming them; host1 returns; the
+# rerun completes: the union of visible records is the one before the first reshard, the mirrors
+# of each shard see the same records, no record is on two shards, no bundle is left, the cluster
+# verify is clean. (The first reshard's own checks and its no-op rerun: reshard.sh.)
 # Needs root and network namespaces (exit 77 otherwise).
 #   reshard_back.sh <shardtool> <shardtool-gen> <st-check>
-export CLUSTER_SHARDS=3
+export CLUSTER_SPARES=2 CLUSTER_TIME_LIMIT=${CLUSTER_TIME_LIMIT:-440}
 # shellcheck source=tests/cluster/moves.sh
 source "$(dirname "$0")/moves.sh" "$@"
-union 6 > "$run/want"
+union 4 > "$run/want"
 [ "$(wc -l < "$run/want")" -gt 1000 ] || fail "too few records to move: $(wc -l < "$run/want")"
+write_hosts_conf "$run/hosts3.conf" 6
 write_hosts_conf "$run/hosts2.conf" 4
+
+# --- 2 -> 3 shards -------------------------------------------------------------------------------
+step "reshard.yml: 2 -> 3 shards"
+reshard reshard1 "$run/hosts3.conf"
+[ "$rc" -eq 0 ] || { show reshard1; fail "reshard.yml 2 -> 3 exited $rc"; }
+check_layout 6 3 "$run/want"
+# The cluster is now the one of hosts3.conf: the inventory follows it.
+export SHARDTOOL_HOSTS=$run/hosts3.conf
 
 # --- 3 -> 2 shards, host1 lost and host2's ingest killed ------------------------------------------
 step "reshard.yml: 3 -> 2 shards, host1 lost mid-export, host2's ingest killed"
