@@ -172,25 +172,12 @@ TEST(IngestStopChecks, LargeRecordsStopBeforeTheCommit) {
   ImportCluster c;
   c.local_hosts = {0, 1};
   c.Setup();
-  BundleHeader h;
-  h.kind = "import";
-  h.target_shard = 1;
-  h.database = "main";
-  auto snap = c.cache.Get(&c.mem, "/cluster/host1");
-  ASSERT_OK(snap);
-  h.catalog_version = (*snap)->catalog().version;
-  BundleWriter w(&c.mem, "/stage", "main.titledb.s1.big", ImportTitledb(), h);
-  ASSERT_OK(w.Open());
   std::string data(4, '\0');
   data[0] = 100;
   data += std::string(30000, 'p');
-  for (uint64_t d = 1000; w.records() < 200; d += 7) {
-    const Key k = MakeTitledbKey(d, 7, true);
-    if (KeySlot(ImportTitledb(), k.data()) % 2 != 1) continue;
-    ASSERT_OK(w.Add(0, k.data(), reinterpret_cast<const uint8_t*>(data.data()),
-                    static_cast<uint32_t>(data.size())));
-  }
-  ASSERT_OK(w.Commit());
+  std::string bundle;
+  c.WriteShard1Bundle("main.titledb.s1.big", 200, data, &bundle);
+  ASSERT_FALSE(bundle.empty());
   const auto before = Files(c.mem);
   IngestEnv env;
   env.catalogs = &c.cache;
@@ -198,7 +185,7 @@ TEST(IngestStopChecks, LargeRecordsStopBeforeTheCommit) {
   env.heartbeat_thread = false;
   IngestRequest req;
   req.workdir = "/cluster/host1";
-  req.bundle_dir = w.final_path();
+  req.bundle_dir = bundle;
   req.rate_mb_s = 1;
   req.max_duration_ms = 1;
   const int64_t t0 = c.mem.NowMicros();

@@ -65,23 +65,10 @@ TEST(TempNames, IngestOnAFullDiskLeavesNoTemporary) {
   c.local_hosts = {0, 1};
   c.Setup();
   // An import bundle of shard 1.
-  BundleHeader h;
-  h.kind = "import";
-  h.target_shard = 1;
-  h.database = "main";
-  auto snap = c.cache.Get(&c.mem, "/cluster/host1");
-  ASSERT_OK(snap);
-  h.catalog_version = (*snap)->catalog().version;
-  BundleWriter w(&c.mem, "/stage", "main.titledb.s1.t", ImportTitledb(), h);
-  ASSERT_OK(w.Open());
-  std::string data = std::string(1, '\x64') + std::string(3, '\0') + "page";
-  for (uint64_t d = 1000; w.records() < 50; d += 7) {
-    const Key k = MakeTitledbKey(d, 7, true);
-    if (KeySlot(ImportTitledb(), k.data()) % 2 != 1) continue;
-    ASSERT_TRUE(
-        w.Add(0, k.data(), reinterpret_cast<const uint8_t*>(data.data()), data.size()).ok());
-  }
-  ASSERT_OK(w.Commit());
+  std::string bundle;
+  c.WriteShard1Bundle("main.titledb.s1.t", 50,
+                      std::string(1, '\x64') + std::string(3, '\0') + "page", &bundle);
+  ASSERT_FALSE(bundle.empty());
   FaultFileSystem faults(&c.mem);
   faults.AddRule(FaultRule::Fail(FsOp::kSync, ENOSPC).OnPath("/cluster/host1/coll.main.0/"));
   IngestEnv env;
@@ -90,7 +77,7 @@ TEST(TempNames, IngestOnAFullDiskLeavesNoTemporary) {
   env.heartbeat_thread = false;
   IngestRequest req;
   req.workdir = "/cluster/host1";
-  req.bundle_dir = w.final_path();
+  req.bundle_dir = bundle;
   auto r = RunIngest(&faults, req, env);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().exit_status(), 7) << r.status().ToString();

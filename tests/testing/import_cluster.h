@@ -77,6 +77,29 @@ struct ImportCluster {
     }
     CopyTree(*t, mem, "/cluster");
   }
+  // Writes and commits an import bundle of shard 1 (host1's catalog version) named `name` in
+  // /stage: `records` titledb records of shard 1, each with `payload` as its data. Its path in
+  // *path (nothing on failure).
+  void WriteShard1Bundle(const std::string& name, int64_t records, const std::string& payload,
+                         std::string* path) {
+    BundleHeader h;
+    h.kind = "import";
+    h.target_shard = 1;
+    h.database = "main";
+    auto snap = cache.Get(&mem, "/cluster/host1");
+    ASSERT_OK(snap);
+    h.catalog_version = (*snap)->catalog().version;
+    BundleWriter w(&mem, "/stage", name, ImportTitledb(), h);
+    ASSERT_OK(w.Open());
+    for (uint64_t d = 1000; w.records() < records; d += 7) {
+      const Key k = MakeTitledbKey(d, 7, true);
+      if (KeySlot(ImportTitledb(), k.data()) % 2 != 1) continue;
+      ASSERT_OK(w.Add(0, k.data(), reinterpret_cast<const uint8_t*>(payload.data()),
+                      static_cast<uint32_t>(payload.size())));
+    }
+    ASSERT_OK(w.Commit());
+    *path = w.final_path();
+  }
   static void CopyTree(MemFileSystem& from, MemFileSystem& to, const std::string& dir) {
     auto entries = from.ListDir(dir);
     ASSERT_OK(entries);

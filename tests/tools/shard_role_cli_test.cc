@@ -235,13 +235,26 @@ TEST_F(ShardRoleCli, SR47_VerifyFinishesOnItsFilesWhileAMergeCommits) {
   ASSERT_EQ(v.Wait(), 0) << v.err();
   // The paused verify read the files it acquired: the counts of the run before the merge.
   EXPECT_EQ(Counts(v.Json()), Counts(before.Json()));
-  // Its release deleted the retired inputs (nobody else held the collection).
-  EXPECT_FALSE(Data("titledb0001-000.dat"));
-  EXPECT_FALSE(Data("titledb0003-000.dat"));
+  // Its release left the retired inputs to the merge, whose target still has its merge-file name
+  // (a directory Gigablast reads as its own unfinished merge, never the merged data alone); they
+  // are out of every snapshot.
   EXPECT_TRUE(Leases("main.titledb").empty());
-  EXPECT_FALSE(fs::exists(h_ + "/shardtool/journal/retired." +
-                          Collection("main.titledb")["uuid"].get<std::string>() + ".json"));
+  EXPECT_TRUE(Data("titledb0001-000.dat"));
+  EXPECT_TRUE(Data("titledb0003-000.dat"));
+  const std::string retired = h_ + "/shardtool/journal/retired." +
+                              Collection("main.titledb")["uuid"].get<std::string>() + ".json";
+  EXPECT_TRUE(fs::exists(retired));
   EXPECT_EQ(St({"verify", "main"}).code, 0);
+  // The merge's next run removes them and gives the target the first input's name.
+  Ran finish = St({"--json", "merge", "main", "--rdb", "titledb", "--files", "1,3"});
+  ASSERT_EQ(finish.code, 0) << finish.out << finish.err;
+  EXPECT_TRUE(Data("titledb0001-000.dat"));
+  EXPECT_FALSE(Data("titledb0003-000.dat"));
+  EXPECT_FALSE(Data("titledb0000-000.002.dat"));
+  EXPECT_FALSE(fs::exists(retired));
+  Ran after = St({"--json", "verify", "main", "--rdb", "titledb"});
+  ASSERT_EQ(after.code, 0) << after.err;
+  EXPECT_EQ(after.Json()["summary"]["records"], now.Json()["summary"]["records"]);
 }
 
 TEST_F(ShardRoleCli, SR48_StaleLeasesAreReapedByTheNextCleanup) {
@@ -375,6 +388,13 @@ TEST_F(ShardRoleCli, SR51_StashedVerifyResumesWithTheTotalsOfAnUninterruptedRun)
   EXPECT_EQ(resumed.Json()["summary"]["records"], full.Json()["summary"]["records"]);
   EXPECT_FALSE(fs::exists(journal));
   EXPECT_TRUE(Leases("main.posdb").empty());
+  // The merge's rerun finishes it (its orphans stay deferred, as frozen at its start: exit 4) now
+  // that no lease holds its inputs.
+  Ran m2 = St({"--json", "merge", "main", "--rdb", "posdb", "--all", "--cleanup-orphans"});
+  EXPECT_EQ(m2.code, 4) << m2.out << m2.err;
+  EXPECT_EQ(m2.Json()["resumed"], true);
+  EXPECT_EQ(m2.Json()["output"], "coll.main.0/posdb0001.dat");
+  EXPECT_FALSE(Data("posdb0003.dat"));
 
   // Again, but main is dropped and recreated before the resume: exit 6, stash gone.
   {
