@@ -33,6 +33,12 @@ calc() { awk "BEGIN { print $* }"; }
 inns() { local i=$1; shift; ip netns exec "$(ns "$i")" "$@"; }
 S="ssh -i $run/ssh/client -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
 cmd() { local i=$1; shift; inns "$i" "$st" --workdir "$(wdof "$i")" --json --progress never "$@"; }
+# The same, its peak RSS (KiB) appended to $run/rss.<kind> (GNU time: memory per host per command).
+rss_cmd() {
+  local kind=$1 i=$2; shift 2
+  inns "$i" /usr/bin/time -f %M -a -o "$run/rss.$kind" "$st" --workdir "$(wdof "$i")" --json --progress never "$@"
+}
+[ -x /usr/bin/time ] || fail "/usr/bin/time is missing (Debian package time)"
 
 ap catalog catalog.yml -e catalog_adopt=true
 [ "$rc" -eq 0 ] || { show catalog; fail "catalog.yml"; }
@@ -55,7 +61,7 @@ for r in $(seq 1 "$runs"); do
   t0=$(now)
   for i in 0 1 2 3; do
     for rdb in posdb titledb; do
-      cmd "$i" merge main --rdb "$rdb" --all --cleanup-orphans --orphans-to "$(wdof "$i")/shardtool/outbox" >/dev/null ||
+      rss_cmd export "$i" merge main --rdb "$rdb" --all --cleanup-orphans --orphans-to "$(wdof "$i")/shardtool/outbox" >/dev/null ||
         fail "export on host $i ($rdb)"
     done
   done
@@ -76,7 +82,7 @@ for r in $(seq 1 "$runs"); do
   done
   for j in 0 1 2 3 4 5; do
     mapfile -t got < <(ls -d "$(wdof "$j")"/shardtool/inbox/*/* 2>/dev/null)
-    [ "${#got[@]}" -eq 0 ] || cmd "$j" ingest "${got[@]}" >/dev/null || fail "ingest on host $j"
+    [ "${#got[@]}" -eq 0 ] || rss_cmd ingest "$j" ingest "${got[@]}" >/dev/null || fail "ingest on host $j"
   done
   t_path=$(calc "$(now) - $t0")
   moved=$(awk '{ s += $4 } END { print s }' "$run/pairs")
@@ -109,3 +115,7 @@ med=$(printf '%s\n' "${results[@]}" | sort -n | awk '{ a[NR] = $0 } END { print 
 read -r ratio ours base <<< "$med"
 printf 'reshard_bench: %s docs, 2 -> 3 shards; median of %d: reshard data path %.1f MB/s, baseline %.1f MB/s, ratio %.2f (target >= 0.5)\n' \
   "$CLUSTER_DOCS" "$runs" "$ours" "$base" "$ratio"
+for kind in export ingest; do
+  printf 'reshard_bench: peak RSS of one %s command on a host: %.1f MiB (max over all runs and hosts)\n' \
+    "$kind" "$(sort -n "$run/rss.$kind" | tail -1 | awk '{ print $1 / 1024 }')"
+done
